@@ -1,0 +1,124 @@
+"""Demo data: one account per role, with a known password and TOTP secret, and plausible companies
+in the OPCO's branches. Demo accounts exist only when this command is run."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from stdnum import luhn
+
+from accounts.enums import StaffGroup, UserKind
+from accounts.models import User
+from accounts.services import user_create
+from accounts.totp import DEMO_TOTP_SECRET, code_at, otpauth_uri, totp_activate
+from branches.models import Branch, BranchMembership
+from opco import audit
+from referentials.models import Company, Idcc, Naf
+
+DEMO_PASSWORD = "Demo-OPCO-2026!"
+
+DEMO_USERS = [
+    ("gestionnaire@demo.local", "Camille", "Gestion", UserKind.STAFF, (StaffGroup.GESTIONNAIRE,)),
+    ("finance1@demo.local", "Dominique", "Finance", UserKind.STAFF, (StaffGroup.FINANCE,)),
+    ("finance2@demo.local", "Alix", "Trésorerie", UserKind.STAFF, (StaffGroup.FINANCE,)),
+    ("responsable@demo.local", "Sacha", "Responsable", UserKind.STAFF, (StaffGroup.RESPONSABLE,)),
+    ("conseiller@demo.local", "Lou", "Conseil", UserKind.ADVISOR, ()),
+    ("branche@demo.local", "Morgan", "Branche", UserKind.BRANCH_REP, ()),
+    ("admin@demo.local", "Claude", "Admin", UserKind.STAFF, (StaffGroup.ADMINISTRATEUR,)),
+]
+
+# Plausible companies of proximity trades: (name, NAF, IDCC, headcount, postal code, city).
+DEMO_COMPANIES = [
+    ("Boulangerie Au Pain Doré", "10.71C", "0843", 8, "69003", "Lyon"),
+    ("Fournil des Halles", "10.71C", "0843", 14, "33000", "Bordeaux"),
+    ("Coiffure Éclat", "96.02A", "2596", 5, "44000", "Nantes"),
+    ("Salon Ciseaux d'Or", "96.02A", "2596", 3, "31000", "Toulouse"),
+    ("Pharmacie du Marché", "47.73Z", "1996", 22, "59000", "Lille"),
+    ("Pharmacie des Remparts", "47.73Z", "1996", 9, "84000", "Avignon"),
+    ("Agence Immobilière du Centre", "68.31Z", "1527", 12, "21000", "Dijon"),
+    ("Cabinet d'avocats Morel et associés", "69.10Z", "1000", 31, "74000", "Annecy"),
+    ("Boucherie Charcuterie Lemaire", "47.22Z", "0992", 6, "35000", "Rennes"),
+    ("Fleurs et Jardins", "47.76Z", "1978", 4, "13001", "Marseille"),
+    ("Cabinet dentaire des Tilleuls", "86.23Z", "1619", 7, "67000", "Strasbourg"),
+    ("Chocolaterie Cacao et Merveilles", "47.24Z", "1286", 11, "06000", "Nice"),
+]
+
+
+def synthetic_siret(index: int) -> str:
+    """A SIRET that passes the Luhn checks (SIREN and SIRET), in a range INSEE does not allocate
+    to real companies here: 999 prefix, so that a demo row is never mistaken for a real one."""
+    siren_body = f"999{index:05d}"
+    siren = siren_body + luhn.calc_check_digit(siren_body)
+    nic_body = siren + "0001"
+    return nic_body + luhn.calc_check_digit(nic_body)
+
+
+class Command(BaseCommand):
+    help = "Crée les comptes de démonstration (un par rôle) et des entreprises de démonstration. Idempotent."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        branches = Branch.objects.all()
+        if not branches.exists():
+            raise CommandError("Aucune branche : lancez d'abord « python manage.py load_referentials ».")
+
+        created = 0
+        for email, first_name, last_name, kind, groups in DEMO_USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = user_create(
+                    actor=None,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    kind=kind,
+                    first_name=first_name,
+                    last_name=last_name,
+                    groups=groups,
+                    is_demo=True,
+                )
+                created += 1
+            if user.is_demo:
+                totp_activate(user=user, secret=DEMO_TOTP_SECRET)
+
+        representative = User.objects.get(email="branche@demo.local")
+        demo_branch = Branch.objects.filter(code="IDCC-0843").first() or branches.order_by("code").first()
+        if not BranchMembership.objects.filter(user=representative).exists():
+            BranchMembership.objects.create(user=representative, branch=demo_branch)
+            audit.record(
+                actor=None,
+                action="branch_membership_create",
+                target=representative,
+                summary=f"Membre de {demo_branch}",
+                source="command",
+            )
+
+        companies = 0
+        for index, (name, naf_code, idcc_code, headcount, postal_code, city) in enumerate(DEMO_COMPANIES, start=1):
+            siret = synthetic_siret(index)
+            if Company.objects.filter(siret=siret).exists():
+                continue
+            company = Company(
+                siret=siret,
+                siren=siret[:9],
+                name=name,
+                naf=Naf.objects.filter(code=naf_code).first(),
+                idcc=Idcc.objects.filter(code=idcc_code).first(),
+                headcount=headcount,
+                postal_code=postal_code,
+                city=city,
+            )
+            company.full_clean()
+            company.save()
+            audit.record(
+                actor=None, action="company_create", target=company, summary="Entreprise de démonstration", source="command"
+            )
+            companies += 1
+
+        self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
+        self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
+        self.stdout.write(f"Secret TOTP (double authentification) de tous les comptes : {DEMO_TOTP_SECRET}")
+        self.stdout.write(
+            f"  code actuel : {code_at(DEMO_TOTP_SECRET)}  (ou « make totp », ou une application d'authentification)"
+        )
+        self.stdout.write(f"  URI pour une application : {otpauth_uri('demo', DEMO_TOTP_SECRET)}")
+        for email, *_ in DEMO_USERS:
+            self.stdout.write(f"  - {email}")
+        self.stdout.write(f"Le représentant de branche (branche@demo.local) est membre de : {demo_branch}")

@@ -1,0 +1,16 @@
+"""The four groups of OPCO staff exist from the start (accounts.enums.StaffGroup)."""
+
+from django.db import migrations
+
+GROUPS = ["gestionnaire", "finance", "responsable", "administrateur"]
+
+
+def create_groups(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in GROUPS:
+        Group.objects.get_or_create(name=name)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+    operations = [migrations.RunPython(create_groups, migrations.RunPython.noop)]

@@ -1,0 +1,84 @@
+"""The Django admin, for raw data: administrators only, every change audited."""
+
+from django.contrib import admin
+
+from opco import audit
+from opco.models import AuditEntry
+
+
+def _is_administrator(request) -> bool:
+    from accounts import roles
+
+    return roles.ADMINISTRATEUR(request.user)
+
+
+admin.site.has_permission = lambda request: request.user.is_active and _is_administrator(request)
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Base of every ModelAdmin of the project: administrators only, and each save or delete
+    leaves an audit entry with the fields it changed."""
+
+    def has_module_permission(self, request):
+        return _is_administrator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_administrator(request)
+
+    def has_add_permission(self, request):
+        return _is_administrator(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_administrator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_administrator(request)
+
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action="admin_change" if change else "admin_create",
+            target=obj,
+            changes=audit.diff(before, audit.snapshot(obj)),
+            source=AuditEntry.Source.ADMIN,
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(
+            actor=request.user,
+            action="admin_delete",
+            target=obj,
+            changes=audit.diff(audit.snapshot(obj), {}),
+            source=AuditEntry.Source.ADMIN,
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "actor_label", "source", "action", "target_repr", "summary"]
+    list_filter = ["source", "action", "target_type"]
+    search_fields = ["actor_label", "target_repr", "summary", "target_id"]
+    date_hierarchy = "occurred_at"
+
+    def has_module_permission(self, request):
+        return _is_administrator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_administrator(request)
+
+    # The journal is append-only (database triggers too).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,48 @@
+"""The Celery application: reliable delivery first (acks late, one message at a time)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opco.settings")
+
+app = Celery("opco")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# Queues are named by kind of work, so that production can give each its own workers.
+QUEUES = ("default", "referentials", "notifications", "maintenance")
+
+app.conf.update(
+    task_acks_late=True,  # a message is acknowledged after its task ran, not before
+    task_reject_on_worker_lost=True,  # a killed worker gives its message back to the queue
+    worker_prefetch_multiplier=1,
+    task_time_limit=60 * 60,
+    task_soft_time_limit=55 * 60,
+    task_default_queue="default",
+    task_queues=[Queue(name) for name in QUEUES],
+    task_routes={
+        "referentials.tasks.*": {"queue": "referentials"},
+        "accounts.tasks.*": {"queue": "maintenance"},
+        "opco.tasks.*": {"queue": "maintenance"},
+    },
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    result_expires=60 * 60 * 24,
+    timezone="Europe/Paris",
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    beat_schedule={
+        "clear-expired-sessions": {
+            "task": "accounts.tasks.clear_expired_sessions",
+            "schedule": crontab(hour=3, minute=0),
+        },
+        "purge-expired-login-failures": {
+            "task": "accounts.tasks.purge_expired_login_failures",
+            "schedule": crontab(minute=7),
+        },
+    },
+)
+app.autodiscover_tasks()

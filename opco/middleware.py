@@ -1,0 +1,59 @@
+"""Session and MFA policies that no view can forget."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+SESSION_STARTED_KEY = "backoffice_session_started_at"
+
+
+class SessionAbsoluteTimeoutMiddleware:
+    """Logs a user out once SESSION_ABSOLUTE_TIMEOUT has passed since login, active or not.
+
+    The idle timeout is the session cookie's age, renewed on each request (settings)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            now = timezone.now()
+            if started is None:
+                request.session[SESSION_STARTED_KEY] = now.isoformat()
+            elif now - datetime.fromisoformat(started) > settings.SESSION_ABSOLUTE_TIMEOUT:
+                logout(request)
+                messages.info(request, "Votre session a expiré : veuillez vous reconnecter.")
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+        return self.get_response(request)
+
+
+class MfaRequiredMiddleware:
+    """Staff and branch representatives must have a TOTP authenticator before any other page.
+
+    There is no setting to switch this off: a user without an authenticator is sent to set one up.
+    """
+
+    # Paths a user without an authenticator still needs: setting it up, logging out, assets.
+    ALLOWED_URL_NAMES = ("mfa_activate_totp", "mfa_index", "account_logout", "account_reauthenticate")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.requires_mfa and not user.has_totp:
+            allowed = {reverse(name) for name in self.ALLOWED_URL_NAMES}
+            if request.path not in allowed and not request.path.startswith(("/" + settings.STATIC_URL.lstrip("/"),)):
+                messages.warning(
+                    request,
+                    "La double authentification est obligatoire pour votre compte : "
+                    "configurez une application d'authentification pour continuer.",
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)

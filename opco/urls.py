@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from opco import views
+
+admin.site.site_header = "Administration du back-office OPCO"
+admin.site.site_title = "Back-office OPCO"
+admin.site.index_title = "Données brutes"
+admin.site.login = views.admin_login_redirect
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sante/", views.health, name="health"),
+    path("comptes/", include("allauth.urls")),
+    path("comptes/", include("accounts.urls")),
+    path("referentiels/", include("referentials.urls")),
+    path("branches/", include("branches.urls")),
+    path("admin/", admin.site.urls),
+]

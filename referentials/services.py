@@ -1,0 +1,52 @@
+"""Writes on referentials (HackSoft style: services write, selectors read)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from opco import audit
+from opco.models import AuditEntry
+from referentials.enums import LoadStatus
+from referentials.loaders import LOADERS, LoadReport, referentials_load
+from referentials.models import ReferentialLoad
+
+
+def referential_load_request(*, actor, kinds: list[str]) -> ReferentialLoad:
+    """Record a load job and hand it to Celery once the row is committed."""
+    from referentials.tasks import run_referential_load
+
+    kinds = [kind for kind in LOADERS if kind in kinds] or list(LOADERS)
+    with transaction.atomic():
+        job = ReferentialLoad(kinds=kinds, requested_by=actor, steps_total=len(kinds))
+        job.full_clean()
+        job.save()
+        audit.record(
+            actor=actor, action="referential_load_requested", target=job, summary=f"Chargement demandé : {', '.join(kinds)}"
+        )
+        transaction.on_commit(lambda: run_referential_load.delay(job.pk))
+    return job
+
+
+def referential_load_run(*, job_id: int) -> ReferentialLoad:
+    """Run a queued load. Claimed with a compare-and-swap so that a redelivered message (acks_late)
+    never runs the same job twice; a job left running by a killed worker can be requested again."""
+    claimed = ReferentialLoad.objects.filter(pk=job_id, status=LoadStatus.QUEUED).update(
+        status=LoadStatus.RUNNING, started_at=timezone.now()
+    )
+    job = ReferentialLoad.objects.get(pk=job_id)
+    if not claimed:
+        return job
+
+    def progress(done: int, total: int, report: LoadReport) -> None:
+        job.steps_done = done
+        job.report = [*job.report, report.as_dict()]
+        job.save(update_fields=["steps_done", "report"])
+
+    try:
+        referentials_load(kinds=job.kinds, actor=job.requested_by, source=AuditEntry.Source.TASK, on_progress=progress)
+    except Exception as exc:
+        job.status, job.error, job.finished_at = LoadStatus.FAILED, str(exc)[:2000], timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        raise
+    job.status, job.finished_at = LoadStatus.DONE, timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    return job

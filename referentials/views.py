@@ -1,0 +1,136 @@
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts import roles
+from opco.access import allow
+from opco.lists import FilteredListView
+from referentials import selectors
+from referentials.filtersets import CertificationFilter, CompanyFilter, IdccFilter, ProviderFilter
+from referentials.loaders import KIND_LABELS
+from referentials.services import referential_load_request
+
+
+def _yes_no(value) -> str:
+    return "" if value is None else ("oui" if value else "non")
+
+
+class ProviderListView(FilteredListView):
+    allowed_roles = roles.ANY_USER
+    filterset_class = ProviderFilter
+    partial_template_name = "referentials/_provider_table.html"
+    page_title = "Organismes de formation (CFA)"
+    export_name = "organismes-de-formation"
+    export_columns = [
+        ("SIRET", "siret"),
+        ("UAI", "uai"),
+        ("Raison sociale", "name"),
+        ("Enseigne", "trade_name"),
+        ("NDA", "nda"),
+        ("Qualiopi", lambda p: _yes_no(p.qualiopi)),
+        ("Nature", lambda p: p.get_nature_display()),
+        ("Adresse", "address"),
+        ("Code postal", "postal_code"),
+        ("Commune", "city"),
+        ("Région", "region"),
+        ("Réseaux", "networks"),
+    ]
+
+    def base_queryset(self):
+        return selectors.providers_visible_to(self.request.user)
+
+
+class CertificationListView(FilteredListView):
+    allowed_roles = roles.ANY_USER
+    filterset_class = CertificationFilter
+    partial_template_name = "referentials/_certification_table.html"
+    page_title = "Certifications"
+    export_name = "certifications"
+    export_columns = [
+        ("Fiche RNCP", "rncp"),
+        ("Code diplôme", "code_diplome"),
+        ("Niveau", "level"),
+        ("Abrégé", "abbreviation"),
+        ("Intitulé", "title"),
+        ("Ouverte à l'apprentissage", lambda c: _yes_no(c.open_to_apprenticeship)),
+        ("Échéance", lambda c: c.expires_on.strftime("%d/%m/%Y") if c.expires_on else ""),
+        ("Active", lambda c: _yes_no(c.active)),
+        ("Remplacée par", "successor_rncp"),
+    ]
+
+    def base_queryset(self):
+        return selectors.certifications_visible_to(self.request.user)
+
+
+class IdccListView(FilteredListView):
+    allowed_roles = roles.ANY_USER
+    filterset_class = IdccFilter
+    partial_template_name = "referentials/_idcc_table.html"
+    page_title = "Conventions collectives (IDCC)"
+    export_name = "conventions-collectives"
+    export_columns = [
+        ("IDCC", "code"),
+        ("Intitulé", "title"),
+        ("Nature", "nature"),
+        ("États juridiques", "legal_states"),
+        ("OPCO", "opco_name"),
+        ("Branche", lambda i: i.branch_link.branch.name if hasattr(i, "branch_link") else ""),
+    ]
+
+    def base_queryset(self):
+        return selectors.idcc_visible_to(self.request.user)
+
+
+class CompanyListView(FilteredListView):
+    allowed_roles = roles.ANY_USER
+    filterset_class = CompanyFilter
+    partial_template_name = "referentials/_company_table.html"
+    page_title = "Entreprises"
+    export_name = "entreprises"
+    export_columns = [
+        ("SIRET", "siret"),
+        ("Raison sociale", "name"),
+        ("Code NAF", "naf.code"),
+        ("IDCC", "idcc.code"),
+        ("Effectif", "headcount"),
+        ("Code postal", "postal_code"),
+        ("Commune", "city"),
+    ]
+
+    def base_queryset(self):
+        return selectors.companies_visible_to(self.request.user)
+
+
+class ReferentialLoadForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label="Référentiels à recharger",
+        choices=list(KIND_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(KIND_LABELS),
+    )
+
+
+@allow(roles.STAFF)
+@require_http_methods(["GET", "POST"])
+def referential_loads(request):
+    """The history of loads; administrators start a new one (run by Celery)."""
+    can_start = roles.ADMINISTRATEUR(request.user)
+    form = ReferentialLoadForm(request.POST or None)
+    if request.method == "POST":
+        if not can_start:
+            messages.error(request, "Seuls les administrateurs peuvent recharger les référentiels.")
+            return redirect("referentials:loads")
+        if form.is_valid():
+            job = referential_load_request(actor=request.user, kinds=form.cleaned_data["kinds"])
+            messages.success(request, f"Chargement n° {job.pk} demandé : il s'exécute en tâche de fond.")
+            return redirect("referentials:load_detail", pk=job.pk)
+    loads = selectors.referential_loads_visible_to(request.user)[:50]
+    return render(request, "referentials/load_list.html", {"loads": loads, "form": form, "can_start": can_start})
+
+
+@allow(roles.STAFF)
+def referential_load_detail(request, pk: int):
+    job = get_object_or_404(selectors.referential_loads_visible_to(request.user), pk=pk)
+    template = "referentials/_load_progress.html" if request.htmx else "referentials/load_detail.html"
+    return render(request, template, {"job": job})
