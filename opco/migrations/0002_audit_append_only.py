@@ -28,7 +28,7 @@ SQLITE_DROP = "DROP TRIGGER IF EXISTS opco_auditentry_no_update;"
 def _run(apps, schema_editor, statements: dict[str, str]) -> None:
     sql = statements.get(schema_editor.connection.vendor)
     if sql:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def create(apps, schema_editor):

@@ -1,0 +1,152 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.totp import code_at
+from tests.conftest import TEST_TOTP_SECRET
+
+PASSWORD = "Mot-de-passe-solide-42"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # allauth remembers used TOTP codes in the cache (no replay); each test starts clean.
+    cache.clear()
+
+
+def post_login(client, email, password=PASSWORD, ip="192.0.2.10"):
+    return client.post(reverse("account_login"), {"login": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_staff_login_asks_for_the_totp_code_then_reaches_home(client, make_user):
+    user = make_user(kind="staff", groups=["gestionnaire"])
+    response = post_login(client, user.email)
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    # Not logged in before the second factor.
+    assert client.get(reverse("home")).status_code == 302
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post(reverse("mfa_authenticate"), {"code": code_at(TEST_TOTP_SECRET)})
+    assert response.status_code == 302
+    page = client.get(reverse("home"))
+    assert page.status_code == 200 and "Bonjour" in page.content.decode()
+
+
+def test_email_login_is_case_insensitive(client, make_user):
+    user = make_user(kind="advisor")
+    assert post_login(client, user.email.upper())["Location"] == reverse("home")
+
+
+@pytest.mark.parametrize("kind", ["staff", "branch_rep"])
+def test_staff_and_representatives_without_authenticator_must_set_one_up(client, make_user, kind):
+    user = make_user(kind=kind, with_totp=False)
+    post_login(client, user.email)
+    for url in [reverse("home"), reverse("referentials:providers"), reverse("branches:list"), "/admin/"]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == reverse("mfa_activate_totp"), url
+    # allauth asks for the password again before adding a factor; the middleware lets that through.
+    assert client.get(reverse("mfa_activate_totp"))["Location"].startswith(reverse("account_reauthenticate"))
+    assert client.post(reverse("account_reauthenticate"), {"password": PASSWORD}).status_code == 302
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+
+def test_setting_up_totp_lifts_the_redirect(client, make_user):
+    user = make_user(kind="staff", with_totp=False)
+    post_login(client, user.email)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    secret = page.context["form"].secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": code_at(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_advisors_are_not_forced_into_mfa(client, make_user):
+    user = make_user(kind="advisor")
+    client.force_login(user)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_sign_up_is_closed(client):
+    response = client.post(
+        reverse("account_signup"), {"email": "x@y.fr", "password1": "abcdefghijkl1!", "password2": "abcdefghijkl1!"}
+    )
+    assert "_auth_user_id" not in client.session
+    assert response.status_code in (200, 302)
+    from accounts.models import User
+
+    assert not User.objects.filter(email="x@y.fr").exists()
+
+
+def test_django_admin_login_goes_through_allauth(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_lockout_after_five_failures_per_user_and_ip_then_unlock_after_15_minutes(client, make_user):
+    victim = make_user(kind="advisor")
+    colleague = make_user(kind="advisor")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(4):
+            assert post_login(client, victim.email, "mauvais").status_code == 200
+        # The fifth failure locks; from then on even the right password is refused.
+        assert post_login(client, victim.email, "mauvais").status_code == 429
+        locked = post_login(client, victim.email)
+        assert locked.status_code == 429
+        assert "Compte temporairement bloqué" in locked.content.decode()
+        assert "_auth_user_id" not in client.session
+        # The same office (same IP), another user: not locked.
+        assert post_login(client, colleague.email)["Location"] == reverse("home")
+        client.logout()
+        # The same user from another IP: not locked either.
+        assert post_login(client, victim.email, ip="198.51.100.7")["Location"] == reverse("home")
+        client.logout()
+    with time_machine.travel(start + timedelta(minutes=14, seconds=59), tick=False):
+        from axes.handlers.proxy import AxesProxyHandler
+        from django.test import RequestFactory
+
+        request = RequestFactory().post("/comptes/login/", {"login": victim.email}, REMOTE_ADDR="192.0.2.10")
+        assert AxesProxyHandler.is_locked(request, credentials={"email": victim.email})
+    with time_machine.travel(start + timedelta(minutes=15, seconds=1), tick=False):
+        assert post_login(client, victim.email)["Location"] == reverse("home")
+
+
+def test_four_failures_do_not_lock(client, make_user):
+    user = make_user(kind="advisor")
+    for _ in range(4):
+        post_login(client, user.email, "mauvais")
+    assert post_login(client, user.email)["Location"] == reverse("home")
+
+
+def test_idle_and_absolute_session_timeouts(client, make_user, settings):
+    user = make_user(kind="advisor")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        post_login(client, user.email)
+        assert client.get(reverse("home")).status_code == 200
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    # Active every 20 minutes, the session still ends 10 hours after login.
+    moment = start
+    while moment < start + timedelta(hours=9, minutes=50):
+        moment += timedelta(minutes=20)
+        with time_machine.travel(moment, tick=False):
+            assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(start + timedelta(hours=10, minutes=1), tick=False):
+        response = client.get(reverse("home"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    # Idle for longer than 30 minutes: the session is gone.
+    with time_machine.travel(start + timedelta(hours=11), tick=False):
+        post_login(client, user.email)
+    with time_machine.travel(start + timedelta(hours=11, minutes=31), tick=False):
+        assert client.get(reverse("home")).status_code == 302

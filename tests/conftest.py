@@ -1,0 +1,75 @@
+import os
+
+import pytest
+from django.conf import settings
+
+from accounts.totp import totp_activate
+from tests.factories import UserFactory
+
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def pytest_report_header(config):
+    backends = getattr(settings, "BACKENDS_IN_USE", {})
+    return [f"backends: base de données = {backends.get('database')}, Redis = {backends.get('redis')}"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    backends = getattr(settings, "BACKENDS_IN_USE", {})
+    terminalreporter.write_line(f"Services utilisés : base {backends.get('database')}, Redis {backends.get('redis')}")
+
+
+@pytest.fixture
+def make_user(db):
+    """A user of a kind and staff groups; staff and branch representatives get a TOTP authenticator
+    unless `with_totp=False`, so that tests reach the pages behind MFA."""
+
+    def make(kind="staff", groups=(), with_totp=None, **extra):
+        user = UserFactory(kind=kind, groups=groups, **extra)
+        if with_totp if with_totp is not None else kind in ("staff", "branch_rep"):
+            totp_activate(user=user, secret=TEST_TOTP_SECRET)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for(client, make_user):
+    """A test client logged in as `user` (session as after a full login with MFA)."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def load(db):
+    """Load some referentials from the shipped files inside the test's transaction."""
+    from referentials.loaders import referentials_load
+
+    def run(*kinds):
+        return {report.kind: report for report in referentials_load(kinds=list(kinds) or None)}
+
+    return run
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_postgres():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if services_required():
+            pytest.fail("PostgreSQL requis (REQUIRE_SERVICES=1)")
+        pytest.skip("PostgreSQL absent")
+
+
+def need_redis():
+    if not settings.REDIS_URL:
+        if services_required():
+            pytest.fail("Redis requis (REQUIRE_SERVICES=1)")
+        pytest.skip("Redis absent")
