@@ -7,13 +7,15 @@ from django.db.models import Q
 from referentials.models import Certification, Company, Idcc, TrainingProvider
 from referentials.validators import normalize_identifier
 
-YES_NO = (("true", "Oui"), ("false", "Non"))
-LEVELS = [(level, f"Niveau {level}") for level in range(3, 9)]
+# Typed choice filters add no blank choice of their own: "" (all) comes first, so that an untouched
+# select filters nothing.
+YES_NO = (("", "Tous"), ("true", "Oui"), ("false", "Non"))
+LEVELS = [("", "Tous"), *((level, f"Niveau {level}") for level in range(3, 9))]
 
 
 class ProviderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="SIRET, UAI ou nom", method="search")
-    region = django_filters.ChoiceFilter(label="Région", choices=())
+    region = django_filters.ChoiceFilter(label="Région", choices=(), empty_label="Toutes")
     qualiopi = django_filters.TypedChoiceFilter(label="Qualiopi", choices=YES_NO, coerce=lambda v: v == "true")
     network = django_filters.CharFilter(label="Réseau", field_name="networks", lookup_expr="icontains")
 
