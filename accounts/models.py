@@ -71,6 +71,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.kind == UserKind.STAFF and (group.value in self.group_names)
 
     @property
+    def is_administrator(self) -> bool:
+        return self.is_active and (self.is_superuser or self.in_staff_group(StaffGroup.ADMINISTRATEUR))
+
+    def has_perm(self, perm, obj=None) -> bool:
+        """Administrators hold every permission of the Django admin (raw data), like a superuser;
+        nobody else uses the admin (opco.admin)."""
+        return self.is_administrator or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_administrator or super().has_module_perms(app_label)
+
+    @property
     def requires_mfa(self) -> bool:
         """MFA is mandatory for OPCO staff and branch representatives (security baseline)."""
         return self.is_superuser or self.kind in (UserKind.STAFF, UserKind.BRANCH_REP)

@@ -3,6 +3,9 @@
 Public reference data (IDCC, NAF, certifications, training providers) is open to every role;
 companies are scoped: a branch representative sees the companies of their branches only."""
 
+from datetime import date
+from decimal import Decimal
+
 from django.db.models import QuerySet
 
 from accounts import roles
@@ -38,3 +41,35 @@ def referential_loads_visible_to(user) -> QuerySet[ReferentialLoad]:
     if roles.STAFF(user):
         return ReferentialLoad.objects.select_related("requested_by")
     return ReferentialLoad.objects.none()
+
+
+# --- Values by date: legal parameters and working days -------------------------------------------
+def legal_parameter_on(key: str, on: date) -> Decimal:
+    """The value of a legal parameter in force on a date: the latest `valid_from` on or before it."""
+    from referentials.models import LegalParameter
+
+    row = LegalParameter.objects.filter(key=key, valid_from__lte=on).order_by("-valid_from").first()
+    if row is None:
+        raise LookupError(f"Aucune valeur de « {key} » en vigueur au {on:%d/%m/%Y}.")
+    return row.value
+
+
+def public_holidays_between(start: date, end: date, zone: str = "metropole") -> set[date]:
+    from referentials.models import PublicHoliday
+
+    return set(PublicHoliday.objects.filter(zone=zone, date__range=(start, end)).values_list("date", flat=True))
+
+
+def add_working_days(start: date, days: int, zone: str = "metropole") -> date:
+    """The date `days` working days after `start` (Monday to Friday, public holidays of the zone
+    excluded), for deadlines counted in working days."""
+    from datetime import timedelta
+
+    # A generous window: 2 × days + 30 calendar days always holds `days` working days.
+    holidays = public_holidays_between(start, start + timedelta(days=2 * days + 30), zone)
+    current, remaining = start, days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in holidays:
+            remaining -= 1
+    return current
