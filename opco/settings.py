@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "referentials",
     "branches",
+    "contracts",
 ]
 
 MIDDLEWARE = [
