@@ -53,3 +53,148 @@ class BranchMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.branch}"
+
+
+# --- The NPEC referential (mission 2°: the branches set the funding levels) -----------------------
+class Cpne(models.Model):
+    """A commission paritaire nationale de l'emploi, by its France compétences code."""
+
+    code = models.CharField("code CPNE", max_length=16, unique=True)
+    name = models.CharField("intitulé", max_length=500)
+
+    class Meta:
+        verbose_name = "CPNE"
+        verbose_name_plural = "CPNE"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"CPNE {self.code} – {self.name}"
+
+
+class NpecPublication(models.Model):
+    """A version of the NPEC referential: one imported workbook, or one CPNE decision recorded by
+    staff. Versions are never overwritten; the lookup reads across all of them by date."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Référentiel France compétences importé"
+        DECISION = "decision", "Décision de CPNE saisie"
+
+    kind = models.CharField("nature", max_length=16, choices=Kind.choices, default=Kind.IMPORT)
+    file_name = models.CharField("fichier", max_length=255, blank=True)
+    checksum = models.CharField("empreinte SHA-256", max_length=64, unique=True, null=True, blank=True)
+    title = models.CharField("titre de la publication", max_length=500, blank=True)
+    imported_at = models.DateTimeField("importé le", auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="importé par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entry_count = models.PositiveIntegerField("lignes NPEC", default=0)
+    mapping_count = models.PositiveIntegerField("rattachements CPNE ↔ IDCC", default=0)
+    report = models.JSONField("lignes signalées", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "publication du référentiel NPEC"
+        verbose_name_plural = "publications du référentiel NPEC"
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name or self.title or f"Publication n° {self.pk}"
+
+
+class CpneIdcc(models.Model):
+    """Which IDCC a CPNE covers, as a publication states it (« Onglet 4 »)."""
+
+    publication = models.ForeignKey(
+        NpecPublication, verbose_name="publication", on_delete=models.CASCADE, related_name="mappings"
+    )
+    cpne = models.ForeignKey(Cpne, verbose_name="CPNE", on_delete=models.PROTECT, related_name="idcc_mappings")
+    idcc_code = models.CharField("IDCC", max_length=4, db_index=True)
+
+    class Meta:
+        verbose_name = "rattachement CPNE ↔ IDCC"
+        verbose_name_plural = "rattachements CPNE ↔ IDCC"
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "cpne", "idcc_code"], name="cpne_idcc_unique_per_publication")
+        ]
+
+    def __str__(self) -> str:
+        return f"IDCC {self.idcc_code} → {self.cpne}"
+
+
+class NpecEntry(models.Model):
+    """The level of one certification for one CPNE, applicable from a date. `amount` is empty for
+    « NC » (non communiqué): such a contract is financed at the valeur d'amorçage (D6332-80)."""
+
+    publication = models.ForeignKey(NpecPublication, verbose_name="publication", on_delete=models.CASCADE, related_name="entries")
+    cpne = models.ForeignKey(Cpne, verbose_name="CPNE", on_delete=models.PROTECT, related_name="npec_entries")
+    rncp = models.CharField("fiche RNCP", max_length=16, blank=True, db_index=True)
+    code_diplome = models.CharField("code diplôme", max_length=8, blank=True, db_index=True)
+    code_as_published = models.CharField("code tel que publié", max_length=64, blank=True)
+    title = models.CharField("intitulé de la certification", max_length=500, blank=True)
+    diploma_type = models.CharField("type de diplôme", max_length=64, blank=True)
+    amount = models.DecimalField("NPEC annuel (€)", max_digits=10, decimal_places=2, null=True, blank=True)
+    status = models.CharField("statut", max_length=16, blank=True)
+    applicable_from = models.DateField("date d'applicabilité", db_index=True)
+    sheet = models.CharField("onglet", max_length=64, blank=True)
+    line = models.PositiveIntegerField("ligne", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "niveau de prise en charge (NPEC)"
+        verbose_name_plural = "niveaux de prise en charge (NPEC)"
+        ordering = ["rncp", "cpne__code", "-applicable_from"]
+        indexes = [models.Index(fields=["rncp", "cpne", "applicable_from"], name="npec_lookup_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
+                name="npec_amount_not_negative",
+                violation_error_message="Un NPEC ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(rncp="", code_diplome=""),
+                name="npec_has_a_certification_code",
+                violation_error_message="Une ligne NPEC désigne une fiche RNCP ou un code diplôme.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rncp or self.code_diplome} × CPNE {self.cpne.code} : {self.amount if self.amount is not None else 'NC'}"
+
+
+class NpecExemption(models.Model):
+    """A certification exempt from the distance-learning minoration (D6332-82-1 II; arrêté of
+    26 November 2025)."""
+
+    rncp = models.CharField("fiche RNCP", max_length=16, unique=True)
+    title = models.CharField("intitulé", max_length=500, blank=True)
+    source = models.CharField("source", max_length=255, default="Arrêté du 26 novembre 2025")
+    added_on = models.DateField("ajoutée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "certification exemptée de la minoration à distance"
+        verbose_name_plural = "certifications exemptées de la minoration à distance"
+        ordering = ["rncp"]
+
+    def __str__(self) -> str:
+        return self.rncp
+
+
+class AmorcageValue(models.Model):
+    """The valeur d'amorçage of a level (D6332-80; arrêté of 31 August 2022), used while a
+    certification has no published NPEC."""
+
+    level = models.PositiveSmallIntegerField("niveau")
+    amount = models.DecimalField("montant annuel (€)", max_digits=10, decimal_places=2)
+    valid_from = models.DateField("en vigueur à partir du")
+    source = models.CharField("source", max_length=255, default="Arrêté du 31 août 2022")
+
+    class Meta:
+        verbose_name = "valeur d'amorçage"
+        verbose_name_plural = "valeurs d'amorçage"
+        ordering = ["level", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "valid_from"], name="amorcage_unique_level_date"),
+            models.CheckConstraint(condition=models.Q(level__gte=3, level__lte=8), name="amorcage_level_3_to_8"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="amorcage_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Niveau {self.level} : {self.amount} € (au {self.valid_from:%d/%m/%Y})"

@@ -215,7 +215,9 @@ def compute_schedule(inp: FinancingInput) -> Schedule:
     planned_years = len(_year_starts(inp.start_date, inp.end_date))
     beyond = sorted(year for year in frais_by_year if year > planned_years)
     if beyond:
-        raise FinancingError(f"Frais annexes déclarés pour l'année {beyond[0]}, hors de la durée du contrat ({planned_years} an(s)).")
+        raise FinancingError(
+            f"Frais annexes déclarés pour l'année {beyond[0]}, hors de la durée du contrat ({planned_years} an(s))."
+        )
 
     def year_amount(year_start: date, year_end: date, full_end: date) -> Decimal:
         if year_end == full_end:

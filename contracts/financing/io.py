@@ -6,7 +6,7 @@ dates. The three doors (page, API, command) all go through `simulate`.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -62,8 +62,13 @@ class SimulationRequest:
 
 @dataclass(frozen=True)
 class NpecResolution:
+    """What the referential says: an amount (None: none published, or NC), where it came from, and
+    the valeur d'amorçage in force for the level (None: the engine's legal default)."""
+
     amount: Decimal | None
     source_label: str = ""
+    amorcage: Decimal | None = None
+    distance_exempt: bool = False
 
 
 def _date(value: Any) -> date:
@@ -212,30 +217,24 @@ def simulate(data: Any, resolve_npec: Callable[[SimulationRequest], NpecResoluti
     Returns the schedule and a French description of where the NPEC came from."""
     request = parse_request(data)
     engine_input = request.engine_input
+    resolution = resolve_npec(request) if resolve_npec else NpecResolution(None)
+    if resolution.distance_exempt and not engine_input.distance_exempt:
+        engine_input = replace(engine_input, distance_exempt=True)  # on the arrêté's list
     if request.npec is not None:
-        source, label = NpecSource.INPUT, "NPEC saisi"
+        engine_input = replace(engine_input, npec=request.npec, npec_source=NpecSource.INPUT)
+        label = "NPEC saisi"
+    elif resolution.amount is not None:
+        engine_input = replace(engine_input, npec=resolution.amount, npec_source=NpecSource.REFERENTIEL)
+        label = resolution.source_label
     else:
-        resolution = resolve_npec(request) if resolve_npec and request.rncp else NpecResolution(None)
-        if resolution.amount is not None:
-            engine_input = _with_npec(engine_input, resolution.amount, NpecSource.REFERENTIEL)
-            source, label = NpecSource.REFERENTIEL, resolution.source_label
-        else:
-            amount = amorcage_for(engine_input.certification_level)
-            engine_input = _with_npec(engine_input, amount, NpecSource.AMORCAGE)
-            source = NpecSource.AMORCAGE
-            label = resolution.source_label or f"valeur d'amorçage du niveau {engine_input.certification_level} (D6332-80)"
-    if source is NpecSource.INPUT:
-        engine_input = _with_npec(engine_input, request.npec, NpecSource.INPUT)
+        level = engine_input.certification_level
+        amount = resolution.amorcage if resolution.amorcage is not None else amorcage_for(level)
+        engine_input = replace(engine_input, npec=amount, npec_source=NpecSource.AMORCAGE)
+        label = resolution.source_label or f"valeur d'amorçage du niveau {level} (D6332-80, arrêté du 31 août 2022)"
     try:
         return compute_schedule(engine_input), label
     except FinancingError as exc:
         raise InvalidInput({"contrat": str(exc)})
-
-
-def _with_npec(engine_input: FinancingInput, amount: Decimal, source: NpecSource) -> FinancingInput:
-    from dataclasses import replace
-
-    return replace(engine_input, npec=amount, npec_source=source)
 
 
 def _money(amount: Decimal) -> str:

@@ -4,15 +4,18 @@ from contracts.financing.io import NpecResolution, SimulationRequest
 
 
 def resolve_npec_from_referential(request: SimulationRequest) -> NpecResolution:
-    """The NPEC of (RNCP, CPNE of the IDCC) in force at the signature date, from the imported
-    referential; NpecResolution(None) when there is none (the caller falls back on amorçage)."""
-    from branches.npec import lookup_npec
+    """From the imported referential: the NPEC of (RNCP, CPNE of the IDCC) in force at the signature
+    date, or none; the valeur d'amorçage in force for the level; whether the certification is on the
+    list exempt from the distance minoration (arrêté of 26 November 2025)."""
+    from branches.npec import amorcage_on, is_exempt_from_distance_minoration, lookup_npec
 
-    found = lookup_npec(
-        rncp=request.rncp, idcc=request.idcc, cpne=request.cpne, on=request.engine_input.signature_date
-    )
+    on = request.engine_input.signature_date
+    amorcage = amorcage_on(request.engine_input.certification_level, on)
+    exempt = is_exempt_from_distance_minoration(request.rncp)
+    found = lookup_npec(rncp=request.rncp, idcc=request.idcc, cpne=request.cpne, on=on) if request.rncp else None
     if found is None:
-        return NpecResolution(None)
+        return NpecResolution(None, amorcage=amorcage, distance_exempt=exempt)
     if found.amount is None:
-        return NpecResolution(None, f"NPEC non communiqué (NC) pour {found.describe()} : valeur d'amorçage")
-    return NpecResolution(found.amount, found.describe())
+        label = f"NPEC non communiqué (NC) — {found.describe()} : valeur d'amorçage"
+        return NpecResolution(None, label, amorcage, exempt)
+    return NpecResolution(found.amount, found.describe(), amorcage, exempt)
