@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from branches.models import Branch, BranchIdcc, BranchMembership
+from branches.models import (
+    AmorcageValue,
+    Branch,
+    BranchIdcc,
+    BranchMembership,
+    Cpne,
+    CpneIdcc,
+    NpecEntry,
+    NpecExemption,
+    NpecPublication,
+)
 from opco.admin import AuditedModelAdmin
 
 
@@ -21,3 +31,52 @@ class BranchAdmin(AuditedModelAdmin):
 class BranchMembershipAdmin(AuditedModelAdmin):
     list_display = ["user", "branch", "since"]
     autocomplete_fields = ["user", "branch"]
+
+
+class ReadOnlyVersionAdmin(AuditedModelAdmin):
+    """Published versions are never edited: a correction is a new decision or a new import."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Cpne)
+class CpneAdmin(AuditedModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(NpecPublication)
+class NpecPublicationAdmin(ReadOnlyVersionAdmin):
+    list_display = ["id", "kind", "file_name", "imported_at", "imported_by", "entry_count", "mapping_count"]
+    list_filter = ["kind"]
+
+
+@admin.register(NpecEntry)
+class NpecEntryAdmin(ReadOnlyVersionAdmin):
+    list_display = ["rncp", "code_diplome", "cpne", "amount", "status", "applicable_from", "publication"]
+    list_filter = ["status", "publication"]
+    search_fields = ["rncp", "code_diplome", "title", "cpne__code"]
+
+
+@admin.register(CpneIdcc)
+class CpneIdccAdmin(ReadOnlyVersionAdmin):
+    list_display = ["idcc_code", "cpne", "publication"]
+    search_fields = ["idcc_code", "cpne__code", "cpne__name"]
+
+
+@admin.register(NpecExemption)
+class NpecExemptionAdmin(AuditedModelAdmin):
+    list_display = ["rncp", "title", "source", "added_on"]
+    search_fields = ["rncp", "title"]
+
+
+@admin.register(AmorcageValue)
+class AmorcageValueAdmin(AuditedModelAdmin):
+    list_display = ["level", "amount", "valid_from", "source"]

@@ -3,8 +3,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from contracts.financing.io import InvalidInput, schedule_as_dict, simulate
-from contracts.financing.npec import resolve_npec_from_referential
+from contracts.financing.io import InvalidInput
+from contracts.financing.service import simulation_as_json
 
 
 class Command(BaseCommand):
@@ -26,10 +26,10 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             self._fail(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}.")
         try:
-            schedule, _ = simulate(data, resolve_npec_from_referential)
+            result = simulation_as_json(data)
         except InvalidInput as exc:
             self._fail("Entrée invalide : " + " ; ".join(f"{field} : {message}" for field, message in exc.errors.items()) + ".")
-        self.stdout.write(json.dumps(schedule_as_dict(schedule), ensure_ascii=False, indent=2))
+        self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
 
     def _fail(self, message: str):
         self.stderr.write(message)

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from contracts import views
+
+app_name = "contracts"
+
+urlpatterns = [path("simulateur/", views.simulator, name="simulator")]
