@@ -245,7 +245,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "API du back-office OPCO", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API du back-office OPCO",
+    "VERSION": "1.0.0",
+    # The schema is for logged-in users, like everything else.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
 
 # --- The OPCO this installation serves -------------------------------------------------------------
 OPCO_NAME = env.str("OPCO_NAME", default="OPCO entreprises de proximité")
