@@ -46,6 +46,12 @@ class SimulationForm(forms.Form):
     rupture_during_probation = forms.BooleanField(label="Rupture pendant les 45 premiers jours", required=False)
     after_previous_rupture = forms.BooleanField(label="Nouveau contrat après une rupture (L6222-18-2)", required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.BooleanField):
+                field.widget.attrs["class"] = "form-check-input"
+
     def clean(self):
         data = super().clean()
         rncp = normalize_identifier(data.get("rncp"))

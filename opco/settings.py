@@ -163,6 +163,8 @@ ACCOUNT_RATE_LIMITS = {"login_failed": False}
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="OPCO back-office")
+# One 30-second step of clock drift either way, as RFC 6238 §5.2 recommends.
+MFA_TOTP_TOLERANCE = 1
 
 # django-axes: lockout per (user, IP) after 5 failures, lifted after 15 minutes.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
