@@ -45,6 +45,10 @@ check-deploy: venv
 	  ALLOWED_HOSTS=backoffice.opco.example DATABASE_URL=sqlite:///var/deploy-check.sqlite3 \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
+## Benchmarks: the financing engine on one core (100 000 varied contracts).
+bench: venv
+	$(DEV_ENV) $(MANAGE) bench_financing --count 100000
+
 ## The current TOTP code of the demo accounts.
 totp: venv
 	@$(DEV_ENV) $(MANAGE) demo_totp

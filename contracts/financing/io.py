@@ -39,6 +39,8 @@ KNOWN = {
     "after_previous_rupture",
 }
 FRAIS_KEYS = {"year", "nights", "meals", "first_equipment"}
+# Far above any NPEC; bounds the digits Decimal must handle (a « 1e30 » is refused, not a crash).
+MAX_AMOUNT = Decimal("10000000")
 
 
 class InvalidInput(ValueError):
@@ -91,6 +93,8 @@ def _amount(value: Any) -> Decimal:
         raise ValueError(f"« {value} » n'est pas un montant")
     if amount < 0:
         raise ValueError("le montant ne peut pas être négatif")
+    if amount > MAX_AMOUNT:
+        raise ValueError("montant trop grand")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("au plus deux décimales")
     return amount
