@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,6 +10,7 @@ from contracts.financing.service import simulation_run
 from contracts.forms import SimulationForm
 from contracts.pdf import KIND_LABELS, simulation_pdf
 from opco.access import allow
+from referentials.models import Certification
 
 
 @allow(*SIMULATOR_ROLES)
@@ -60,3 +62,19 @@ def _display(value) -> str:
     if hasattr(value, "strftime"):
         return value.strftime("%d/%m/%Y")
     return str(value)
+
+
+@allow(*SIMULATOR_ROLES)
+def certification_suggestions(request):
+    """htmx: certifications matching what is typed in the RNCP field (code or words of the title)."""
+    typed = request.GET.get("rncp", "").strip()
+    certifications = Certification.objects.none()
+    if len(typed) >= 3:
+        code = typed.upper().replace(" ", "")
+        by_code = (
+            Q(rncp__startswith=code if code.startswith("RNCP") else f"RNCP{code}") if code.removeprefix("RNCP").isdigit() else Q()
+        )
+        by_title = Q(title__icontains=typed)
+        certifications = Certification.objects.filter(by_code | by_title if by_code else by_title).exclude(rncp="NR")
+        certifications = certifications.order_by("-active", "rncp").only("rncp", "title", "level")[:20]
+    return render(request, "contracts/_certification_options.html", {"certifications": certifications})

@@ -202,3 +202,14 @@ def test_staff_page_takes_level_from_the_certification_and_idcc_from_the_company
     # Level 7 from the Kit apprentissage, no NPEC imported: the valeur d'amorçage of level 7.
     assert (schedule.npec, schedule.npec_source.value, schedule.employer_participation) == (7000, "amorcage", 750)
     assert response.context["company"] == company
+
+
+def test_certification_search_suggests_by_code_and_title(client, make_user, load):
+    load("certifications")
+    client.force_login(make_user(kind="advisor"))
+    url = reverse("contracts:certification_suggestions")
+    by_code = client.get(url, {"rncp": "38962"}).context["certifications"]
+    assert [c.rncp for c in by_code] == ["RNCP38962"]
+    by_title = client.get(url, {"rncp": "biochimie, biologie"}).context["certifications"]
+    assert "RNCP38962" in [c.rncp for c in by_title] and len(by_title) <= 20
+    assert list(client.get(url, {"rncp": "ab"}).context["certifications"]) == []
