@@ -33,6 +33,8 @@ from opco.settings import *  # noqa: E402,F403
 from opco.settings import DATABASES, REDIS_URL  # noqa: E402
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Server threads (live_server) must not keep connections that would block dropping the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests share one Redis database; the cache is per process so that parallel runs do not collide.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
