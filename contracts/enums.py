@@ -1,0 +1,78 @@
+from django.db import models
+
+
+class ContractStatus(models.TextChoices):
+    RECEIVED = "received", "Reçu"
+    UNDER_INSTRUCTION = "instruction", "En instruction"
+    INCOMPLETE = "incomplete", "Incomplet"
+    ACCEPTED = "accepted", "Accepté"
+    REFUSED = "refused", "Refusé"
+    DEPOSITED = "deposited", "Déposé"
+    RUNNING = "running", "En cours"
+    ENDED = "ended", "Terminé"
+    BROKEN = "broken", "Rompu"
+
+
+class CheckStatus(models.TextChoices):
+    OK = "ok", "Conforme"
+    WARNING = "warning", "À examiner"
+    ERROR = "error", "Bloquant"
+
+
+class DocumentKind(models.TextChoices):
+    TRAINING_AGREEMENT = "convention_formation", "Convention de formation"
+    TRIPARTITE_AGREEMENT = "convention_tripartite", "Convention tripartite (durée)"
+    CERFA = "cerfa", "CERFA signé"
+    OTHER = "autre", "Autre pièce"
+
+
+class InstalmentStatus(models.TextChoices):
+    PLANNED = "planned", "Prévue"
+    PAYABLE = "payable", "À payer"
+    IN_RUN = "in_run", "En cours de paiement"
+    PAID = "paid", "Payée"
+    NOT_DUE = "not_due", "Non due"
+    SUPERSEDED = "superseded", "Remplacée"
+
+
+class InstalmentOrigin(models.TextChoices):
+    DECISION = "decision", "Décision"
+    AMENDMENT = "amendment", "Avenant"
+    RUPTURE = "rupture", "Rupture"
+    REGULARISATION = "regularisation", "Régularisation NPEC"
+
+
+class FinancialSection(models.TextChoices):
+    """The three sections of L6332-3 (R6332-15)."""
+
+    ALTERNANCE = "alternance", "Alternance"
+    PLAN_UNDER_50 = "plan_moins_50", "Plan de développement des compétences < 50"
+    RECONVERSION = "reconversion", "Reconversion"
+
+
+class AmendmentType(models.TextChoices):
+    """CERFA FA13 « type de contrat » codes of amendments."""
+
+    EMPLOYER_STATUS = "31", "31 – Modification de la situation juridique de l'employeur"
+    SEASONAL_EMPLOYER = "32", "32 – Changement d'employeur dans le cadre d'un contrat saisonnier"
+    EXAM_FAILURE = "33", "33 – Prolongation après échec à l'examen"
+    RQTH_EXTENSION = "34", "34 – Prolongation pour RQTH"
+    DIPLOMA_CHANGE = "35", "35 – Modification du diplôme préparé"
+    OTHER = "36", "36 – Autres changements"
+    WORKPLACE = "37", "37 – Modification du lieu d'exécution"
+    TRAINING_PLACE = "38", "38 – Modification du lieu principal de la formation théorique"
+
+
+class RuptureCause(models.TextChoices):
+    PROBATION = "periode_essai", "Rupture pendant les 45 premiers jours (L6222-18 al. 1)"
+    MUTUAL = "accord_commun", "Accord des deux parties"
+    DISMISSAL = "licenciement", "Licenciement (force majeure, faute grave, inaptitude…)"
+    RESIGNATION = "demission", "Démission de l'apprenti (après médiation)"
+    EMPLOYER_CLOSURE = "cessation", "Cessation d'activité de l'employeur (L6222-18-2)"
+    OTHER = "autre", "Autre"
+
+
+class OppositionKind(models.TextChoices):
+    OPPOSITION = "opposition", "Opposition à l'engagement d'apprentis (L6225-1)"
+    SUSPENSION = "suspension", "Suspension de l'exécution des contrats (L6225-4)"
+    BAN = "interdiction", "Interdiction de recruter (L6225-6)"

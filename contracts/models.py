@@ -1,0 +1,316 @@
+"""Apprenticeship contract files (CERFA FA13), their instruction, and the financing they commit.
+
+The payload of the deposit is kept as received (`payload`, without the NIR); the fields the work
+queue filters and sorts on are columns. History is the audit trail (`opco.audit.history_of`).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from contracts.enums import (
+    AmendmentType,
+    ContractStatus,
+    DocumentKind,
+    FinancialSection,
+    InstalmentOrigin,
+    InstalmentStatus,
+    OppositionKind,
+    RuptureCause,
+)
+from referentials.models import Certification, Company, TrainingProvider
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class ApprenticeshipContract(models.Model):
+    file_number = models.CharField("n° de dossier OPCO", max_length=20, unique=True)
+    deca_number = models.CharField("n° DECA", max_length=32, blank=True)
+    status = models.CharField(
+        "statut", max_length=16, choices=ContractStatus.choices, default=ContractStatus.RECEIVED, db_index=True
+    )
+    contract_type = models.CharField("type de contrat", max_length=2, default="11")
+
+    employer = models.ForeignKey(
+        Company, verbose_name="employeur", on_delete=models.PROTECT, related_name="apprenticeship_contracts"
+    )
+    employer_headcount = models.PositiveIntegerField("effectif de l'employeur", null=True, blank=True)
+
+    apprentice_last_name = models.CharField("nom de l'apprenti", max_length=150)
+    apprentice_first_name = models.CharField("prénom de l'apprenti", max_length=150)
+    apprentice_birth_date = models.DateField("date de naissance de l'apprenti")
+    # Validated on deposit; never shown in lists, exports, URLs or logs (security baseline).
+    apprentice_nir = models.CharField("NIR de l'apprenti", max_length=15, blank=True)
+    apprentice_handicap = models.BooleanField("RQTH", default=False)
+
+    certification = models.ForeignKey(
+        Certification, verbose_name="certification", null=True, blank=True, on_delete=models.PROTECT
+    )
+    rncp = models.CharField("fiche RNCP", max_length=16, db_index=True)
+    code_diplome = models.CharField("code diplôme", max_length=8, blank=True)
+    level = models.PositiveSmallIntegerField("niveau", db_index=True)
+    training_title = models.CharField("intitulé de la formation", max_length=500, blank=True)
+    training_start = models.DateField("début de la formation")
+    training_end = models.DateField("fin de la formation", null=True, blank=True)
+    training_hours = models.PositiveIntegerField("durée de la formation (heures)")
+    distance_pct = models.DecimalField("part à distance (%)", max_digits=5, decimal_places=2, default=0)
+
+    cfa = models.ForeignKey(
+        TrainingProvider,
+        verbose_name="CFA",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="apprenticeship_contracts",
+    )
+    cfa_siret = models.CharField("SIRET du CFA", max_length=14, db_index=True)
+    cfa_uai = models.CharField("UAI du CFA", max_length=8)
+    cfa_declared_on = models.DateField("déclaration d'activité du CFA", null=True, blank=True)
+
+    signed_on = models.DateField("date de conclusion")
+    start_date = models.DateField("début d'exécution", db_index=True)
+    end_date = models.DateField("fin prévue", db_index=True)
+    practical_training_start = models.DateField("début de la formation pratique")
+    weekly_hours = models.DecimalField("durée hebdomadaire (h)", max_digits=5, decimal_places=2, null=True, blank=True)
+    monthly_salary = models.DecimalField("salaire brut mensuel à l'embauche", **MONEY, null=True, blank=True)
+
+    received_on = models.DateField("reçu le", db_index=True)
+    complete_on = models.DateField("dossier complet le", null=True, blank=True)
+    decision_due_on = models.DateField("décision due au plus tard le", null=True, blank=True, db_index=True)
+    decided_on = models.DateField("décidé le", null=True, blank=True)
+    implicit_refusal = models.BooleanField("refus implicite (R6224-3)", default=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="gestionnaire",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_contracts",
+    )
+    depositor_email = models.EmailField("e-mail du déposant", blank=True)
+    incomplete_message = models.TextField("pièces ou informations demandées", blank=True)
+    refusal_codes = models.JSONField("motifs de refus (codes)", default=list, blank=True)
+    refusal_text = models.TextField("motif de refus", blank=True)
+    payload = models.JSONField("données du CERFA (sans NIR)", default=dict)
+    import_key = models.CharField("empreinte d'import", max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "contrat d'apprentissage"
+        verbose_name_plural = "contrats d'apprentissage"
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deca_number"], condition=~Q(deca_number=""), name="contract_unique_deca_number"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="contract_end_after_start",
+                violation_error_message="La fin prévue précède le début d'exécution.",
+            ),
+            models.CheckConstraint(condition=Q(level__gte=3, level__lte=8), name="contract_level_3_to_8"),
+        ]
+        indexes = [models.Index(fields=["status", "decision_due_on"], name="contract_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file_number} – {self.apprentice_first_name} {self.apprentice_last_name}"
+
+    @property
+    def apprentice_initials(self) -> str:
+        return f"{self.apprentice_first_name[:1]}{self.apprentice_last_name[:1]}".upper()
+
+
+class ApprenticeshipMaster(models.Model):
+    contract = models.ForeignKey(ApprenticeshipContract, verbose_name="contrat", on_delete=models.CASCADE, related_name="masters")
+    last_name = models.CharField("nom", max_length=150)
+    first_name = models.CharField("prénom", max_length=150)
+    birth_date = models.DateField("date de naissance")
+    diploma_level = models.PositiveSmallIntegerField("niveau du diplôme", null=True, blank=True)
+    same_field = models.BooleanField("diplôme du même domaine", default=False)
+    experience_years = models.DecimalField("expérience (années)", max_digits=4, decimal_places=1, default=0)
+
+    class Meta:
+        verbose_name = "maître d'apprentissage"
+        verbose_name_plural = "maîtres d'apprentissage"
+        indexes = [models.Index(fields=["last_name", "first_name", "birth_date"], name="master_identity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class PayPeriod(models.Model):
+    contract = models.ForeignKey(
+        ApprenticeshipContract, verbose_name="contrat", on_delete=models.CASCADE, related_name="pay_periods"
+    )
+    start = models.DateField("du")
+    end = models.DateField("au")
+    rate = models.DecimalField("taux (% du SMIC)", max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = "période de rémunération"
+        verbose_name_plural = "périodes de rémunération"
+        ordering = ["start"]
+
+
+class ContractDocument(models.Model):
+    contract = models.ForeignKey(
+        ApprenticeshipContract, verbose_name="contrat", on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField("nature", max_length=32, choices=DocumentKind.choices)
+    file = models.FileField("fichier", upload_to="contracts/%Y/%m/")
+    original_name = models.CharField("nom d'origine", max_length=255)
+    size = models.PositiveIntegerField("taille (octets)")
+    content_type = models.CharField("type", max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="déposé par", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pièce du dossier"
+        verbose_name_plural = "pièces du dossier"
+        ordering = ["-uploaded_at"]
+
+
+class CheckRun(models.Model):
+    contract = models.ForeignKey(
+        ApprenticeshipContract, verbose_name="contrat", on_delete=models.CASCADE, related_name="check_runs"
+    )
+    ran_at = models.DateTimeField("exécuté le", auto_now_add=True)
+    eligible = models.BooleanField("éligible")
+    results = models.JSONField("résultats", default=list)
+
+    class Meta:
+        verbose_name = "contrôle d'instruction"
+        verbose_name_plural = "contrôles d'instruction"
+        ordering = ["-ran_at", "-id"]
+
+
+class EmployerOpposition(models.Model):
+    """An opposition, suspension or ban on hiring apprentices (L6225-1 to L6225-6), kept by staff."""
+
+    siret = models.CharField("SIRET", max_length=14, db_index=True)
+    kind = models.CharField("nature", max_length=16, choices=OppositionKind.choices)
+    starts_on = models.DateField("à partir du")
+    ends_on = models.DateField("jusqu'au", null=True, blank=True)
+    reason = models.TextField("motif", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "opposition ou interdiction d'un employeur"
+        verbose_name_plural = "oppositions et interdictions d'employeurs"
+        ordering = ["-starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.siret}"
+
+
+class Commitment(models.Model):
+    """What accepting a contract commits: the NPEC snapshotted with where it came from, the annual
+    amount, the financial section, and the schedule (instalment rows)."""
+
+    contract = models.OneToOneField(
+        ApprenticeshipContract, verbose_name="contrat", on_delete=models.PROTECT, related_name="commitment"
+    )
+    regime = models.CharField("régime", max_length=8)
+    npec = models.DecimalField("NPEC retenu", **MONEY)
+    npec_source = models.CharField("origine du NPEC", max_length=16)
+    npec_origin = models.CharField("provenance du NPEC", max_length=500, blank=True)
+    npec_entry = models.ForeignKey(
+        "branches.NpecEntry", verbose_name="ligne du référentiel", null=True, blank=True, on_delete=models.PROTECT
+    )
+    annual_amount = models.DecimalField("montant annuel", **MONEY)
+    employer_participation = models.DecimalField("participation employeur", **MONEY, default=0)
+    financial_section = models.CharField(
+        "section financière", max_length=16, choices=FinancialSection.choices, default=FinancialSection.ALTERNANCE
+    )
+    engine_input = models.JSONField("données du calcul", default=dict)
+    created_at = models.DateTimeField("engagé le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="engagé par", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "engagement de financement"
+        verbose_name_plural = "engagements de financement"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(npec__gte=0) & Q(annual_amount__gte=0),
+                name="commitment_amounts_not_negative",
+                violation_error_message="Un montant d'engagement ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Engagement {self.contract.file_number}"
+
+
+class Instalment(models.Model):
+    """One line of the schedule. Append-only once payable: a recomputation supersedes the lines not
+    yet paid and adds balance or regularisation lines; a paid line is never edited (DESIGN.md)."""
+
+    commitment = models.ForeignKey(Commitment, verbose_name="engagement", on_delete=models.PROTECT, related_name="instalments")
+    year = models.PositiveSmallIntegerField("année")
+    kind = models.CharField("échéance", max_length=16)
+    due_date = models.DateField("date d'échéance", db_index=True)
+    gross = models.DecimalField("brut", **MONEY)
+    deduction = models.DecimalField("déduction", **MONEY, default=0)
+    net = models.DecimalField("net", **MONEY)
+    status = models.CharField(
+        "statut", max_length=16, choices=InstalmentStatus.choices, default=InstalmentStatus.PLANNED, db_index=True
+    )
+    origin = models.CharField("origine", max_length=16, choices=InstalmentOrigin.choices, default=InstalmentOrigin.DECISION)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "échéance"
+        verbose_name_plural = "échéances"
+        ordering = ["due_date", "year", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(net=F("gross") - F("deduction")),
+                name="instalment_net_is_gross_minus_deduction",
+                violation_error_message="Le net d'une échéance est son brut moins sa déduction.",
+            ),
+            models.CheckConstraint(condition=Q(deduction__gte=0), name="instalment_deduction_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment.contract.file_number} année {self.year} {self.kind} {self.due_date:%d/%m/%Y} : {self.net} €"
+
+
+class Amendment(models.Model):
+    contract = models.ForeignKey(
+        ApprenticeshipContract, verbose_name="contrat", on_delete=models.PROTECT, related_name="amendments"
+    )
+    amendment_type = models.CharField("type d'avenant", max_length=2, choices=AmendmentType.choices)
+    effective_on = models.DateField("date d'effet")
+    changes = models.JSONField("modifications", default=dict)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "avenant"
+        verbose_name_plural = "avenants"
+        ordering = ["effective_on", "id"]
+
+
+class Rupture(models.Model):
+    contract = models.OneToOneField(
+        ApprenticeshipContract, verbose_name="contrat", on_delete=models.PROTECT, related_name="rupture"
+    )
+    date = models.DateField("date de rupture (dernier jour)")
+    cause = models.CharField("cause", max_length=32, choices=RuptureCause.choices)
+    during_probation = models.BooleanField("dans les 45 premiers jours de formation pratique", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="saisie par", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("saisie le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rupture"
+        verbose_name_plural = "ruptures"
