@@ -31,8 +31,17 @@ class ApprenticeshipContract(models.Model):
     )
     contract_type = models.CharField("type de contrat", max_length=2, default="11")
 
+    # As deposited (the checks judge them); `employer` links the company once its SIRET is valid.
+    employer_siret = models.CharField("SIRET de l'employeur", max_length=14, db_index=True)
+    employer_name = models.CharField("dénomination de l'employeur", max_length=255)
+    employer_idcc = models.CharField("IDCC de l'employeur", max_length=4, blank=True, db_index=True)
     employer = models.ForeignKey(
-        Company, verbose_name="employeur", on_delete=models.PROTECT, related_name="apprenticeship_contracts"
+        Company,
+        verbose_name="employeur",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="apprenticeship_contracts",
     )
     employer_headcount = models.PositiveIntegerField("effectif de l'employeur", null=True, blank=True)
 
@@ -314,3 +323,25 @@ class Rupture(models.Model):
     class Meta:
         verbose_name = "rupture"
         verbose_name_plural = "ruptures"
+
+
+class ContractReminder(models.Model):
+    """A reminder sent: the unique key makes a reminder job idempotent (run twice, sent once)."""
+
+    class Kind(models.TextChoices):
+        DEADLINE_NEAR = "deadline_near", "Décision à prendre sous 5 jours"
+        DEADLINE_PASSED = "deadline_passed", "Délai de décision dépassé"
+        INCOMPLETE_NO_ANSWER = "incomplete_no_answer", "Dossier incomplet sans réponse depuis 15 jours"
+        ENDING_SOON = "ending_soon", "Contrat se terminant dans 30 jours"
+
+    contract = models.ForeignKey(
+        ApprenticeshipContract, verbose_name="contrat", on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField("nature", max_length=32, choices=Kind.choices)
+    sent_at = models.DateTimeField("envoyé le", auto_now_add=True)
+    recipient = models.EmailField("destinataire")
+
+    class Meta:
+        verbose_name = "relance"
+        verbose_name_plural = "relances"
+        constraints = [models.UniqueConstraint(fields=["contract", "kind"], name="reminder_once_per_kind")]

@@ -81,3 +81,46 @@ def simulation_pdf(
     ]
     doc.build(story)
     return buffer.getvalue()
+
+
+def refusal_letter_pdf(*, contract, opco_name: str, checks: list[dict], today: str) -> bytes:
+    """The reasoned decision of refusal (D6224-2: refuse with reasons and notify the parties)."""
+    buffer = BytesIO()
+    styles = getSampleStyleSheet()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, title=f"Refus {contract.file_number}")
+    reasons = [c for c in checks if c.get("status") == "error" and c.get("code") in set(contract.refusal_codes)]
+    story = [
+        Paragraph(opco_name, styles["Title"]),
+        Paragraph(f"Le {today}", styles["Normal"]),
+        Spacer(1, 0.5 * cm),
+        Paragraph(f"À l'attention de {contract.employer_name} (SIRET {contract.employer_siret})", styles["Normal"]),
+        Spacer(1, 0.5 * cm),
+        Paragraph(
+            f"Objet : refus de prise en charge du contrat d'apprentissage — dossier {contract.file_number}", styles["Heading3"]
+        ),
+        Paragraph(
+            f"Apprenti : {contract.apprentice_first_name} {contract.apprentice_last_name} ; formation {contract.rncp} "
+            f"({contract.training_title or 'intitulé non précisé'}) ; "
+            f"contrat du {contract.start_date:%d/%m/%Y} au {contract.end_date:%d/%m/%Y}.",
+            styles["Normal"],
+        ),
+        Spacer(1, 0.3 * cm),
+        Paragraph(
+            "Après instruction, l'opérateur de compétences refuse la prise en charge de ce contrat et ne procède pas à son dépôt "
+            "(article D6224-2 du Code du travail), pour les motifs suivants :"
+            if not contract.implicit_refusal
+            else "Faute de décision dans les vingt jours suivant la réception du dossier complet, la prise en charge est réputée "
+            "refusée (article R6224-3 du Code du travail).",
+            styles["Normal"],
+        ),
+    ]
+    for check in reasons:
+        story.append(Paragraph(f"• {check['code']} : {check['message']}", styles["Normal"]))
+    if contract.refusal_text:
+        story.append(Paragraph(f"• {contract.refusal_text}", styles["Normal"]))
+    story += [
+        Spacer(1, 0.5 * cm),
+        Paragraph("Un nouveau contrat ou un contrat corrigé peut être transmis à l'OPCO.", styles["Normal"]),
+    ]
+    doc.build(story)
+    return buffer.getvalue()

@@ -12,7 +12,7 @@ app = Celery("opco")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # Queues are named by kind of work, so that production can give each its own workers.
-QUEUES = ("default", "referentials", "notifications", "maintenance")
+QUEUES = ("default", "referentials", "contracts", "notifications", "maintenance")
 
 app.conf.update(
     task_acks_late=True,  # a message is acknowledged after its task ran, not before
@@ -24,6 +24,8 @@ app.conf.update(
     task_queues=[Queue(name) for name in QUEUES],
     task_routes={
         "referentials.tasks.*": {"queue": "referentials"},
+        "contracts.tasks.send_*": {"queue": "notifications"},
+        "contracts.tasks.*": {"queue": "contracts"},
         "accounts.tasks.*": {"queue": "maintenance"},
         "opco.tasks.*": {"queue": "maintenance"},
     },
@@ -38,6 +40,15 @@ app.conf.update(
         "clear-expired-sessions": {
             "task": "accounts.tasks.clear_expired_sessions",
             "schedule": crontab(hour=3, minute=0),
+        },
+        # R6224-3: silence after 20 days is a refusal; recorded early each morning, exactly once.
+        "record-implicit-refusals": {
+            "task": "contracts.tasks.record_implicit_refusals",
+            "schedule": crontab(hour=0, minute=30),
+        },
+        "contract-reminders": {
+            "task": "contracts.tasks.send_reminders",
+            "schedule": crontab(hour=7, minute=0),
         },
         "purge-expired-login-failures": {
             "task": "accounts.tasks.purge_expired_login_failures",

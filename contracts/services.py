@@ -1,0 +1,151 @@
+"""Deposit of an apprenticeship contract file: from the CHECKS.md payload to a stored file with its
+checks run. The staff form, the API and the bulk import all call `contract_deposit`."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.checks_runner import contract_check
+from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, PayPeriod
+from contracts.payload import parse_contract_payload, payload_without_nir
+from contracts.workflow import decision_deadline
+from opco import audit
+from referentials.models import Certification, Company, Idcc, Naf, TrainingProvider
+from referentials.validators import is_valid_siret, normalize_identifier
+
+
+@dataclass(frozen=True)
+class Deposit:
+    contract: ApprenticeshipContract
+    created: bool  # False when the same payload was already deposited (idempotent re-import)
+
+
+def payload_key(data: dict) -> str:
+    """A stable fingerprint of a payload: re-depositing the same file creates no duplicate."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _d(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _company(siret: str, employer: dict) -> Company | None:
+    """The employer's company, created from the CERFA block the first time it is seen."""
+    if not is_valid_siret(siret):
+        return None
+    company = Company.objects.filter(siret=siret).first()
+    if company is not None:
+        return company
+    naf_code = (employer.get("naf") or "").upper()
+    if len(naf_code) == 5 and "." not in naf_code:
+        naf_code = f"{naf_code[:2]}.{naf_code[2:]}"
+    address = employer.get("adresse") or {}
+    company = Company(
+        siret=siret,
+        siren=siret[:9],
+        name=(employer.get("denomination") or siret)[:255],
+        naf=Naf.objects.filter(code=naf_code).first(),
+        idcc=Idcc.objects.filter(code=str(employer.get("idcc") or "").zfill(4)).first(),
+        headcount=employer.get("effectif"),
+        address=" ".join(str(address.get(k) or "") for k in ("numero", "voie")).strip()[:255],
+        postal_code=str(address.get("code_postal") or "")[:5],
+        city=str(address.get("commune") or "")[:128],
+    )
+    company.full_clean()
+    company.save()
+    return company
+
+
+def contract_deposit(
+    *, actor, data: dict, source: str = "web", received_on: date | None = None, depositor_email: str = ""
+) -> Deposit:
+    """Validate the payload (InvalidPayload names the field, nothing stored), store the file with
+    its masters and pay periods, open the 20-day decision period (R6224-3) and run the checks."""
+    parse_contract_payload(data)  # refuses malformed payloads with French messages per field
+    key = payload_key(payload_without_nir(data))
+    existing = ApprenticeshipContract.objects.filter(import_key=key).first()
+    if existing is not None:
+        return Deposit(existing, created=False)
+
+    employer, apprentice, training = data["employeur"], data["apprenti"], data["formation"]
+    cfa, terms = data["cfa"], data["contrat"]
+    received = received_on or _d(data.get("recu_le")) or timezone.localdate()
+    siret = normalize_identifier(employer["siret"])
+    cfa_siret = normalize_identifier(cfa["siret"])
+    rncp = normalize_identifier(training["rncp"])
+    with transaction.atomic():
+        contract = ApprenticeshipContract(
+            file_number=f"tmp-{key[:16]}",
+            contract_type=str(data.get("type_contrat") or "11"),
+            employer_siret=siret[:14],
+            employer_name=(employer.get("denomination") or "")[:255] or siret,
+            employer_idcc=str(employer.get("idcc") or "").zfill(4) if employer.get("idcc") else "",
+            employer=_company(siret, employer),
+            employer_headcount=employer.get("effectif"),
+            apprentice_last_name=(apprentice.get("nom") or "")[:150],
+            apprentice_first_name=(apprentice.get("prenom") or "")[:150],
+            apprentice_birth_date=_d(apprentice["date_naissance"]),
+            apprentice_nir=normalize_identifier(apprentice.get("nir"))[:15],
+            apprentice_handicap=bool(apprentice.get("handicap")),
+            certification=Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+            rncp=rncp[:16],
+            code_diplome=(training.get("code_diplome") or "")[:8],
+            level=int(training["niveau"]),
+            training_title=(training.get("intitule") or "")[:500],
+            training_start=_d(training["date_debut"]),
+            training_end=_d(training.get("date_fin")),
+            training_hours=int(training["duree_heures"]),
+            distance_pct=Decimal(str(training.get("distance_pct") or 0)),
+            cfa=TrainingProvider.objects.filter(siret=cfa_siret).first(),
+            cfa_siret=cfa_siret[:14],
+            cfa_uai=normalize_identifier(cfa["uai"])[:8],
+            cfa_declared_on=_d(cfa.get("declaration_activite_date")),
+            signed_on=_d(terms["date_conclusion"]),
+            start_date=_d(terms["date_debut"]),
+            end_date=_d(terms["date_fin"]),
+            practical_training_start=_d(terms["date_debut_formation_pratique"]),
+            weekly_hours=Decimal(str(terms["duree_hebdo_heures"])) if terms.get("duree_hebdo_heures") is not None else None,
+            monthly_salary=Decimal(str(terms["salaire_brut_mensuel_embauche"]))
+            if terms.get("salaire_brut_mensuel_embauche")
+            else None,
+            received_on=received,
+            complete_on=received,
+            decision_due_on=decision_deadline(received),
+            depositor_email=depositor_email,
+            payload=payload_without_nir(data),
+            import_key=key,
+        )
+        contract.save()
+        contract.file_number = f"AP{received.year}{contract.pk:07d}"
+        contract.save(update_fields=["file_number"])
+        ApprenticeshipMaster.objects.bulk_create(
+            ApprenticeshipMaster(
+                contract=contract,
+                last_name=(m.get("nom") or "")[:150],
+                first_name=(m.get("prenom") or "")[:150],
+                birth_date=_d(m["date_naissance"]),
+                diploma_level=m.get("diplome_niveau"),
+                same_field=bool(m.get("diplome_meme_domaine")),
+                experience_years=Decimal(str(m.get("experience_annees") or 0)),
+            )
+            for m in data["maitres_apprentissage"]
+        )
+        PayPeriod.objects.bulk_create(
+            PayPeriod(contract=contract, start=_d(p["date_debut"]), end=_d(p["date_fin"]), rate=Decimal(str(p["taux"])))
+            for p in terms["remunerations"]
+        )
+        audit.record(
+            actor=actor,
+            action="contract_deposit",
+            target=contract,
+            source=source,
+            summary=f"Dossier reçu le {received:%d/%m/%Y} ({source}) : décision due le {contract.decision_due_on:%d/%m/%Y}",
+        )
+        contract_check(contract=contract, actor=actor)
+    return Deposit(contract, created=True)

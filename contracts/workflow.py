@@ -1,0 +1,160 @@
+"""The life of an apprenticeship contract file: explicit transitions, each made by one service
+function that locks the row, re-checks the status, acts and records (pretix's pattern).
+
+received → instruction → incomplete ⇄ instruction → accepted | refused → deposited → running →
+ended, or broken (rupture). R6224-3: the OPCO decides within 20 days of the complete file; silence
+is an implicit refusal, recorded once by a beat task.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.enums import ContractStatus as S
+from contracts.models import ApprenticeshipContract
+from opco import audit
+
+DECISION_DAYS = 20  # R6224-3
+
+
+@dataclass(frozen=True)
+class Action:
+    code: str
+    label: str
+    allowed_from: tuple[str, ...]
+    to_status: str
+
+
+ACTIONS = {
+    action.code: action
+    for action in (
+        Action("instruct", "Prendre en instruction", (S.RECEIVED,), S.UNDER_INSTRUCTION),
+        Action("request_documents", "Déclarer incomplet", (S.RECEIVED, S.UNDER_INSTRUCTION), S.INCOMPLETE),
+        Action("documents_received", "Pièces reçues : dossier complet", (S.INCOMPLETE,), S.UNDER_INSTRUCTION),
+        Action("accept", "Accepter la prise en charge", (S.UNDER_INSTRUCTION,), S.ACCEPTED),
+        Action("refuse", "Refuser la prise en charge", (S.RECEIVED, S.UNDER_INSTRUCTION, S.INCOMPLETE), S.REFUSED),
+        Action("deposit", "Enregistrer le dépôt (n° DECA)", (S.ACCEPTED,), S.DEPOSITED),
+        Action("start", "Constater le début d'exécution", (S.DEPOSITED,), S.RUNNING),
+        Action("end", "Constater la fin du contrat", (S.RUNNING,), S.ENDED),
+        Action("rupture", "Enregistrer une rupture", (S.ACCEPTED, S.DEPOSITED, S.RUNNING), S.BROKEN),
+    )
+}
+
+
+class TransitionRefused(ValidationError):
+    pass
+
+
+def available_actions(contract: ApprenticeshipContract) -> list[Action]:
+    return [action for action in ACTIONS.values() if contract.status in action.allowed_from]
+
+
+def decision_deadline(complete_on: date) -> date:
+    """R6224-3: 20 days from the receipt of the complete file."""
+    return complete_on + timedelta(days=DECISION_DAYS)
+
+
+def lock_for(contract_id: int, action_code: str) -> tuple[ApprenticeshipContract, Action]:
+    """Lock the contract row and check the action is allowed from its current status (called
+    inside a transaction; a refusal changes nothing)."""
+    action = ACTIONS[action_code]
+    contract = ApprenticeshipContract.objects.select_for_update(of=("self",)).get(pk=contract_id)
+    if contract.status not in action.allowed_from:
+        raise TransitionRefused(
+            f"« {action.label} » est impossible : le dossier {contract.file_number} est « {contract.get_status_display()} »."
+        )
+    return contract, action
+
+
+def apply(contract: ApprenticeshipContract, action: Action, *, actor, summary: str = "", **fields) -> ApprenticeshipContract:
+    """Move the locked contract to the action's status with `fields`, and record it."""
+    before = contract.status
+    contract.status = action.to_status
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    contract.full_clean(exclude=["employer", "certification", "cfa", "assigned_to"])
+    contract.save()
+    audit.record(
+        actor=actor,
+        action=f"contract_{action.code}",
+        target=contract,
+        changes={"status": [before, contract.status], **{k: [None, str(v)] for k, v in fields.items() if k != "refusal_codes"}},
+        summary=summary or action.label,
+    )
+    return contract
+
+
+def contract_transition(*, actor, contract_id: int, action_code: str, **fields) -> ApprenticeshipContract:
+    """A plain transition (no side effect beyond the fields given)."""
+    with transaction.atomic():
+        contract, action = lock_for(contract_id, action_code)
+        return apply(contract, action, actor=actor, **fields)
+
+
+def contract_request_documents(*, actor, contract_id: int, message: str) -> ApprenticeshipContract:
+    """Incomplete: the 20-day clock stops until the file is complete again (R6224-3)."""
+    if not message.strip():
+        raise ValidationError({"message": "Indiquez les pièces ou informations demandées au déposant."})
+    with transaction.atomic():
+        contract, action = lock_for(contract_id, "request_documents")
+        contract = apply(
+            contract,
+            action,
+            actor=actor,
+            incomplete_message=message.strip(),
+            complete_on=None,
+            decision_due_on=None,
+            summary=f"Dossier incomplet : {message.strip()[:200]}",
+        )
+        transaction.on_commit(lambda: _notify_incomplete(contract.pk))
+    return contract
+
+
+def contract_documents_received(*, actor, contract_id: int, on: date | None = None) -> ApprenticeshipContract:
+    complete_on = on or timezone.localdate()
+    with transaction.atomic():
+        contract, action = lock_for(contract_id, "documents_received")
+        return apply(
+            contract,
+            action,
+            actor=actor,
+            complete_on=complete_on,
+            decision_due_on=decision_deadline(complete_on),
+            summary=f"Dossier complet le {complete_on:%d/%m/%Y} : décision due le {decision_deadline(complete_on):%d/%m/%Y}",
+        )
+
+
+def contract_deposit_deca(*, actor, contract_id: int, deca_number: str) -> ApprenticeshipContract:
+    number = deca_number.strip()
+    if not number:
+        raise ValidationError({"deca_number": "Le numéro DECA est obligatoire."})
+    if ApprenticeshipContract.objects.filter(deca_number=number).exclude(pk=contract_id).exists():
+        raise ValidationError({"deca_number": f"Le numéro DECA {number} est déjà celui d'un autre dossier."})
+    return contract_transition(actor=actor, contract_id=contract_id, action_code="deposit", deca_number=number)
+
+
+def contract_assign(*, actor, contract_ids: list[int], assignee) -> int:
+    """Assign files to a gestionnaire (a bulk action of the list)."""
+    with transaction.atomic():
+        contracts = list(ApprenticeshipContract.objects.select_for_update(of=("self",)).filter(pk__in=contract_ids))
+        for contract in contracts:
+            before = contract.assigned_to_id
+            contract.assigned_to = assignee
+            contract.save(update_fields=["assigned_to", "updated_at"])
+            audit.record(
+                actor=actor,
+                action="contract_assign",
+                target=contract,
+                changes={"assigned_to": [before, assignee.pk if assignee else None]},
+                summary=f"Attribué à {assignee}" if assignee else "Attribution retirée",
+            )
+    return len(contracts)
+
+
+def _notify_incomplete(contract_id: int) -> None:
+    from contracts.tasks import send_incomplete_notice
+
+    send_incomplete_notice.delay(contract_id)
