@@ -345,3 +345,46 @@ class ContractReminder(models.Model):
         verbose_name = "relance"
         verbose_name_plural = "relances"
         constraints = [models.UniqueConstraint(fields=["contract", "kind"], name="reminder_once_per_kind")]
+
+
+class ContractImport(models.Model):
+    """A bulk import of deposit payloads (CSV or JSON lines), run by Celery and watched by staff."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échoué"
+
+    file = models.FileField("fichier", upload_to="imports/contracts/%Y/%m/")
+    original_name = models.CharField("nom du fichier", max_length=255)
+    status = models.CharField("statut", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField("lignes", default=0)
+    processed = models.PositiveIntegerField("lignes traitées", default=0)
+    created_count = models.PositiveIntegerField("dossiers créés", default=0)
+    duplicate_count = models.PositiveIntegerField("déjà reçus", default=0)
+    failed_count = models.PositiveIntegerField("lignes refusées", default=0)
+    report = models.JSONField("lignes refusées (motifs)", default=list, blank=True)
+    error = models.TextField("erreur", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="demandé par", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("demandé le", auto_now_add=True)
+    started_at = models.DateTimeField("démarré le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de contrats"
+        verbose_name_plural = "imports de contrats"
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import n° {self.pk} ({self.original_name})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

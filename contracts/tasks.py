@@ -142,3 +142,10 @@ def send_reminders() -> int:
             "et l'attestation de réalisation dans les 4 mois (R6332-25 III 4°).",
         )
     return sent
+
+
+@shared_task(acks_late=True)
+def run_contract_import(job_id: int) -> str:
+    from contracts.imports import contract_import_run
+
+    return contract_import_run(job_id=job_id).status

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "referentials",
     "branches",
     "contracts",
+    "sme_services",
 ]
 
 MIDDLEWARE = [
