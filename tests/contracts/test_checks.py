@@ -631,6 +631,8 @@ def contract_with_master(employer, *, status=ContractStatus.RUNNING, start="2024
         file_number=f"AP-TEST-{next(_file_numbers):05d}",
         status=status,
         employer=employer,
+        employer_siret=employer.siret,
+        employer_name=employer.name,
         apprentice_last_name="Apprenti",
         apprentice_first_name="Autre",
         apprentice_birth_date=date(2006, 1, 1),
