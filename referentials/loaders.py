@@ -270,13 +270,16 @@ def load_naf(data_dir: Path) -> LoadReport:
 
 
 # --- Certifications (Kit apprentissage) ---------------------------------------------------------
-def load_certifications(data_dir: Path) -> LoadReport:
+def load_certifications(data_dir: Path, only_rncp: set[str] | None = None) -> LoadReport:
+    """`only_rncp` restricts the load to some fiches (tests that need a few real rows)."""
     report = LoadReport("certifications", "Certifications (Kit apprentissage)")
     path = data_dir / "certifications" / "Kit_apprentissage_20250131__Kit_Apprentissage.csv"
     records: dict[tuple, Record] = {}
     yes_no = {"oui": True, "non": False, "nr": None, "": None}
     for line, row in read_csv(path):
         code_diplome, rncp = row["Code Diplôme"].upper(), row["FicheRNCP"].upper()
+        if only_rncp is not None and rncp not in only_rncp:
+            continue
         if not re.match(r"^[0-9A-Z]{8}$", code_diplome):
             report.issue(
                 path,

@@ -55,6 +55,17 @@ def load(db):
     return run
 
 
+@pytest.fixture
+def load_certifications(db):
+    """Load only some real fiches of the Kit apprentissage (the whole Kit takes half a second)."""
+    from referentials.loaders import load_certifications as loader
+
+    def run(*rncps):
+        return loader(settings.REFERENTIAL_DATA_DIR, only_rncp=set(rncps))
+
+    return run
+
+
 def services_required() -> bool:
     return os.environ.get("REQUIRE_SERVICES") == "1"
 
