@@ -19,6 +19,7 @@ from contracts.financing.service import simulation_run
 from contracts.models import ApprenticeshipContract, Commitment, Instalment, Rupture
 from contracts.workflow import TransitionRefused, apply, lock_for
 from opco import audit
+from referentials.models import Certification
 
 ZERO = Decimal("0.00")
 # Lines already handed to payments: they stay as they are, whatever is recomputed.
@@ -284,6 +285,10 @@ def contract_amend(*, actor, contract_id: int, amendment_type: str, effective_on
         before = audit.snapshot(contract, list(changes))
         for name, value in changes.items():
             setattr(contract, name, AMENDABLE[name](value) if isinstance(value, str) and AMENDABLE[name] is not str else value)
+        if "rncp" in changes:  # the certification follows its fiche (amendment type 35)
+            contract.certification = (
+                Certification.objects.filter(rncp=contract.rncp).exclude(level=None).order_by("-active").first()
+            )
         contract.full_clean(exclude=["employer", "certification", "cfa", "assigned_to"])
         contract.save()
         amendment = Amendment(

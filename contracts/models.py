@@ -61,7 +61,7 @@ class ApprenticeshipContract(models.Model):
     training_title = models.CharField("intitulé de la formation", max_length=500, blank=True)
     training_start = models.DateField("début de la formation")
     training_end = models.DateField("fin de la formation", null=True, blank=True)
-    training_hours = models.PositiveIntegerField("durée de la formation (heures)")
+    training_hours = models.DecimalField("durée de la formation (heures)", max_digits=8, decimal_places=2)
     distance_pct = models.DecimalField("part à distance (%)", max_digits=5, decimal_places=2, default=0)
 
     cfa = models.ForeignKey(
@@ -109,14 +109,10 @@ class ApprenticeshipContract(models.Model):
         verbose_name = "contrat d'apprentissage"
         verbose_name_plural = "contrats d'apprentissage"
         ordering = ["-received_on", "-id"]
+        # No constraint on end ≥ start: such a file is received and refused by the DATES check.
         constraints = [
             models.UniqueConstraint(fields=["deca_number"], condition=~Q(deca_number=""), name="contract_unique_deca_number"),
-            models.CheckConstraint(
-                condition=Q(end_date__gte=F("start_date")),
-                name="contract_end_after_start",
-                violation_error_message="La fin prévue précède le début d'exécution.",
-            ),
-            models.CheckConstraint(condition=Q(level__gte=3, level__lte=8), name="contract_level_3_to_8"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=8), name="contract_level_1_to_8"),
         ]
         indexes = [models.Index(fields=["status", "decision_due_on"], name="contract_queue_idx")]
 

@@ -190,6 +190,25 @@ def _number(value: Any) -> Decimal:
     return number
 
 
+def _at_most(high: Decimal | int) -> Callable[[Any], Decimal]:
+    """A number (as `_number`) no greater than `high`: what the file's columns can hold."""
+
+    def parse(value: Any) -> Decimal:
+        number = _number(value)
+        if number > high:
+            raise ValueError(f"valeur trop grande ({high} au plus)")
+        return number
+
+    return parse
+
+
+def _contract_type(value: Any) -> str:
+    code = _code(value)
+    if len(code) > 2:
+        raise ValueError("un code de 2 caractères est attendu (CERFA FA13)")
+    return code
+
+
 def _nir(value: Any) -> str:
     # The value is never echoed back: a NIR appears in no message and no log.
     if not isinstance(value, str):
@@ -276,7 +295,7 @@ EMPLOYER_FIELDS = {
     "siret": _required(_text),
     "denomination": _optional(_text),
     "naf": _optional(_text),
-    "idcc": _optional(_code),
+    "idcc": _optional(_code),  # an unknown or malformed IDCC is OPCO_RATTACHEMENT's warning
     "effectif": _optional(_integer(0, 10_000_000)),
     "adresse": _optional(_object(ADDRESS_FIELDS, Address)),
 }
@@ -298,17 +317,17 @@ MASTER_FIELDS = {
     "date_naissance": _optional(_date),
     "diplome_niveau": _optional(_integer(1, 8)),
     "diplome_meme_domaine": _optional(_boolean),
-    "experience_annees": _optional(_number),
+    "experience_annees": _optional(_at_most(99)),
 }
 TRAINING_FIELDS = {
     "rncp": _required(_text),
     "niveau": _required(_integer(1, 8)),
     "date_debut": _required(_date),
-    "duree_heures": _required(_number),
+    "duree_heures": _required(_at_most(100_000)),
     "code_diplome": _optional(_text),
     "intitule": _optional(_text),
     "date_fin": _optional(_date),
-    "distance_pct": _optional(_number),
+    "distance_pct": _optional(_at_most(100)),
 }
 CFA_FIELDS = {
     "siret": _required(_text),
@@ -318,14 +337,14 @@ CFA_FIELDS = {
     "declaration_activite_date": _optional(_date),
 }
 # A period is its bounds and its rate: all three are needed to place it and to check it.
-PAY_PERIOD_FIELDS = {"date_debut": _required(_date), "date_fin": _required(_date), "taux": _required(_number)}
+PAY_PERIOD_FIELDS = {"date_debut": _required(_date), "date_fin": _required(_date), "taux": _required(_at_most(Decimal("999.99")))}
 CONTRACT_FIELDS = {
     "date_conclusion": _required(_date),
     "date_debut": _required(_date),
     "date_fin": _required(_date),
     "date_debut_formation_pratique": _required(_date),
     "remunerations": _required(_list_of(_object(PAY_PERIOD_FIELDS, PayPeriod))),
-    "duree_hebdo_heures": _optional(_number),
+    "duree_hebdo_heures": _optional(_at_most(168)),
     "salaire_brut_mensuel_embauche": _optional(_number),
 }
 PAYLOAD_FIELDS = {
@@ -335,7 +354,7 @@ PAYLOAD_FIELDS = {
     "formation": _required(_object(TRAINING_FIELDS, Training)),
     "cfa": _required(_object(CFA_FIELDS, Cfa)),
     "contrat": _required(_object(CONTRACT_FIELDS, ContractTerms)),
-    "type_contrat": _optional(_code),
+    "type_contrat": _optional(_contract_type),
     "recu_le": _optional(_date),
 }
 

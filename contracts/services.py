@@ -1,6 +1,7 @@
 """Deposit of an apprenticeship contract file: from the CHECKS.md payload to a stored file with its
 checks run. The staff form, the API and the bulk import all call `contract_deposit`."""
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -26,13 +27,30 @@ class Deposit:
     created: bool  # False when the same payload was already deposited (idempotent re-import)
 
 
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 43, "43" and "43.0" are one rate
+    if isinstance(value, (date,)):
+        return value.isoformat()
+    return str(value)
+
+
 def payload_key(data: dict) -> str:
-    """A stable fingerprint of a payload: re-depositing the same file creates no duplicate."""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    """A fingerprint of what the payload says, not of how it is written: the parsed values (numbers
+    as numbers, whatever their JSON type), so the same file deposited twice — by the API, then typed
+    into the form — is one file. The NIR is left out."""
+    parsed = dataclasses.asdict(parse_contract_payload(payload_without_nir(data)))
+    return hashlib.sha256(json.dumps(parsed, sort_keys=True, ensure_ascii=False, default=_canonical).encode()).hexdigest()
 
 
 def _d(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def _idcc_code(value: Any) -> str:
+    """The IDCC as 4 digits, or empty when it is not one (OPCO_RATTACHEMENT warns about it)."""
+    code = str(value or "").strip()
+    return code.zfill(4) if code.isdigit() and len(code) <= 4 else ""
 
 
 def _company(siret: str, employer: dict) -> Company | None:
@@ -51,7 +69,7 @@ def _company(siret: str, employer: dict) -> Company | None:
         siren=siret[:9],
         name=(employer.get("denomination") or siret)[:255],
         naf=Naf.objects.filter(code=naf_code).first(),
-        idcc=Idcc.objects.filter(code=str(employer.get("idcc") or "").zfill(4)).first(),
+        idcc=Idcc.objects.filter(code=_idcc_code(employer.get("idcc"))).first(),
         headcount=employer.get("effectif"),
         address=" ".join(str(address.get(k) or "") for k in ("numero", "voie")).strip()[:255],
         postal_code=str(address.get("code_postal") or "")[:5],
@@ -68,7 +86,7 @@ def contract_deposit(
     """Validate the payload (InvalidPayload names the field, nothing stored), store the file with
     its masters and pay periods, open the 20-day decision period (R6224-3) and run the checks."""
     parse_contract_payload(data)  # refuses malformed payloads with French messages per field
-    key = payload_key(payload_without_nir(data))
+    key = payload_key(data)
     existing = ApprenticeshipContract.objects.filter(import_key=key).first()
     if existing is not None:
         return Deposit(existing, created=False)
@@ -85,7 +103,7 @@ def contract_deposit(
             contract_type=str(data.get("type_contrat") or "11"),
             employer_siret=siret[:14],
             employer_name=(employer.get("denomination") or "")[:255] or siret,
-            employer_idcc=str(employer.get("idcc") or "").zfill(4) if employer.get("idcc") else "",
+            employer_idcc=_idcc_code(employer.get("idcc")),
             employer=_company(siret, employer),
             employer_headcount=employer.get("effectif"),
             apprentice_last_name=(apprentice.get("nom") or "")[:150],
@@ -100,7 +118,7 @@ def contract_deposit(
             training_title=(training.get("intitule") or "")[:500],
             training_start=_d(training["date_debut"]),
             training_end=_d(training.get("date_fin")),
-            training_hours=int(training["duree_heures"]),
+            training_hours=Decimal(str(training["duree_heures"])),
             distance_pct=Decimal(str(training.get("distance_pct") or 0)),
             cfa=TrainingProvider.objects.filter(siret=cfa_siret).first(),
             cfa_siret=cfa_siret[:14],

@@ -14,6 +14,7 @@ class AuditEntry(models.Model):
         WEB = "web", "Écran"
         ADMIN = "admin", "Administration"
         API = "api", "API"
+        IMPORT = "import", "Import en masse"
         COMMAND = "command", "Commande"
         TASK = "task", "Tâche de fond"
 

@@ -186,3 +186,13 @@ def test_a_refusal_needs_reasons(staff, referentials):
     with pytest.raises(ValidationError):
         contract_refuse(actor=staff, contract_id=contract.pk, codes=[], text="")
     assert ApprenticeshipContract.objects.get(pk=contract.pk).status == S.RECEIVED
+
+
+def test_the_same_contract_written_differently_is_one_file(staff, referentials):
+    """A rate of 43 or "43", a share of 0 or "0": the same contract, one file (API then form)."""
+    first = deposit(staff)
+    rewritten = changed(
+        {**base(), "recu_le": "2025-09-02"}, {"contrat.remunerations.0.taux": "43", "formation.distance_pct": "0.0"}
+    )
+    again = contract_deposit(actor=staff, data=rewritten)
+    assert (again.created, again.contract.pk) == (False, first.pk)
