@@ -3,9 +3,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 from contracts.api import ApprenticeshipSimulationView
 from contracts.api_checks import ContractCheckView
+from contracts.api_files import ContractDepositView, ContractFileView
 
 urlpatterns = [
     path("simulations/apprenticeship/", ApprenticeshipSimulationView.as_view(), name="api-simulation-apprenticeship"),
     path("apprenticeship-contracts/check/", ContractCheckView.as_view(), name="api-contract-check"),
+    path("apprenticeship-contracts/", ContractDepositView.as_view(), name="api-contract-deposit"),
+    path("apprenticeship-contracts/<str:file_number>/", ContractFileView.as_view(), name="api-contract-file"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -1,5 +1,7 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
+from contracts.enums import AmendmentType, DocumentKind, RuptureCause
 from referentials.models import Certification, Company
 from referentials.validators import normalize_identifier
 
@@ -111,3 +113,111 @@ class SimulationForm(forms.Form):
                 }
             ]
         return payload
+
+
+# --- Instruction screens ----------------------------------------------------------------------------
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget, so that templates render fields as they come."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class RequestDocumentsForm(StyledForm):
+    message = forms.CharField(label="Pièces ou informations demandées", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class DocumentsReceivedForm(StyledForm):
+    on = forms.DateField(label="Dossier complet le", required=False, widget=DATE, help_text="Aujourd'hui si vide.")
+
+
+class AcceptForm(StyledForm):
+    warnings_acknowledged = forms.BooleanField(
+        label="J'ai examiné les contrôles « à examiner » et confirme l'acceptation", required=False
+    )
+
+
+class RefuseForm(StyledForm):
+    codes = forms.MultipleChoiceField(
+        label="Contrôles en cause", required=False, choices=(), widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    text = forms.CharField(label="Motif", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+    def __init__(self, *args, error_codes=(), **kwargs):
+        from contracts.checks import CHECKS
+
+        super().__init__(*args, **kwargs)
+        # The codes in error come first, marked; every code may be cited.
+        codes = [code for code, _ in CHECKS]
+        ordered = [c for c in codes if c in error_codes] + [c for c in codes if c not in error_codes]
+        self.fields["codes"].choices = [(c, f"{c} (bloquant)" if c in error_codes else c) for c in ordered]
+        self.fields["codes"].initial = list(error_codes)
+
+
+class DecaForm(StyledForm):
+    deca_number = forms.CharField(label="N° DECA", max_length=32)
+
+
+class RuptureForm(StyledForm):
+    rupture_date = forms.DateField(label="Date de rupture (dernier jour)", widget=DATE)
+    cause = forms.ChoiceField(label="Cause", choices=RuptureCause.choices)
+    during_probation = forms.BooleanField(label="Dans les 45 premiers jours de formation pratique", required=False)
+
+
+class AmendForm(StyledForm):
+    amendment_type = forms.ChoiceField(label="Type d'avenant", choices=AmendmentType.choices)
+    effective_on = forms.DateField(label="Date d'effet", widget=DATE)
+    end_date = forms.DateField(label="Nouvelle fin prévue", required=False, widget=DATE)
+    rncp = forms.CharField(label="Nouvelle fiche RNCP", required=False, max_length=16)
+    level = forms.TypedChoiceField(
+        label="Nouveau niveau", required=False, coerce=int, empty_value=None, choices=[("", "—")] + [(n, n) for n in range(3, 9)]
+    )
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        changes = {}
+        if data.get("end_date"):
+            changes["end_date"] = data["end_date"].isoformat()
+        rncp = normalize_identifier(data.get("rncp"))
+        if rncp:
+            changes["rncp"] = rncp if rncp.startswith("RNCP") else f"RNCP{rncp}"
+        if data.get("level") is not None:
+            changes["level"] = data["level"]
+        return changes
+
+
+class DocumentForm(StyledForm):
+    kind = forms.ChoiceField(label="Nature", choices=DocumentKind.choices)
+    file = forms.FileField(
+        label="Fichier (PDF, JPEG ou PNG, 10 Mo au plus)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )
+
+    def clean_file(self):
+        from contracts.documents import document_content_type
+
+        upload = self.cleaned_data["file"]
+        try:
+            document_content_type(upload)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["file"])
+        return upload
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label="Gestionnaire", queryset=None, empty_label="Choisir un gestionnaire")
+
+    def __init__(self, *args, **kwargs):
+        from contracts.filtersets import gestionnaires
+
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = gestionnaires()

@@ -1,10 +1,21 @@
 from django.urls import path
 
-from contracts import views
+from contracts import views, views_deposit, views_instruction
 
 app_name = "contracts"
 
 urlpatterns = [
     path("simulateur/", views.simulator, name="simulator"),
     path("simulateur/certifications/", views.certification_suggestions, name="certification_suggestions"),
+    path("", views_instruction.ContractListView.as_view(), name="list"),
+    path("file/", views_instruction.ContractQueueView.as_view(), name="queue"),
+    path("lot/", views_instruction.contracts_bulk, name="bulk"),
+    path("nouveau/", views_deposit.contract_new, name="new"),
+    path("nouveau/siret/", views_deposit.check_siret, name="check_siret"),
+    path("nouveau/uai/", views_deposit.check_uai, name="check_uai"),
+    path("nouveau/rncp/", views_deposit.check_rncp, name="check_rncp"),
+    path("<int:pk>/", views_instruction.contract_detail, name="detail"),
+    path("<int:pk>/actions/<slug:action>/", views_instruction.contract_action, name="action"),
+    path("<int:pk>/pieces/", views_instruction.document_upload, name="document_upload"),
+    path("<int:pk>/pieces/<int:document_pk>/", views_instruction.document_download, name="document"),
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("comptes/", include("accounts.urls")),
     path("referentiels/", include("referentials.urls")),
     path("branches/", include("branches.urls")),
+    path("contrats/imports/", include("contracts.urls_imports")),
     path("contrats/", include("contracts.urls")),
     path("api/v1/", include("contracts.api_urls")),
     path("admin/", admin.site.urls),
