@@ -40,6 +40,19 @@ class _Echo:
         return value
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading quote
+    (CSV injection); numbers are written as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def stream_csv(filename: str, header: list[str], rows: Iterator[list]) -> StreamingHttpResponse:
     """A CSV download (semicolon, UTF-8 with BOM: what French spreadsheets open as is)."""
     writer = csv.writer(_Echo(), delimiter=";")
@@ -47,7 +60,7 @@ def stream_csv(filename: str, header: list[str], rows: Iterator[list]) -> Stream
     def lines():
         yield "\ufeff" + writer.writerow(header)
         for row in rows:
-            yield writer.writerow(["" if value is None else value for value in row])
+            yield writer.writerow([_cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -146,3 +146,10 @@ def test_referential_loads_screen_is_for_staff_and_only_administrators_start_one
     assert client.get(reverse("referentials:loads")).status_code == 200
     client.post(reverse("referentials:loads"), {"kinds": ["naf"]})
     assert ReferentialLoad.objects.count() == 0
+
+
+def test_csv_export_neutralises_formulas(client, make_user):
+    TrainingProvider.objects.create(siret=valid_siret(900_001), name='=HYPERLINK("http://x")', region="Bretagne")
+    client.force_login(make_user(kind="advisor"))
+    body = b"".join(client.get(reverse("referentials:providers"), {"format": "csv"}).streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in body and ';=HYPERLINK' not in body
