@@ -21,13 +21,13 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from branches.models import BranchIdcc
 from contracts.enums import CheckStatus, ContractStatus
 from contracts.models import ApprenticeshipMaster, EmployerOpposition
 from contracts.payload import ContractPayload, Master, PayPeriod, parse_contract_payload
+from contracts.reference_cache import cached, is_cached
 from referentials.enums import HolidayZone
 from referentials.models import Certification, Company, Idcc
 from referentials.selectors import public_holidays_between
@@ -205,7 +205,7 @@ def check_certification(payload: ContractPayload, context: CheckContext) -> Outc
     rncp, concluded = payload.formation.rncp, payload.contrat.date_conclusion
     if not RNCP_RE.match(rncp):
         return _error(f"« {rncp} » n'est pas un code de fiche RNCP (« RNCP » suivi de 2 à 6 chiffres).")
-    rows = list(Certification.objects.filter(rncp=rncp).order_by("code_diplome"))
+    rows = cached(("certifications", rncp), lambda: list(Certification.objects.filter(rncp=rncp).order_by("code_diplome")))
     if not rows:
         return _error(f"La fiche {rncp} est absente du référentiel des certifications (Kit apprentissage).")
     problems = _certification_problems(rncp, rows, concluded)
@@ -622,10 +622,12 @@ def check_opco_branch(payload: ContractPayload, context: CheckContext) -> Outcom
     code = raw.zfill(4)
     if not IDCC_RE.match(code):
         return _warning(f"« {raw} » n'est pas un IDCC (4 chiffres) : rattachement à l'OPCO à vérifier (R6332-23-1).")
-    link = BranchIdcc.objects.select_related("branch", "idcc").filter(idcc__code=code).first()
+    link = cached(
+        ("branch_link", code), lambda: BranchIdcc.objects.select_related("branch", "idcc").filter(idcc__code=code).first()
+    )
     if link is not None:
         return _ok(f"IDCC {code} ({link.idcc.title}) : branche « {link.branch.name} » de l'{opco}.")
-    idcc = Idcc.objects.filter(code=code).first()
+    idcc = cached(("idcc", code), lambda: Idcc.objects.filter(code=code).first())
     if idcc is None:
         return _warning(
             f"L'IDCC {code} est inconnu du référentiel des conventions collectives : rattachement à vérifier (R6332-23-1)."
@@ -646,13 +648,14 @@ def check_opco_branch(payload: ContractPayload, context: CheckContext) -> Outcom
 def check_employer_opposition(payload: ContractPayload, context: CheckContext) -> Outcome:
     # L6225-1 to L6225-6: an opposition, suspension or ban in force on the contract's start.
     siret, start = payload.employeur.siret, payload.contrat.date_debut
-    active = EmployerOpposition.objects.filter(siret=siret, starts_on__lte=start).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=start)
-    )
+    # A bulk import reads the (short) list once; a single check reads this employer's only.
+    by_siret = cached(("oppositions",), _oppositions_by_siret) if is_cached() else _oppositions_by_siret(siret)
+    recorded = by_siret.get(siret, [])
+    active = [o for o in recorded if o.starts_on <= start and (o.ends_on is None or o.ends_on >= start)]
     descriptions = [
         f"{opposition.get_kind_display()} depuis le {_fr(opposition.starts_on)}"
         + (f" jusqu'au {_fr(opposition.ends_on)}" if opposition.ends_on else ", sans date de fin")
-        for opposition in active.order_by("starts_on", "id")
+        for opposition in active
     ]
     if descriptions:
         return _error(
@@ -661,13 +664,25 @@ def check_employer_opposition(payload: ContractPayload, context: CheckContext) -
     return _ok(f"Aucune opposition, suspension ni interdiction enregistrée contre l'employeur au {_fr(start)}.")
 
 
+def _oppositions_by_siret(siret: str | None = None) -> dict[str, list[EmployerOpposition]]:
+    rows = EmployerOpposition.objects.order_by("starts_on", "id")
+    grouped: dict[str, list[EmployerOpposition]] = {}
+    for row in rows.filter(siret=siret) if siret else rows:
+        grouped.setdefault(row.siret, []).append(row)
+    return grouped
+
+
 # --- DEPOT_DELAI --------------------------------------------------------------------------------------
 DEPOSIT_WORKING_DAYS = 5  # D6224-1
 
 
 def last_deposit_day(start: date, zone: str) -> date:
     """The 5th « jour ouvrable » after start: Monday to Saturday, the zone's public holidays excluded."""
-    holidays = public_holidays_between(start, start + timedelta(days=3 * DEPOSIT_WORKING_DAYS + 15), zone)
+    end = start + timedelta(days=3 * DEPOSIT_WORKING_DAYS + 15)
+    holidays = cached(
+        ("holidays", zone, start.year), lambda: public_holidays_between(date(start.year, 1, 1), date(start.year + 1, 1, 31), zone)
+    )
+    holidays = {day for day in holidays if start <= day <= end}
     day, counted = start, 0
     while counted < DEPOSIT_WORKING_DAYS:
         day += timedelta(days=1)
@@ -678,7 +693,7 @@ def last_deposit_day(start: date, zone: str) -> date:
 
 def _holiday_zone_of(siret: str) -> str:
     """The known company's holiday zone, else métropole."""
-    zone = Company.objects.filter(siret=siret).values_list("holiday_zone", flat=True).first()
+    zone = cached(("zone", siret), lambda: Company.objects.filter(siret=siret).values_list("holiday_zone", flat=True).first())
     return zone or HolidayZone.METROPOLE
 
 

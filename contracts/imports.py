@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from contracts.models import ApprenticeshipContract, ContractImport
 from contracts.payload import InvalidPayload
+from contracts.reference_cache import reference_cache
 from contracts.services import Deposit, contract_deposit, payload_key
 from opco import audit
 
@@ -228,19 +229,12 @@ def contract_import_run(*, job_id: int) -> ContractImport:
     job.total = len(rows)
     job.save(update_fields=["total"])
     actor = job.requested_by
-    committed = _progress_of(job)
     try:
-        for first in range(job.processed, len(rows), PROGRESS_EVERY):
-            with transaction.atomic():
-                for index in range(first, min(first + PROGRESS_EVERY, len(rows))):
-                    line, payload = rows[index]
-                    _import_row(job, actor, line, payload)
-                    job.processed = index + 1
-                job.save(update_fields=PROGRESS_FIELDS)
-            committed = _progress_of(job)
+        with reference_cache():  # reference data read once for the whole job
+            _import_rows(job, actor, rows)
     except Exception as exc:
         logger.exception("Import de contrats n° %s interrompu", job_id)
-        _restore_progress(job, committed)  # the batch under way was rolled back
+        job.refresh_from_db(fields=PROGRESS_FIELDS)  # the batch under way was rolled back
         job.status, job.finished_at = ContractImport.Status.FAILED, timezone.now()
         job.error = f"Interrompu après {job.processed} ligne(s) : {type(exc).__name__}"
         job.save(update_fields=[*PROGRESS_FIELDS, "status", "error", "finished_at"])
@@ -259,13 +253,14 @@ def contract_import_run(*, job_id: int) -> ContractImport:
     return job
 
 
-def _progress_of(job: ContractImport) -> tuple[int, int, int, int, int]:
-    return job.processed, job.created_count, job.duplicate_count, job.failed_count, len(job.report)
-
-
-def _restore_progress(job: ContractImport, progress: tuple[int, int, int, int, int]) -> None:
-    job.processed, job.created_count, job.duplicate_count, job.failed_count, reported = progress
-    del job.report[reported:]
+def _import_rows(job: ContractImport, actor, rows: list) -> None:
+    for first in range(job.processed, len(rows), PROGRESS_EVERY):
+        with transaction.atomic():
+            for index in range(first, min(first + PROGRESS_EVERY, len(rows))):
+                line, payload = rows[index]
+                _import_row(job, actor, line, payload)
+                job.processed = index + 1
+            job.save(update_fields=PROGRESS_FIELDS)
 
 
 def _import_row(job: ContractImport, actor, line: int, payload: Any) -> None:

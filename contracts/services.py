@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from contracts.checks_runner import contract_check
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, PayPeriod
-from contracts.payload import parse_contract_payload, payload_without_nir
+from contracts.payload import ContractPayload, parse_contract_payload, payload_without_nir
+from contracts.reference_cache import cached, remember
 from contracts.workflow import decision_deadline
 from opco import audit
 from referentials.models import Certification, Company, Idcc, Naf, TrainingProvider
@@ -35,11 +36,14 @@ def _canonical(value: Any) -> Any:
     return str(value)
 
 
-def payload_key(data: dict) -> str:
+def payload_key(payload: ContractPayload | dict) -> str:
     """A fingerprint of what the payload says, not of how it is written: the parsed values (numbers
     as numbers, whatever their JSON type), so the same file deposited twice — by the API, then typed
     into the form — is one file. The NIR is left out."""
-    parsed = dataclasses.asdict(parse_contract_payload(payload_without_nir(data)))
+    if isinstance(payload, dict):
+        payload = parse_contract_payload(payload)
+    parsed = dataclasses.asdict(payload)
+    parsed["apprenti"]["nir"] = None
     return hashlib.sha256(json.dumps(parsed, sort_keys=True, ensure_ascii=False, default=_canonical).encode()).hexdigest()
 
 
@@ -57,6 +61,7 @@ def _company(siret: str, employer: dict) -> Company | None:
     """The employer's company, created from the CERFA block the first time it is seen."""
     if not is_valid_siret(siret):
         return None
+    # Not cached: a company created by a row that is then refused is rolled back with it.
     company = Company.objects.filter(siret=siret).first()
     if company is not None:
         return company
@@ -68,8 +73,10 @@ def _company(siret: str, employer: dict) -> Company | None:
         siret=siret,
         siren=siret[:9],
         name=(employer.get("denomination") or siret)[:255],
-        naf=Naf.objects.filter(code=naf_code).first(),
-        idcc=Idcc.objects.filter(code=_idcc_code(employer.get("idcc"))).first(),
+        naf=cached(("naf", naf_code), lambda: Naf.objects.filter(code=naf_code).first()),
+        idcc=cached(
+            ("idcc", _idcc_code(employer.get("idcc"))), lambda: Idcc.objects.filter(code=_idcc_code(employer.get("idcc"))).first()
+        ),
         headcount=employer.get("effectif"),
         address=" ".join(str(address.get(k) or "") for k in ("numero", "voie")).strip()[:255],
         postal_code=str(address.get("code_postal") or "")[:5],
@@ -85,8 +92,8 @@ def contract_deposit(
 ) -> Deposit:
     """Validate the payload (InvalidPayload names the field, nothing stored), store the file with
     its masters and pay periods, open the 20-day decision period (R6224-3) and run the checks."""
-    parse_contract_payload(data)  # refuses malformed payloads with French messages per field
-    key = payload_key(data)
+    parsed = parse_contract_payload(data)  # refuses malformed payloads with French messages per field
+    key = payload_key(parsed)
     existing = ApprenticeshipContract.objects.filter(import_key=key).first()
     if existing is not None:
         return Deposit(existing, created=False)
@@ -104,14 +111,17 @@ def contract_deposit(
             employer_siret=siret[:14],
             employer_name=(employer.get("denomination") or "")[:255] or siret,
             employer_idcc=_idcc_code(employer.get("idcc")),
-            employer=_company(siret, employer),
+            employer=(company := _company(siret, employer)),
             employer_headcount=employer.get("effectif"),
             apprentice_last_name=(apprentice.get("nom") or "")[:150],
             apprentice_first_name=(apprentice.get("prenom") or "")[:150],
             apprentice_birth_date=_d(apprentice["date_naissance"]),
             apprentice_nir=normalize_identifier(apprentice.get("nir"))[:15],
             apprentice_handicap=bool(apprentice.get("handicap")),
-            certification=Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+            certification=cached(
+                ("certification", rncp),
+                lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+            ),
             rncp=rncp[:16],
             code_diplome=(training.get("code_diplome") or "")[:8],
             level=int(training["niveau"]),
@@ -120,7 +130,7 @@ def contract_deposit(
             training_end=_d(training.get("date_fin")),
             training_hours=Decimal(str(training["duree_heures"])),
             distance_pct=Decimal(str(training.get("distance_pct") or 0)),
-            cfa=TrainingProvider.objects.filter(siret=cfa_siret).first(),
+            cfa=cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
             cfa_siret=cfa_siret[:14],
             cfa_uai=normalize_identifier(cfa["uai"])[:8],
             cfa_declared_on=_d(cfa.get("declaration_activite_date")),
@@ -140,6 +150,8 @@ def contract_deposit(
             import_key=key,
         )
         contract.save()
+        if company is not None:
+            remember(("zone", siret), company.holiday_zone)  # DEPOT_DELAI reads it right after
         contract.file_number = f"AP{received.year}{contract.pk:07d}"
         contract.save(update_fields=["file_number"])
         ApprenticeshipMaster.objects.bulk_create(
@@ -165,5 +177,5 @@ def contract_deposit(
             source=source,
             summary=f"Dossier reçu le {received:%d/%m/%Y} ({source}) : décision due le {contract.decision_due_on:%d/%m/%Y}",
         )
-        contract_check(contract=contract, actor=actor)
+        contract_check(contract=contract, actor=actor, payload=parsed)
     return Deposit(contract, created=True)

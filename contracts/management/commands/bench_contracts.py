@@ -484,7 +484,7 @@ class Command(BaseCommand):
                     [
                         self._filler_contract(
                             p,
-                            f"tmp-bench-{generator.seed}-{offset + done + i}",
+                            f"tmp-bench-{offset + done + i}",
                             companies,
                             cfas,
                             certifications,
