@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts import views, views_deposit, views_instruction
+from contracts import views, views_deposit, views_instruction, views_oppositions
 
 app_name = "contracts"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("nouveau/siret/", views_deposit.check_siret, name="check_siret"),
     path("nouveau/uai/", views_deposit.check_uai, name="check_uai"),
     path("nouveau/rncp/", views_deposit.check_rncp, name="check_rncp"),
+    path("oppositions/", views_oppositions.oppositions, name="oppositions"),
     path("<int:pk>/", views_instruction.contract_detail, name="detail"),
     path("<int:pk>/actions/<slug:action>/", views_instruction.contract_action, name="action"),
     path("<int:pk>/pieces/", views_instruction.document_upload, name="document_upload"),
