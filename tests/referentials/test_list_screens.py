@@ -152,4 +152,4 @@ def test_csv_export_neutralises_formulas(client, make_user):
     TrainingProvider.objects.create(siret=valid_siret(900_001), name='=HYPERLINK("http://x")', region="Bretagne")
     client.force_login(make_user(kind="advisor"))
     body = b"".join(client.get(reverse("referentials:providers"), {"format": "csv"}).streaming_content).decode("utf-8-sig")
-    assert "'=HYPERLINK" in body and ';=HYPERLINK' not in body
+    assert "'=HYPERLINK" in body and ";=HYPERLINK" not in body
