@@ -4,9 +4,11 @@ The payload of the deposit is kept as received (`payload`, without the NIR); the
 queue filters and sorts on are columns. History is the audit trail (`opco.audit.history_of`).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 
 from contracts.enums import (
     AmendmentType,
@@ -21,6 +23,7 @@ from contracts.enums import (
 from referentials.models import Certification, Company, TrainingProvider
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+HALF_CENT = Value(Decimal("0.005"))
 
 
 class ApprenticeshipContract(models.Model):
@@ -274,8 +277,10 @@ class Instalment(models.Model):
         verbose_name_plural = "échéances"
         ordering = ["due_date", "year", "id"]
         constraints = [
+            # Exact on PostgreSQL (numeric); SQLite stores decimals as floating point, so the
+            # comparison allows less than half a cent either way.
             models.CheckConstraint(
-                condition=Q(net=F("gross") - F("deduction")),
+                condition=Q(net__gt=F("gross") - F("deduction") - HALF_CENT, net__lt=F("gross") - F("deduction") + HALF_CENT),
                 name="instalment_net_is_gross_minus_deduction",
                 violation_error_message="Le net d'une échéance est son brut moins sa déduction.",
             ),

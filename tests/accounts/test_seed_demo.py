@@ -28,7 +28,7 @@ def test_seed_demo_needs_the_referentials():
 
 def test_seed_demo_creates_one_account_per_role_with_totp_and_is_idempotent(load, capsys):
     load("idcc", "branches", "naf")
-    call_command("seed_demo")
+    call_command("seed_demo", contracts=0)
     output = capsys.readouterr().out
     assert "Demo-OPCO-2026!" in output and "OPCODEMOBACKOFFICETOTPSECRETAAAA" in output
     users = {u.email: u for u in User.objects.all()}
@@ -44,7 +44,7 @@ def test_seed_demo_creates_one_account_per_role_with_totp_and_is_idempotent(load
     assert Company.objects.count() == 12
     assert all(is_valid_siret(c.siret) and c.idcc.opco_name == "OPCO entreprises de proximité" for c in Company.objects.all())
 
-    call_command("seed_demo")
+    call_command("seed_demo", contracts=0)
     assert User.objects.count() == 7 and Company.objects.count() == 12
     assert Authenticator.objects.count() == 7 and BranchMembership.objects.count() == 1
 
@@ -53,8 +53,27 @@ def test_demo_totp_prints_a_code_only_when_demo_accounts_exist(load, capsys):
     with pytest.raises(CommandError):
         call_command("demo_totp")
     load("idcc", "branches", "naf")
-    call_command("seed_demo")
+    call_command("seed_demo", contracts=0)
     capsys.readouterr()
     call_command("demo_totp")
     code = capsys.readouterr().out.strip()
     assert len(code) == 6 and code.isdigit()
+
+
+def test_seed_demo_deposits_realistic_contracts_through_the_real_services(load, capsys):
+    from contracts.enums import ContractStatus
+    from contracts.models import ApprenticeshipContract, Commitment
+    from sme_services.models import PortfolioCompany
+
+    load()
+    call_command("seed_demo", contracts=12)
+    assert ApprenticeshipContract.objects.count() == 12
+    accepted = ApprenticeshipContract.objects.filter(status=ContractStatus.ACCEPTED)
+    assert accepted.count() + ApprenticeshipContract.objects.filter(status=ContractStatus.REFUSED).count() == 9
+    assert Commitment.objects.count() == accepted.count() > 0
+    assert all(c.commitment.instalments.exists() for c in accepted)
+    assert ApprenticeshipContract.objects.filter(status=ContractStatus.RECEIVED).count() == 3  # the work queue
+    assert ApprenticeshipContract.objects.filter(employer_idcc="0843").count() >= 3
+    assert PortfolioCompany.objects.filter(advisor__email="conseiller@demo.local").exists()
+    call_command("seed_demo", contracts=12)
+    assert ApprenticeshipContract.objects.count() == 12

@@ -52,10 +52,16 @@ def synthetic_siret(index: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "Crée les comptes de démonstration (un par rôle) et des entreprises de démonstration. Idempotent."
+    help = (
+        "Crée les comptes de démonstration (un par rôle), des entreprises et des contrats d'apprentissage "
+        "de démonstration. Idempotent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--contracts", type=int, default=40, help="nombre de contrats de démonstration (défaut : 40)")
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, contracts: int = 40, **options):
         branches = Branch.objects.all()
         if not branches.exists():
             raise CommandError("Aucune branche : lancez d'abord « python manage.py load_referentials ».")
@@ -112,7 +118,10 @@ class Command(BaseCommand):
             )
             companies += 1
 
+        contract_counts = self.seed_contracts(contracts) if contracts else {}
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
+        if contract_counts:
+            self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
         self.stdout.write(f"Secret TOTP (double authentification) de tous les comptes : {DEMO_TOTP_SECRET}")
         self.stdout.write(
@@ -122,3 +131,49 @@ class Command(BaseCommand):
         for email, *_ in DEMO_USERS:
             self.stdout.write(f"  - {email}")
         self.stdout.write(f"Le représentant de branche (branche@demo.local) est membre de : {demo_branch}")
+
+    def seed_contracts(self, count: int) -> dict[str, int]:
+        """Realistic files through the real deposit service: most accepted (with their commitment
+        and schedule), some refused, the rest waiting in the work queue; a fifth in the demo
+        representative's branch (IDCC 0843), a few in the advisor's portfolio."""
+        from contracts.decisions import contract_accept, contract_refuse
+        from contracts.demo import Generator
+        from contracts.enums import ContractStatus
+        from contracts.services import contract_deposit
+        from contracts.workflow import TransitionRefused, contract_transition
+        from sme_services.models import PortfolioCompany
+
+        manager = User.objects.get(email="gestionnaire@demo.local")
+        advisor = User.objects.get(email="conseiller@demo.local")
+        generator = Generator(seed=2026, count=count)
+        counts = {"reçus": 0, "acceptés": 0, "refusés": 0}
+        for index in range(count):
+            payload = generator.payload(index)
+            if index % 5 == 0:
+                payload["employeur"]["idcc"] = "0843"
+            deposit = contract_deposit(actor=manager, data=payload, source="command", depositor_email="depot@demo.local")
+            contract = deposit.contract
+            if not deposit.created or contract.status != ContractStatus.RECEIVED:
+                continue
+            counts["reçus"] += 1
+            if index % 4 == 3:
+                continue  # left in the work queue
+            contract_transition(actor=manager, contract_id=contract.pk, action_code="instruct")
+            run = contract.check_runs.first()
+            errors = [check["code"] for check in run.results if check["status"] == "error"]
+            try:
+                if errors:
+                    contract_refuse(actor=manager, contract_id=contract.pk, codes=errors, text="")
+                    counts["refusés"] += 1
+                else:
+                    contract_accept(actor=manager, contract_id=contract.pk, warnings_acknowledged=True)
+                    counts["acceptés"] += 1
+            except TransitionRefused:
+                continue
+            if index % 3 == 0:
+                contract.refresh_from_db()
+                contract.assigned_to = manager
+                contract.save(update_fields=["assigned_to"])
+            if index < 8 and contract.employer_id:
+                PortfolioCompany.objects.get_or_create(advisor=advisor, company_id=contract.employer_id)
+        return counts

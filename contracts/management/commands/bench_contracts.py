@@ -27,7 +27,6 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
@@ -37,18 +36,16 @@ from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import NoReverseMatch, reverse
-from stdnum import luhn
 
 from accounts.enums import UserKind
 from accounts.models import User
 from branches.models import Branch, BranchIdcc
-from contracts.checks import PayMinimum
+from contracts.demo import Generator
 from contracts.enums import ContractStatus
 from contracts.imports import contract_import_run, deposit_or_refuse
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, ContractImport, PayPeriod
 from contracts.workflow import decision_deadline
 from referentials.models import Certification, Company, Idcc, LegalParameter, Naf, PublicHoliday, TrainingProvider
-from referentials.validators import is_valid_siret, is_valid_uai
 
 IMPORT_TARGET_SECONDS = 60  # for 10 000 contracts through the real import path
 IMPORT_TARGET_COUNT = 10_000
@@ -57,70 +54,6 @@ BULK_BATCH = 2_000
 FILLER_TAG = "bench-filler"  # depositor_email of the files created without checks
 SMIC_MONTHLY = Decimal("1801.80")  # gross monthly SMIC for 35 h (1 January 2025)
 
-LAST_NAMES = (
-    "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefebvre Leroy Roux "
-    "David Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Muller Lefèvre Faure "
-    "André Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand Gauthier Garcia Perrin Robin Clément "
-    "Morin Nicolas Henry Roussel Mathieu Gautier Masson Marchand Duval Denis Dumont Marie Lemaire Noël Meyer "
-    "Dufour Meunier Brun Blanchard Giraud Joly Rivière Lucas Brunet Gaillard Barbier Arnaud Martinez Gérard Roche "
-    "Renard Schmitt Roy Leroux Colin Vidal Caron Picard Roger Fabre Aubert Lemoine Renaud Dumas Lacroix Olivier "
-    "Philippe Bourgeois Pierre Benoît Rey Leclerc Payet Rolland Leclercq Guillaume Lecomte López Jean Dupuy "
-    "Guillot Hubert Berger Carpentier Sánchez Dupuis Moulin Louis Deschamps Huet Vasseur Perez Boucher Fleury "
-    "Royer Klein Jacquet Adam Paris Poirier Marty Aubry Guyot Carré Charles Renault Charpentier Ménard Maillard "
-    "Baron Bertin Bailly Hervé Schneider Fernandez Le Gall Collet Léger Bouvier Julien Prévost Millet Perrot "
-    "Daniel Le Roux Cousin Germain Breton Besson Langlois Rémy Le Goff Pelletier Lévêque Perrier Leblanc Barré "
-    "Lebrun Marchal Weber Mallet Hamon Boulanger Jacob Monnier Michaud Rodriguez Guichard Gillet Étienne Grondin "
-    "Poulain Tessier Chevallier Collin Chauvin Da Silva Bouchet Gay Lemaître Bénard Maréchal Humbert Reynaud "
-    "Antoine Hoarau Perret Barthélemy Cordier Pichon Lejeune Gilbert Lamy Delaunay Pasquier Carlier Laporte"
-).split()
-FIRST_NAMES = (
-    "Léa Emma Chloé Inès Manon Jade Louise Lina Camille Sarah Zoé Lola Alice Juliette Clara Ambre Anna Rose "
-    "Mila Léna Eva Romane Louna Margaux Nina Lucas Hugo Louis Gabriel Arthur Jules Raphaël Adam Nathan Léo "
-    "Ethan Paul Tom Noah Sacha Mathis Théo Maël Enzo Timéo Nolan Axel Yanis Mohamed Rayan Kylian Clément "
-    "Baptiste Maxime Antoine Quentin Thomas Alexandre Romain Julien Nicolas Kevin Mathilde Pauline Marine "
-    "Océane Laura Anaïs Justine Mélissa Élodie Aurélie Sophie Nathalie Isabelle Sylvie Christophe Stéphane "
-    "Frédéric Laurent Olivier David Philippe Éric Patrick Pascal Thierry Sébastien Cédric Jérôme Vincent"
-).split()
-STREETS = (
-    "rue de la République",
-    "avenue Jean Jaurès",
-    "rue Victor Hugo",
-    "place de la Mairie",
-    "rue du Moulin",
-    "boulevard Gambetta",
-    "rue de l'Église",
-    "chemin des Vignes",
-    "rue Pasteur",
-    "allée des Tilleuls",
-    "route Nationale",
-    "rue du Commerce",
-)
-TOWNS = (
-    ("75011", "Paris"),
-    ("69003", "Lyon"),
-    ("13001", "Marseille"),
-    ("31000", "Toulouse"),
-    ("33000", "Bordeaux"),
-    ("59000", "Lille"),
-    ("44000", "Nantes"),
-    ("67000", "Strasbourg"),
-    ("35000", "Rennes"),
-    ("34000", "Montpellier"),
-    ("21000", "Dijon"),
-    ("63000", "Clermont-Ferrand"),
-    ("14000", "Caen"),
-    ("87000", "Limoges"),
-    ("29200", "Brest"),
-    ("06000", "Nice"),
-    ("37000", "Tours"),
-    ("80000", "Amiens"),
-    ("51100", "Reims"),
-    ("25000", "Besançon"),
-)
-TRADES = ("Boulangerie", "Salon", "Garage", "Pharmacie", "Restaurant", "Fleuriste", "Boucherie", "Atelier", "Cabinet", "Agence")
-AGES = (15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 29, 31)
-AGE_WEIGHTS = (2, 8, 12, 16, 15, 12, 10, 8, 6, 4, 3, 2, 1, 1)
-# The statuses of the files created without checks, as an OPCO's stock looks after a few years.
 FILLER_STATUSES = (
     (ContractStatus.RECEIVED, 6),
     (ContractStatus.UNDER_INSTRUCTION, 8),
@@ -139,149 +72,10 @@ def _french(number: float, decimals: int = 0) -> str:
     return f"{number:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
 
 
-def synthetic_siret(n: int) -> str:
-    """The n-th synthetic SIRET (SIREN from 700 000 000 up, out of La Poste's range): both Luhn keys."""
-    siren_body = f"{70_000_000 + n:08d}"
-    siren = siren_body + luhn.calc_check_digit(siren_body)
-    body = siren + f"{1 + n % 9:04d}"
-    return body + luhn.calc_check_digit(body)
-
-
 def percentile(values: list[float], fraction: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-class Generator:
-    """Deposit payloads from the referentials, deterministic for a seed."""
-
-    def __init__(self, seed: int, count: int):
-        self.rng = random.Random(seed)
-        self.seed = seed
-        self.cfas = list(
-            TrainingProvider.objects.filter(qualiopi=True)
-            .exclude(uai="")
-            .order_by("siret")
-            .values_list("siret", "uai", "name")[:5000]
-        )
-        self.cfas = [row for row in self.cfas if is_valid_siret(row[0]) and is_valid_uai(row[1])]
-        limit = date(2028, 12, 31)
-        certifications = Certification.objects.filter(
-            open_to_apprenticeship=True, level__gte=3, level__lte=8, rncp__regex=r"^RNCP\d{2,6}$"
-        ).exclude(expires_on__lt=limit)
-        self.certifications = list(certifications.order_by("rncp").values_list("rncp", "code_diplome", "level", "title")[:20000])
-        self.idccs = list(BranchIdcc.objects.order_by("idcc__code").values_list("idcc__code", flat=True))
-        self.nafs = list(Naf.objects.filter(code__regex=r"^\d{2}\.\d{2}[A-Z]$").values_list("code", flat=True)) or ["56.10A"]
-        if not (self.cfas and self.certifications and self.idccs):
-            raise CommandError(
-                "Référentiels incomplets : il faut des CFA certifiés Qualiopi (SIRET et UAI valides), des "
-                "certifications ouvertes à l'apprentissage et des branches de l'OPCO."
-            )
-        # About four apprentices per employer: some employers have many, most one or two.
-        self.employers = [self._employer(n) for n in range(max(20, count // 4))]
-
-    def _employer(self, n: int) -> dict:
-        rng = self.rng
-        postal_code, town = rng.choice(TOWNS)
-        return {
-            "siret": synthetic_siret(n),
-            "denomination": f"{rng.choice(TRADES)} {rng.choice(LAST_NAMES)}",
-            "naf": rng.choice(self.nafs),
-            "idcc": rng.choice(self.idccs),
-            "effectif": rng.choice((1, 2, 3, 5, 8, 12, 18, 25, 40, 60, 120, 250)),
-            "adresse": {
-                "numero": str(rng.randint(1, 120)),
-                "voie": rng.choice(STREETS),
-                "code_postal": postal_code,
-                "commune": town,
-            },
-        }
-
-    def _day(self, first: date, last: date) -> date:
-        return first + timedelta(days=self.rng.randint(0, (last - first).days))
-
-    def payload(self, index: int) -> dict:
-        rng = self.rng
-        # A third of the apprentices go to the largest twentieth of the employers.
-        big = max(1, len(self.employers) // 20)
-        employer = self.employers[rng.randrange(big) if rng.random() < 0.33 else rng.randrange(len(self.employers))]
-        cfa_siret, cfa_uai, cfa_name = rng.choice(self.cfas)
-        rncp, code_diplome, level, title = rng.choice(self.certifications)
-        start = self._day(date(2024, 9, 1), date(2026, 3, 31))
-        signed = start - timedelta(days=rng.randint(0, 45))
-        months = rng.choice((6, 12, 12, 18, 24, 24, 24, 24, 36, 36))
-        end = start + relativedelta(months=months) - timedelta(days=1)
-        age = rng.choices(AGES, weights=AGE_WEIGHTS)[0]
-        birth = start - relativedelta(years=age) - timedelta(days=rng.randint(1, 364))
-        handicap = rng.random() < 0.03 or age >= 30
-        minimum = PayMinimum.of(birth, start)
-        periods = []
-        year = 0
-        while start + relativedelta(years=year) <= end:
-            first = start + relativedelta(years=year)
-            last = min(start + relativedelta(years=year + 1) - timedelta(days=1), end)
-            rate = minimum.highest(first, last)[0]
-            if rng.random() < 0.2:
-                rate = min(100, rate + rng.choice((2, 5, 10)))
-            if rng.random() < 0.01:
-                rate -= 5  # below the legal minimum: REMUNERATION must say so
-            periods.append({"date_debut": first.isoformat(), "date_fin": last.isoformat(), "taux": rate})
-            year += 1
-        days = (end - start).days + 1
-        hours = math.ceil(Decimal("0.25") * 1607 * days / 365) + rng.choice((0, 50, 120, 250, 400))
-        masters = [self._master(start, level) for _ in range(1 if rng.random() < 0.85 else 2)]
-        received = start + timedelta(days=rng.choice((0, 1, 1, 2, 2, 3, 4, 5, 8, 15)))
-        return {
-            "type_contrat": "11" if rng.random() < 0.9 else rng.choice(("21", "22", "23")),
-            "employeur": employer,
-            "apprenti": {
-                "nom": rng.choice(LAST_NAMES),
-                "prenom": rng.choice(FIRST_NAMES),
-                "date_naissance": birth.isoformat(),
-                "nir": None,
-                "handicap": handicap,
-                "premier_cycle_acheve": age >= 15,
-                "projet_creation_reprise_entreprise": False,
-                "sportif_haut_niveau": False,
-                "derogation_age": None,
-                "precedent_contrat_fin": None,
-            },
-            "maitres_apprentissage": masters,
-            "formation": {
-                "rncp": rncp,
-                "code_diplome": code_diplome,
-                "niveau": level,
-                "intitule": title[:200],
-                "date_debut": min(end, start + timedelta(days=rng.randint(0, 20))).isoformat(),
-                "date_fin": (end - timedelta(days=rng.randint(0, 60))).isoformat(),
-                "duree_heures": hours,
-                "distance_pct": rng.choice((0, 0, 0, 0, 10, 20)),
-            },
-            "cfa": {"siret": cfa_siret, "uai": cfa_uai, "denomination": cfa_name[:120], "qualiopi": True},
-            "contrat": {
-                "date_conclusion": signed.isoformat(),
-                "date_debut": start.isoformat(),
-                "date_fin": end.isoformat(),
-                "date_debut_formation_pratique": start.isoformat(),
-                "duree_hebdo_heures": rng.choice((35, 35, 35, 35, 39, 30)),
-                "salaire_brut_mensuel_embauche": f"{SMIC_MONTHLY * periods[0]['taux'] / 100:.2f}",
-                "remunerations": periods,
-            },
-            "recu_le": received.isoformat(),
-        }
-
-    def _master(self, start: date, level: int) -> dict:
-        rng = self.rng
-        same_field = rng.random() < 0.7
-        return {
-            "nom": rng.choice(LAST_NAMES),
-            "prenom": rng.choice(FIRST_NAMES),
-            "date_naissance": (start - relativedelta(years=rng.randint(24, 62), days=rng.randint(0, 364))).isoformat(),
-            "diplome_niveau": min(8, level + rng.choice((0, 0, 1, 2))) if same_field else rng.randint(3, 7),
-            "diplome_meme_domaine": same_field,
-            "experience_annees": rng.choice((1, 2, 3, 5, 8, 12, 20)),
-        }
 
 
 class Command(BaseCommand):
