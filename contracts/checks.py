@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from branches.models import BranchIdcc
 from contracts.enums import CheckStatus, ContractStatus
-from contracts.models import ApprenticeshipMaster, EmployerOpposition
+from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, EmployerOpposition
 from contracts.payload import ContractPayload, Master, PayPeriod, parse_contract_payload
 from contracts.reference_cache import cached, is_cached
 from referentials.enums import HolidayZone
@@ -543,10 +543,19 @@ def _competence_description(master: Master) -> str:
     return f"{diploma}, {_number(master.experience_annees)} an(s) d'expérience"
 
 
+def _employers_with_running_contracts() -> set[str]:
+    """SIRETs with a running contract, read once by a bulk import (the files it creates are only
+    received: they never count as running during the job)."""
+    contracts = ApprenticeshipContract.objects.filter(status__in=RUNNING_STATUSES)
+    return set(contracts.values_list("employer_siret", flat=True).distinct())
+
+
 def _running_contracts_of(master: Master, payload: ContractPayload, context: CheckContext) -> list[str]:
     """File numbers of the employer's running contracts (accepted, deposited or running, over a
     period that overlaps this one) naming the same master: same names and birth date."""
     contract = payload.contrat
+    if is_cached() and payload.employeur.siret not in cached(("running_employers",), _employers_with_running_contracts):
+        return []  # a bulk import: this employer had no running contract when the job started
     rows = ApprenticeshipMaster.objects.filter(
         birth_date=master.date_naissance,
         contract__employer_siret=payload.employeur.siret,
