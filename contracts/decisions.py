@@ -311,9 +311,19 @@ def contract_amend(*, actor, contract_id: int, amendment_type: str, effective_on
     return amendment
 
 
-def contracts_awaiting_npec_regularisation():
-    """Contracts financed at the valeur d'amorçage for which the referential now has a level."""
-    return ApprenticeshipContract.objects.filter(commitment__npec_source="amorcage").select_related("commitment")
+def contracts_awaiting_npec_regularisation(contracts=None) -> list[tuple[ApprenticeshipContract, Decimal]]:
+    """(contract, published NPEC) for the contracts financed at the valeur d'amorçage whose level
+    the referential now publishes (D6332-80): the list staff regularise from."""
+    from branches.npec import lookup_npec
+
+    if contracts is None:
+        contracts = ApprenticeshipContract.objects.all()
+    found = []
+    for contract in contracts.filter(commitment__npec_source="amorcage").select_related("commitment").order_by("signed_on", "pk"):
+        level = lookup_npec(rncp=contract.rncp, idcc=contract.employer_idcc, on=contract.signed_on)
+        if level is not None and level.amount is not None:
+            found.append((contract, level.amount))
+    return found
 
 
 def commitment_regularise_npec(*, actor, contract_id: int) -> Commitment:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts import views, views_deposit, views_instruction, views_oppositions
+from contracts import views, views_deposit, views_instruction, views_oppositions, views_regularisation
 
 app_name = "contracts"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("nouveau/uai/", views_deposit.check_uai, name="check_uai"),
     path("nouveau/rncp/", views_deposit.check_rncp, name="check_rncp"),
     path("oppositions/", views_oppositions.oppositions, name="oppositions"),
+    path("regularisations/", views_regularisation.regularisations, name="regularisations"),
     path("<int:pk>/", views_instruction.contract_detail, name="detail"),
     path("<int:pk>/actions/<slug:action>/", views_instruction.contract_action, name="action"),
     path("<int:pk>/pieces/", views_instruction.document_upload, name="document_upload"),

@@ -200,7 +200,7 @@ def test_amendment_refusals_change_nothing(staff, referentials):
 
 def test_npec_regularisation_once_a_level_is_published(staff, referentials):
     contract = accepted(staff)
-    assert list(contracts_awaiting_npec_regularisation()) == [contract]
+    assert contracts_awaiting_npec_regularisation() == []  # financed at amorçage, nothing published yet
     with pytest.raises(TransitionRefused):
         commitment_regularise_npec(actor=staff, contract_id=contract.pk)  # nothing published yet
     Instalment.objects.filter(commitment__contract=contract, year=1, kind="advance").update(status=InstalmentStatus.PAID)
@@ -209,6 +209,7 @@ def test_npec_regularisation_once_a_level_is_published(staff, referentials):
         publication=NpecPublication.objects.create(file_name="r.xlsx", checksum="b" * 64), cpne=cpne, idcc_code="0843"
     )
     npec_decision_record(actor=staff, rncp="RNCP37566", cpne_code="77", amount=Decimal("7000"), applicable_from=date(2025, 1, 1))
+    assert contracts_awaiting_npec_regularisation() == [(contract, Decimal("7000.00"))]
     commitment = commitment_regularise_npec(actor=staff, contract_id=contract.pk)
     assert (commitment.npec, commitment.npec_source, commitment.annual_amount) == (
         Decimal("7000.00"),
@@ -219,7 +220,7 @@ def test_npec_regularisation_once_a_level_is_published(staff, referentials):
     assert sum(line[5] for line in lines) == Decimal("14000.00")
     assert (1, "advance", date(2025, 9, 1), Decimal("2188.00"), ZERO, Decimal("2188.00")) in lines  # paid, untouched
     assert any(line[1] == "regularisation" and line[5] == Decimal("612.00") for line in lines)  # 2 800 − 2 188
-    assert list(contracts_awaiting_npec_regularisation()) == []
+    assert contracts_awaiting_npec_regularisation() == []
 
 
 def test_reminders_are_sent_once_however_often_the_job_runs(staff, referentials, settings):
@@ -232,3 +233,19 @@ def test_reminders_are_sent_once_however_often_the_job_runs(staff, referentials,
         assert send_reminders() == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [staff.email]
     assert ContractReminder.objects.get().kind == "deadline_near"
+
+
+def test_the_regularisation_screen_lists_what_can_be_regularised(client, staff, referentials, make_user):
+    from django.urls import reverse
+
+    contract = accepted(staff)
+    client.force_login(staff)
+    assert list(client.get(reverse("contracts:regularisations")).context["rows"]) == []
+    cpne = Cpne.objects.create(code="77", name="CPNE de la boulangerie-pâtisserie")
+    CpneIdcc.objects.create(
+        publication=NpecPublication.objects.create(file_name="r.xlsx", checksum="c" * 64), cpne=cpne, idcc_code="0843"
+    )
+    npec_decision_record(actor=staff, rncp="RNCP37566", cpne_code="77", amount=Decimal("7000"), applicable_from=date(2025, 1, 1))
+    assert client.get(reverse("contracts:regularisations")).context["rows"] == [(contract, Decimal("7000.00"))]
+    client.force_login(make_user(kind="advisor"))
+    assert client.get(reverse("contracts:regularisations")).status_code == 403
