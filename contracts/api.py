@@ -1,4 +1,5 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -112,3 +113,10 @@ class ApprenticeshipSimulationView(APIView):
             return Response(simulation_as_json(request.data))
         except InvalidInput as exc:
             return Response({"errors": exc.errors}, status=400)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, for the roles that use the API."""
+
+    allowed_roles = SIMULATOR_ROLES
+    permission_classes = [HasRole]

@@ -1,7 +1,6 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
-from contracts.api import ApprenticeshipSimulationView
+from contracts.api import ApprenticeshipSimulationView, SchemaView
 from contracts.api_checks import ContractCheckView
 from contracts.api_files import ContractDepositView, ContractFileView
 
@@ -10,5 +9,5 @@ urlpatterns = [
     path("apprenticeship-contracts/check/", ContractCheckView.as_view(), name="api-contract-check"),
     path("apprenticeship-contracts/", ContractDepositView.as_view(), name="api-contract-deposit"),
     path("apprenticeship-contracts/<str:file_number>/", ContractFileView.as_view(), name="api-contract-file"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
 ]

@@ -51,9 +51,16 @@ def simulation_payload(contract: ApprenticeshipContract, *, rupture: Rupture | N
     return payload
 
 
-def schedule_for(contract: ApprenticeshipContract, *, rupture: Rupture | None = None) -> tuple[Schedule, str]:
+def schedule_for(
+    contract: ApprenticeshipContract, *, rupture: Rupture | None = None, npec: Decimal | None = None
+) -> tuple[Schedule, str]:
+    """The engine's schedule for the contract as it stands. `npec` pins the level (the commitment's
+    own): a later publication changes the money only through an explicit regularisation (DESIGN.md)."""
+    payload = simulation_payload(contract, rupture=rupture)
+    if npec is not None:
+        payload["npec"] = str(npec)
     try:
-        return simulation_run(simulation_payload(contract, rupture=rupture))
+        return simulation_run(payload)
     except InvalidInput as exc:
         raise ValidationError(" ; ".join(exc.errors.values()))
 
@@ -108,13 +115,22 @@ def contract_accept(*, actor, contract_id: int, warnings_acknowledged: bool = Fa
     return commitment
 
 
-def contract_refuse(*, actor, contract_id: int, codes: list[str], text: str, implicit: bool = False) -> ApprenticeshipContract:
+def contract_refuse(
+    *, actor, contract_id: int, codes: list[str], text: str, implicit: bool = False, today: date | None = None
+) -> ApprenticeshipContract:
     """Refuse with reasons (check codes and free text); the decision letter is sent to the
     depositor once the refusal is committed."""
     if not implicit and not (codes or text.strip()):
         raise ValidationError({"text": "Un refus est motivé : indiquez des contrôles en cause ou un motif."})
     with transaction.atomic():
         contract, action = lock_for(contract_id, "refuse")
+        if implicit:
+            # R6224-3, re-checked under the lock: the file may have been declared incomplete (the
+            # clock stops) or completed again (a new deadline) since the job listed it.
+            today = today or timezone.localdate()
+            overdue = contract.decision_due_on is not None and contract.decision_due_on < today
+            if contract.status not in (ContractStatus.RECEIVED, ContractStatus.UNDER_INSTRUCTION) or not overdue:
+                raise TransitionRefused(f"Le dossier {contract.file_number} n'est plus en attente de décision au-delà du délai.")
         contract = apply(
             contract,
             action,
@@ -142,6 +158,7 @@ def contracts_record_implicit_refusals(*, today: date | None = None) -> list[int
     for contract_id in overdue:
         try:
             contract_refuse(
+                today=today,
                 actor=None,
                 contract_id=contract_id,
                 codes=[],
@@ -246,7 +263,8 @@ def contract_rupture(*, actor, contract_id: int, rupture_date: date, cause: str,
         rupture.save()
         summary = f"Rupture au {rupture_date:%d/%m/%Y}"
         if hasattr(contract, "commitment"):
-            schedule, _ = schedule_for(contract, rupture=rupture)
+            commitment = Commitment.objects.select_for_update().get(contract=contract)
+            schedule, _ = schedule_for(contract, rupture=rupture, npec=commitment.npec)
             result = reconcile(
                 commitment=contract.commitment, schedule=schedule, origin=InstalmentOrigin.RUPTURE, effective_on=rupture_date
             )
@@ -302,9 +320,14 @@ def contract_amend(*, actor, contract_id: int, amendment_type: str, effective_on
         amendment.save()
         summary = f"Avenant {amendment_type} au {effective_on:%d/%m/%Y}"
         if hasattr(contract, "commitment"):
-            schedule, _ = schedule_for(contract)
+            commitment = Commitment.objects.select_for_update().get(contract=contract)
+            certification_changed = bool({"rncp", "level"} & set(changes))
+            # A new certification (type 35) takes its own level; otherwise the committed NPEC stays.
+            schedule, origin = schedule_for(contract, npec=None if certification_changed else commitment.npec)
+            if certification_changed:
+                _commit_npec(commitment, contract, schedule, origin)
             result = reconcile(
-                commitment=contract.commitment, schedule=schedule, origin=InstalmentOrigin.AMENDMENT, effective_on=effective_on
+                commitment=commitment, schedule=schedule, origin=InstalmentOrigin.AMENDMENT, effective_on=effective_on
             )
             summary += f" : {result.superseded} échéance(s) remplacée(s), {len(result.added)} ajoutée(s)"
         audit.record(actor=actor, action="contract_amend", target=contract, changes=amendment.changes, summary=summary)
@@ -326,12 +349,21 @@ def contracts_awaiting_npec_regularisation(contracts=None) -> list[tuple[Apprent
     return found
 
 
+def _commit_npec(commitment: Commitment, contract: ApprenticeshipContract, schedule: Schedule, origin: str) -> None:
+    """The commitment takes the level the schedule was computed with, and where it came from."""
+    commitment.npec, commitment.npec_source, commitment.npec_origin = schedule.npec, schedule.npec_source.value, origin[:500]
+    commitment.annual_amount, commitment.employer_participation = schedule.annual_amount, schedule.employer_participation
+    commitment.npec_entry = _npec_entry(contract) if schedule.npec_source.value == "referentiel" else None
+    commitment.save(update_fields=["npec", "npec_source", "npec_origin", "annual_amount", "employer_participation", "npec_entry"])
+
+
 def commitment_regularise_npec(*, actor, contract_id: int) -> Commitment:
     """D6332-80: a contract funded at the valeur d'amorçage is regularised once its level is
     published: recompute with the referential's NPEC, keep what was paid, add the difference."""
     with transaction.atomic():
-        contract = ApprenticeshipContract.objects.select_for_update(of=("self",)).select_related("commitment").get(pk=contract_id)
-        commitment = contract.commitment
+        contract = ApprenticeshipContract.objects.select_for_update(of=("self",)).get(pk=contract_id)
+        # Locked and read again after the contract's lock: a concurrent regularisation is seen.
+        commitment = Commitment.objects.select_for_update().get(contract=contract)
         if commitment.npec_source != "amorcage":
             raise TransitionRefused("Ce contrat n'est pas financé à la valeur d'amorçage.")
         rupture = getattr(contract, "rupture", None)
@@ -342,9 +374,7 @@ def commitment_regularise_npec(*, actor, contract_id: int) -> Commitment:
         result = reconcile(
             commitment=commitment, schedule=schedule, origin=InstalmentOrigin.REGULARISATION, effective_on=timezone.localdate()
         )
-        commitment.npec, commitment.npec_source, commitment.npec_origin = schedule.npec, "referentiel", origin[:500]
-        commitment.annual_amount, commitment.npec_entry = schedule.annual_amount, _npec_entry(contract)
-        commitment.save(update_fields=["npec", "npec_source", "npec_origin", "annual_amount", "npec_entry"])
+        _commit_npec(commitment, contract, schedule, origin)
         audit.record(
             actor=actor,
             action="commitment_regularise_npec",

@@ -249,3 +249,57 @@ def test_the_regularisation_screen_lists_what_can_be_regularised(client, staff, 
     assert client.get(reverse("contracts:regularisations")).context["rows"] == [(contract, Decimal("7000.00"))]
     client.force_login(make_user(kind="advisor"))
     assert client.get(reverse("contracts:regularisations")).status_code == 403
+
+
+def test_a_later_npec_changes_the_money_only_through_a_regularisation(staff, referentials):
+    """A rupture or an amendment recomputes with the committed NPEC, not a level published since."""
+    contract = accepted(staff)  # amorçage 5 470: 10 940 over two years
+    cpne = Cpne.objects.create(code="77", name="CPNE de la boulangerie-pâtisserie")
+    CpneIdcc.objects.create(
+        publication=NpecPublication.objects.create(file_name="r.xlsx", checksum="d" * 64), cpne=cpne, idcc_code="0843"
+    )
+    npec_decision_record(actor=staff, rncp="RNCP37566", cpne_code="77", amount=Decimal("7000"), applicable_from=date(2025, 1, 1))
+    contract_amend(
+        actor=staff, contract_id=contract.pk, amendment_type="36", effective_on=date(2026, 1, 1), changes={"training_hours": 900}
+    )
+    contract.refresh_from_db()
+    assert sum(line[5] for line in live_lines(contract)) == Decimal("10940.00")
+    contract_rupture(actor=staff, contract_id=contract.pk, rupture_date=date(2026, 8, 31), cause="accord_commun")
+    contract.refresh_from_db()
+    assert sum(line[5] for line in live_lines(contract)) == Decimal("5470.00")  # year 1 complete, at the committed level
+    assert (contract.commitment.npec, contract.commitment.npec_source) == (Decimal("5470.00"), "amorcage")
+
+
+def test_an_amendment_of_the_certification_moves_the_commitment_with_it(staff, referentials, load_certifications):
+    load_certifications("RNCP37566", "RNCP38381")
+    contract = accepted(staff)
+    contract_amend(
+        actor=staff,
+        contract_id=contract.pk,
+        amendment_type="35",
+        effective_on=date(2025, 10, 1),
+        changes={"rncp": "RNCP38381", "level": 5},
+    )
+    commitment = Commitment.objects.get(contract=contract)
+    assert (commitment.npec, commitment.annual_amount, commitment.npec_source) == (
+        Decimal("6000.00"),
+        Decimal("6000.00"),
+        "amorcage",
+    )
+    assert sum(line[5] for line in live_lines(contract)) == Decimal("12000.00")
+
+
+def test_the_implicit_refusal_rechecks_the_deadline_under_the_lock(staff, referentials):
+    from contracts.decisions import contract_refuse
+
+    contract = contract_deposit(actor=staff, data={**base(), "recu_le": "2025-09-02"}).contract  # due 22 September
+    workflow.contract_request_documents(actor=staff, contract_id=contract.pk, message="Convention de formation")
+    with pytest.raises(TransitionRefused):
+        contract_refuse(actor=None, contract_id=contract.pk, codes=[], text="", implicit=True, today=date(2025, 9, 30))
+    contract.refresh_from_db()
+    assert (contract.status, contract.implicit_refusal) == (S.INCOMPLETE, False)
+    workflow.contract_documents_received(actor=staff, contract_id=contract.pk, on=date(2025, 9, 25))  # due 15 October
+    with pytest.raises(TransitionRefused):
+        contract_refuse(actor=None, contract_id=contract.pk, codes=[], text="", implicit=True, today=date(2025, 10, 15))
+    contract_refuse(actor=None, contract_id=contract.pk, codes=[], text="", implicit=True, today=date(2025, 10, 16))
+    assert ApprenticeshipContract.objects.get(pk=contract.pk).implicit_refusal is True

@@ -213,3 +213,10 @@ def test_certification_search_suggests_by_code_and_title(client, make_user, load
     by_title = client.get(url, {"rncp": "biochimie, biologie"}).context["certifications"]
     assert "RNCP38962" in [c.rncp for c in by_title] and len(by_title) <= 20
     assert list(client.get(url, {"rncp": "ab"}).context["certifications"]) == []
+
+
+def test_the_api_schema_is_for_the_roles_that_use_the_api(client, make_user):
+    client.force_login(make_user(kind="branch_rep"))
+    assert client.get(reverse("api-schema")).status_code == 403
+    client.force_login(make_user(kind="advisor"))
+    assert client.get(reverse("api-schema")).status_code == 200
