@@ -43,3 +43,31 @@ def test_production_refuses_to_start_without_secret_key():
     result = run_manage("check", DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY doit être défini" in result.stderr
+
+
+def test_manage_py_defaults_to_development_but_the_servers_do_not():
+    """A developer's bare `python manage.py …` works; gunicorn and Celery without DEBUG and
+    SECRET_KEY refuse to start, as production must."""
+    loosened = (
+        "DEBUG",
+        "SECRET_KEY",
+        "DJANGO_SETTINGS_MODULE",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in loosened}
+    bare = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert bare.returncode == 0, bare.stderr
+    for module in ("opco.wsgi", "opco.celery"):
+        server = subprocess.run(
+            [sys.executable, "-c", f"import {module}; from django.conf import settings; settings.SECRET_KEY"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert server.returncode != 0 and "SECRET_KEY doit être défini" in server.stderr, module
