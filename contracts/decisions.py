@@ -19,11 +19,13 @@ from contracts.financing.service import simulation_run
 from contracts.models import ApprenticeshipContract, Commitment, Instalment, Rupture
 from contracts.workflow import TransitionRefused, apply, lock_for
 from opco import audit
+from payments.services import payable_lines_cancel
 from referentials.models import Certification
 
 ZERO = Decimal("0.00")
 # Lines already handed to payments: they stay as they are, whatever is recomputed.
-SETTLED = (InstalmentStatus.PAID, InstalmentStatus.IN_RUN)
+# A not-due balance (R6332-25 III 4°) is decided too: a recomputation does not revive it.
+SETTLED = (InstalmentStatus.PAID, InstalmentStatus.IN_RUN, InstalmentStatus.RECOVERY, InstalmentStatus.NOT_DUE)
 OPEN = (InstalmentStatus.PLANNED, InstalmentStatus.PAYABLE)
 
 
@@ -205,6 +207,10 @@ def reconcile(*, commitment: Commitment, schedule: Schedule, origin: str, effect
     open lines are superseded; new lines identical to settled ones are already there; per year, the
     new lines due after the last settled one are added, and whatever still differs becomes one
     regularisation line (possibly negative: a trop-perçu) due the day after `effective_on`."""
+    # Payable lines not yet claimed by a payment run are cancelled first; one being claimed by a run
+    # prepared right now is waited for (row lock) and then counts as settled (payments.services).
+    handed_over = list(commitment.instalments.filter(status=InstalmentStatus.PAYABLE).values_list("id", flat=True))
+    payable_lines_cancel(source_model=Instalment, source_ids=handed_over)
     stored = list(commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED))
     settled = [line for line in stored if line.status in SETTLED]
     superseded = commitment.instalments.filter(status__in=OPEN).update(status=InstalmentStatus.SUPERSEDED)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import TextChoices
 
 
 class ContractStatus(models.TextChoices):
@@ -33,6 +34,7 @@ class InstalmentStatus(models.TextChoices):
     PAID = "paid", "Payée"
     NOT_DUE = "not_due", "Non due"
     SUPERSEDED = "superseded", "Remplacée"
+    RECOVERY = "recovery", "En titre de recette"
 
 
 class InstalmentOrigin(models.TextChoices):
@@ -76,3 +78,18 @@ class OppositionKind(models.TextChoices):
     OPPOSITION = "opposition", "Opposition à l'engagement d'apprentis (L6225-1)"
     SUSPENSION = "suspension", "Suspension de l'exécution des contrats (L6225-4)"
     BAN = "interdiction", "Interdiction de recruter (L6225-6)"
+
+
+class CfaDocumentKind(TextChoices):
+    """What a CFA sends for its instalments to become payable (R6332-25)."""
+
+    ANNUAL_INVOICE = "facture_annuelle", "Facture annuelle (avance de l'année, solde de l'année précédente)"
+    FINAL_INVOICE = "facture_solde", "Facture du solde final"
+    START_ATTESTATION = "attestation_debut", "Attestation de début de formation (CFA de moins de 6 mois)"
+    COMPLETION_ATTESTATION = "attestation_realisation", "Attestation de réalisation"
+    PARTICIPATION_INVOICE = "facture_participation", "Copie de la facture de participation employeur"
+
+
+class DocumentSource(TextChoices):
+    UPLOAD = "upload", "Dépôt à l'écran"
+    API = "api", "API"

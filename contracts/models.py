@@ -12,8 +12,10 @@ from django.db.models import F, Q, Value
 
 from contracts.enums import (
     AmendmentType,
+    CfaDocumentKind,
     ContractStatus,
     DocumentKind,
+    DocumentSource,
     FinancialSection,
     InstalmentOrigin,
     InstalmentStatus,
@@ -389,3 +391,46 @@ class ContractImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class CfaDocument(models.Model):
+    """An invoice or attestation a CFA sends for a contract's instalments (R6332-25 III 1° and 4°, V),
+    matched to the instalments it unlocks. One of each kind per contract (and per year for annual
+    invoices); an invoice number is unique per CFA."""
+
+    contract = models.ForeignKey(
+        ApprenticeshipContract, verbose_name="contrat", on_delete=models.PROTECT, related_name="cfa_documents"
+    )
+    kind = models.CharField("pièce", max_length=32, choices=CfaDocumentKind.choices)
+    year = models.PositiveSmallIntegerField("année du contrat", null=True, blank=True)
+    cfa_siret = models.CharField("SIRET du CFA émetteur", max_length=14)
+    number = models.CharField("n° de facture", max_length=64, blank=True)
+    amount = models.DecimalField("montant facturé", **MONEY, null=True, blank=True)
+    issued_on = models.DateField("émise le", null=True, blank=True)
+    received_on = models.DateField("reçue le", db_index=True)
+    file = models.FileField("fichier", upload_to="cfa_documents/%Y/%m/", blank=True)
+    source = models.CharField("reçue par", max_length=16, choices=DocumentSource.choices, default=DocumentSource.UPLOAD)
+    instalments = models.ManyToManyField(Instalment, verbose_name="échéances concernées", related_name="cfa_documents")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="enregistrée par", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "facture ou attestation de CFA"
+        verbose_name_plural = "factures et attestations de CFA"
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "kind", "year"], name="cfa_document_one_per_kind_year"),
+            models.UniqueConstraint(
+                fields=["contract", "kind"], condition=Q(year__isnull=True), name="cfa_document_one_per_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["cfa_siret", "number"], condition=~Q(number=""), name="cfa_document_invoice_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="cfa_document_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        year = f" année {self.year}" if self.year else ""
+        return f"{self.get_kind_display()}{year} – {self.contract.file_number}"

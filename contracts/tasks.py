@@ -149,3 +149,13 @@ def run_contract_import(job_id: int) -> str:
     from contracts.imports import contract_import_run
 
     return contract_import_run(job_id=job_id).status
+
+
+@shared_task(acks_late=True)
+def release_payable_instalments() -> dict:
+    """Daily (beat): hand over the instalments that became payable, close the late last balances."""
+    from contracts.payability import close_expired_balances, instalments_release
+
+    closed = close_expired_balances()
+    report = instalments_release()
+    return {"released": report.released, "not_due": closed + report.closed_not_due, "blocked": len(report.blocked)}

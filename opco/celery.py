@@ -12,7 +12,7 @@ app = Celery("opco")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 # Queues are named by kind of work, so that production can give each its own workers.
-QUEUES = ("default", "referentials", "contracts", "notifications", "maintenance")
+QUEUES = ("default", "referentials", "contracts", "payments", "notifications", "maintenance")
 
 app.conf.update(
     task_acks_late=True,  # a message is acknowledged after its task ran, not before
@@ -26,6 +26,7 @@ app.conf.update(
         "referentials.tasks.*": {"queue": "referentials"},
         "contracts.tasks.send_*": {"queue": "notifications"},
         "contracts.tasks.*": {"queue": "contracts"},
+        "payments.tasks.*": {"queue": "payments"},
         "accounts.tasks.*": {"queue": "maintenance"},
         "opco.tasks.*": {"queue": "maintenance"},
     },
@@ -49,6 +50,12 @@ app.conf.update(
         "contract-reminders": {
             "task": "contracts.tasks.send_reminders",
             "schedule": crontab(hour=7, minute=0),
+        },
+        # R6332-25: hand over the instalments that became payable, and close the last balances whose
+        # documents did not arrive within 4 months of the contract's end (III 4°: « le solde n'est pas dû »).
+        "release-payable-instalments": {
+            "task": "contracts.tasks.release_payable_instalments",
+            "schedule": crontab(hour=1, minute=0),
         },
         "purge-expired-login-failures": {
             "task": "accounts.tasks.purge_expired_login_failures",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "referentials",
     "branches",
     "contracts",
+    "payments",
     "sme_services",
 ]
 
@@ -258,8 +259,21 @@ SPECTACULAR_SETTINGS = {
 # --- The OPCO this installation serves -------------------------------------------------------------
 OPCO_NAME = env.str("OPCO_NAME", default="OPCO entreprises de proximité")
 OPCO_SIRET = env.str("OPCO_SIRET", default="")
-OPCO_IBAN = env.str("OPCO_IBAN", default="")
-OPCO_BIC = env.str("OPCO_BIC", default="")
+# The account SEPA transfers are debited from, and the structured postal address banks require from
+# November 2026. Development and tests get a synthetic account (a valid IBAN of no real bank account);
+# production must set its own (an empty IBAN makes the execution of a run fail with a clear message).
+OPCO_IBAN = env.str("OPCO_IBAN", default="FR7630006000011234567890189" if DEBUG else "")
+OPCO_BIC = env.str("OPCO_BIC", default="AGRIFRPP" if DEBUG else "")
+OPCO_STREET = env.str("OPCO_STREET", default="rue de la Formation")
+OPCO_BUILDING_NUMBER = env.str("OPCO_BUILDING_NUMBER", default="1")
+OPCO_POSTAL_CODE = env.str("OPCO_POSTAL_CODE", default="75015")
+OPCO_TOWN = env.str("OPCO_TOWN", default="Paris")
+# Seconds to wait between progress steps while a run executes: 0 in production; the test that kills a
+# worker in the middle of an execution sets it to have a middle to kill in.
+PAYMENTS_EXECUTION_PAUSE_SECONDS = env.float("PAYMENTS_EXECUTION_PAUSE_SECONDS", default=0.0)
+# Accounting export: the expense account of each financial section and the supplier account root.
+PAYMENTS_EXPENSE_ACCOUNTS = {"alternance": "6571", "plan_moins_50": "6572", "reconversion": "6573"}
+PAYMENTS_SUPPLIER_ACCOUNT_ROOT = env.str("PAYMENTS_SUPPLIER_ACCOUNT_ROOT", default="401")
 # Data files shipped in the repository (copied from ../shared/data, see referentials/data/SOURCES.md).
 REFERENTIAL_DATA_DIR = Path(env.str("REFERENTIAL_DATA_DIR", default=str(BASE_DIR / "referentials" / "data")))
 

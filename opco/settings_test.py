@@ -28,6 +28,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# A synthetic debtor account (valid IBAN, no real account) for the SEPA files the tests build.
+os.environ.setdefault("OPCO_IBAN", "FR7630006000011234567890189")
+os.environ.setdefault("OPCO_BIC", "AGRIFRPP")
 
 from opco.settings import *  # noqa: E402,F403
 from opco.settings import DATABASES, REDIS_URL  # noqa: E402

@@ -11,7 +11,7 @@ pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
 
-$PY -m celery -A opco worker --loglevel=INFO --concurrency=1 -Q default,referentials,contracts,notifications,maintenance \
+$PY -m celery -A opco worker --loglevel=INFO --concurrency=1 -Q default,referentials,contracts,payments,notifications,maintenance \
   --hostname="worker@%h" >var/log/worker.log 2>&1 &
 pids+=($!)
 $PY -m celery -A opco beat --loglevel=INFO --schedule=var/celerybeat-schedule >var/log/beat.log 2>&1 &

@@ -1,0 +1,272 @@
+"""Money out: payable lines handed over by the missions, payment runs, SEPA transfers and returns.
+
+Payments knows nothing of a mission's internals (DESIGN.md): a line carries its beneficiary account,
+amount, dates, a reference the beneficiary can read, and a generic link to its source object. The
+database carries "exactly once": one live payable line per source object, one transfer line per
+payable line, one end-to-end id per transfer.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import F, Q
+
+from payments.enums import BeneficiaryKind, LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
+from referentials.validators import validate_bic, validate_iban
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ZERO = Decimal("0")
+
+
+class BeneficiaryAccount(models.Model):
+    """A beneficiary's bank account and postal address as payments uses them. A bank return blocks
+    it: its lines wait until staff correct the IBAN (issue 5)."""
+
+    kind = models.CharField("type de bénéficiaire", max_length=16, choices=BeneficiaryKind.choices)
+    identifier = models.CharField("identifiant (SIRET)", max_length=14)
+    name = models.CharField("nom", max_length=255)
+    street = models.CharField("voie", max_length=255, blank=True)
+    building_number = models.CharField("numéro", max_length=16, blank=True)
+    postal_code = models.CharField("code postal", max_length=16, blank=True)
+    town = models.CharField("commune", max_length=128)
+    country = models.CharField("pays", max_length=2, default="FR")
+    iban = models.CharField("IBAN", max_length=34, validators=[validate_iban])
+    bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
+    blocked = models.BooleanField("IBAN signalé", default=False, db_index=True)
+    blocked_reason = models.CharField("motif du signalement", max_length=255, blank=True)
+    blocked_at = models.DateTimeField("signalé le", null=True, blank=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "compte bénéficiaire"
+        verbose_name_plural = "comptes bénéficiaires"
+        ordering = ["name", "identifier"]
+        constraints = [models.UniqueConstraint(fields=["kind", "identifier"], name="beneficiary_account_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.identifier})"
+
+    @property
+    def masked_iban(self) -> str:
+        return mask_iban(self.iban)
+
+
+def mask_iban(iban: str) -> str:
+    """IBANs never appear whole on screens, exports or logs (DESIGN.md, security baseline)."""
+    return f"{iban[:4]} **** **** {iban[-4:]}" if iban else ""
+
+
+class RecoveryOrder(models.Model):
+    """A titre de recette: negative lines (trop-perçu) nothing was left to net against."""
+
+    number = models.CharField("numéro", max_length=20, unique=True)
+    account = models.ForeignKey(BeneficiaryAccount, verbose_name="débiteur", on_delete=models.PROTECT)
+    amount = models.DecimalField("montant à recouvrer", **MONEY)
+    issued_on = models.DateField("émis le")
+    status = models.CharField("statut", max_length=16, choices=RecoveryStatus.choices, default=RecoveryStatus.ISSUED)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "titre de recette"
+        verbose_name_plural = "titres de recette"
+        ordering = ["-issued_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Titre de recette {self.number}"
+
+
+class PaymentRun(models.Model):
+    """A payment run: a persisted job staff watch (pretix), four eyes between prepare and approve."""
+
+    execution_date = models.DateField("date d'exécution", db_index=True)
+    status = models.CharField("statut", max_length=16, choices=RunStatus.choices, default=RunStatus.PREPARED, db_index=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="préparé par", on_delete=models.PROTECT, related_name="+"
+    )
+    prepared_at = models.DateTimeField("préparé le", auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="approuvé par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField("approuvé le", null=True, blank=True)
+    line_count = models.PositiveIntegerField("lignes", default=0)
+    transfer_count = models.PositiveIntegerField("virements", default=0)
+    total = models.DecimalField("montant total", **MONEY, default=0)
+    netted_count = models.PositiveIntegerField("lignes négatives imputées", default=0)
+    # Execution (resumable): the message id and creation time are fixed at the first attempt so that a
+    # resumed execution rebuilds the very same file.
+    message_id = models.CharField("identifiant du message (MsgId)", max_length=35, null=True, blank=True, unique=True)
+    file_created_at = models.DateTimeField("fichier créé le", null=True, blank=True)
+    started_at = models.DateTimeField("exécution démarrée le", null=True, blank=True)
+    finished_at = models.DateTimeField("exécution terminée le", null=True, blank=True)
+    progress_done = models.PositiveIntegerField("virements contrôlés", default=0)
+    progress_total = models.PositiveIntegerField("virements à contrôler", default=0)
+    attempts = models.PositiveSmallIntegerField("tentatives d'exécution", default=0)
+    file = models.FileField("fichier SEPA", upload_to="payments/runs/", blank=True)
+    file_sha256 = models.CharField("empreinte SHA-256 du fichier", max_length=64, blank=True)
+    control_sum = models.DecimalField("somme de contrôle", **MONEY, null=True, blank=True)
+    transaction_count = models.PositiveIntegerField("nombre de transactions", null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="envoyé par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="réglé par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    settled_at = models.DateTimeField("réglé le", null=True, blank=True)
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lot de paiement"
+        verbose_name_plural = "lots de paiement"
+        ordering = ["-prepared_at", "-id"]
+        constraints = [
+            # Four eyes (issue 5): whoever prepared a run cannot approve it.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
+                name="payment_run_four_eyes",
+                violation_error_message="Le lot doit être approuvé par une autre personne que celle qui l'a préparé.",
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="payment_run_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot n° {self.pk} du {self.execution_date:%d/%m/%Y}"
+
+    @property
+    def percent(self) -> int:
+        if self.status in (RunStatus.FILE_READY, RunStatus.SENT, RunStatus.SETTLED):
+            return 100
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (RunStatus.APPROVED, RunStatus.EXECUTING)
+
+
+class PayableLine(models.Model):
+    account = models.ForeignKey(BeneficiaryAccount, verbose_name="bénéficiaire", on_delete=models.PROTECT, related_name="lines")
+    source_type = models.ForeignKey(ContentType, verbose_name="type de l'origine", on_delete=models.PROTECT)
+    source_id = models.PositiveBigIntegerField("identifiant de l'origine")
+    amount = models.DecimalField("montant", **MONEY)
+    due_date = models.DateField("payable à partir du")
+    pay_by = models.DateField("à payer au plus tard le", null=True, blank=True)
+    reference = models.CharField("référence", max_length=40)
+    label = models.CharField("libellé détaillé", max_length=255)
+    section = models.CharField("section financière", max_length=32, blank=True)
+    status = models.CharField("statut", max_length=16, choices=LineStatus.choices, default=LineStatus.PAYABLE)
+    run = models.ForeignKey(PaymentRun, verbose_name="lot", null=True, blank=True, on_delete=models.PROTECT, related_name="lines")
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name="remplace la ligne rejetée",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    recovery_order = models.ForeignKey(
+        RecoveryOrder, verbose_name="titre de recette", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "ligne à payer"
+        verbose_name_plural = "lignes à payer"
+        ordering = ["due_date", "id"]
+        constraints = [
+            # One live line per source object: a returned or cancelled line may be followed by another.
+            models.UniqueConstraint(
+                fields=["source_type", "source_id"],
+                condition=~Q(status__in=[LineStatus.RETURNED, LineStatus.CANCELLED]),
+                name="payable_line_one_live_per_source",
+            ),
+            models.CheckConstraint(
+                condition=~Q(amount=0),
+                name="payable_line_amount_not_zero",
+                violation_error_message="Une ligne à payer ne peut pas être nulle.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=LineStatus.IN_RUN) | Q(run__isnull=False), name="payable_line_in_run_has_run"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"], name="payable_line_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} : {self.amount} €"
+
+
+class Transfer(models.Model):
+    """One SEPA credit transfer of a run: one per beneficiary account. Name, IBAN, BIC and address
+    are frozen here at preparation; the file is built from these columns only."""
+
+    run = models.ForeignKey(PaymentRun, verbose_name="lot", on_delete=models.PROTECT, related_name="transfers")
+    account = models.ForeignKey(BeneficiaryAccount, verbose_name="bénéficiaire", on_delete=models.PROTECT, related_name="+")
+    end_to_end_id = models.CharField("identifiant de bout en bout", max_length=35, unique=True)
+    amount = models.DecimalField("montant", **MONEY)
+    remittance = models.CharField("libellé du virement", max_length=140)
+    name = models.CharField("nom du bénéficiaire", max_length=255)
+    iban = models.CharField("IBAN", max_length=34)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    street = models.CharField("voie", max_length=255, blank=True)
+    building_number = models.CharField("numéro", max_length=16, blank=True)
+    postal_code = models.CharField("code postal", max_length=16, blank=True)
+    town = models.CharField("commune", max_length=128)
+    country = models.CharField("pays", max_length=2, default="FR")
+    status = models.CharField("statut", max_length=16, choices=TransferStatus.choices, default=TransferStatus.INCLUDED)
+
+    class Meta:
+        verbose_name = "virement"
+        verbose_name_plural = "virements"
+        ordering = ["run", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
+            models.UniqueConstraint(fields=["run", "account"], name="transfer_one_per_account_per_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Virement {self.end_to_end_id} : {self.amount} €"
+
+    @property
+    def masked_iban(self) -> str:
+        return mask_iban(self.iban)
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, verbose_name="virement", on_delete=models.PROTECT, related_name="transfer_lines")
+    # OneToOne: a payable line belongs to at most one transfer, ever (issue 5, "exactly once").
+    line = models.OneToOneField(PayableLine, verbose_name="ligne à payer", on_delete=models.PROTECT, related_name="transfer_line")
+    amount = models.DecimalField("montant", **MONEY)
+
+    class Meta:
+        verbose_name = "ligne de virement"
+        verbose_name_plural = "lignes de virement"
+        ordering = ["transfer", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.transfer.end_to_end_id} ← ligne {self.line_id}"
+
+
+class BankReturn(models.Model):
+    """A transfer the bank rejected or returned: its lines go back to payable, the IBAN is flagged."""
+
+    transfer = models.OneToOneField(Transfer, verbose_name="virement", on_delete=models.PROTECT, related_name="bank_return")
+    reason_code = models.CharField("code motif", max_length=8)
+    reason = models.CharField("motif", max_length=255)
+    source = models.CharField("origine", max_length=16, choices=ReturnSource.choices, default=ReturnSource.MANUAL)
+    source_file = models.CharField("fichier d'origine", max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("enregistré le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rejet bancaire"
+        verbose_name_plural = "rejets bancaires"
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Rejet {self.reason_code} du virement {self.transfer.end_to_end_id}"

@@ -1,0 +1,622 @@
+"""Payment runs: prepare → approve (four eyes) → execute (Celery) → file ready → sent → settled, with
+per-transfer bank returns.
+
+Exactly once (issue 5): a run claims its lines with one compare-and-swap UPDATE (`status = 'payable'`
+→ `'in_run'`), on PostgreSQL over `FOR UPDATE SKIP LOCKED` so that runs prepared at the same time get
+disjoint lines without deadlocks; a transfer line is unique per payable line; execution is resumable
+(its message id and timestamp are fixed at the first attempt, the file is rebuilt identically from the
+frozen transfers) and a second execute of an executed run changes nothing.
+
+The number of SQL queries of prepare and execute does not depend on the number of lines: claims,
+inserts (`unnest` arrays on PostgreSQL) and status mirrors are set-based.
+"""
+
+import hashlib
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from accounts import roles
+from opco import audit
+from opco.models import AuditEntry
+from payments import sepa, sources
+from payments.enums import LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
+from payments.models import (
+    BankReturn,
+    BeneficiaryAccount,
+    PayableLine,
+    PaymentRun,
+    RecoveryOrder,
+    Transfer,
+    TransferLine,
+)
+
+ZERO = Decimal("0")
+MIN_TRANSFER = Decimal("0.01")
+SEPA_DIR = "payments/runs"
+PROGRESS_STEPS = 10  # progress is saved about ten times per execution, whatever its size
+EXECUTABLE = (RunStatus.APPROVED, RunStatus.EXECUTING)
+EXECUTED = (RunStatus.FILE_READY, RunStatus.SENT, RunStatus.SETTLED)
+
+
+class RunRefused(Exception):
+    """A refused action on a run, in French; nothing was changed."""
+
+
+@dataclass
+class Preparation:
+    run: PaymentRun | None
+    released: int = 0
+    recovery_orders: list[RecoveryOrder] = field(default_factory=list)
+    left_for_netting: int = 0
+
+
+def _require_finance(user, what: str) -> None:
+    if not roles.FINANCE(user):
+        raise PermissionDenied(f"Seul un membre du service financier peut {what}.")
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- Set-based helpers ----------------------------------------------------------------------------
+def _claim(run: PaymentRun, until: date) -> list[tuple[int, int, Decimal, date]]:
+    """Compare-and-swap every payable line due by `until` (on an account not flagged) into `run`."""
+    now = timezone.now()
+    if _is_postgres():
+        # Table names come from the models, values are parameters.
+        sql = f"""
+            UPDATE {PayableLine._meta.db_table} SET status = %s, run_id = %s, updated_at = %s
+            WHERE id IN (
+                SELECT line.id FROM {PayableLine._meta.db_table} line
+                JOIN {BeneficiaryAccount._meta.db_table} account ON account.id = line.account_id
+                WHERE line.status = %s AND line.due_date <= %s AND NOT account.blocked
+                ORDER BY line.id
+                FOR UPDATE OF line SKIP LOCKED
+            )
+            RETURNING id, account_id, amount, due_date
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [LineStatus.IN_RUN, run.pk, now, LineStatus.PAYABLE, until])
+            return [(row[0], row[1], Decimal(row[2]), row[3]) for row in cursor.fetchall()]
+    # SQLite: writes are serialised (BEGIN IMMEDIATE), so the conditional UPDATE is the CAS.
+    candidates = PayableLine.objects.filter(status=LineStatus.PAYABLE, due_date__lte=until, account__blocked=False)
+    ids = list(candidates.values_list("id", flat=True))
+    PayableLine.objects.filter(id__in=ids, status=LineStatus.PAYABLE).update(status=LineStatus.IN_RUN, run=run, updated_at=now)
+    return list(
+        PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN).values_list("id", "account_id", "amount", "due_date")
+    )
+
+
+def _bulk_insert_transfer_lines(rows: list[tuple[int, int, Decimal]]) -> None:
+    if not rows:
+        return
+    if _is_postgres():
+        transfer_ids, line_ids, amounts = zip(*rows, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {TransferLine._meta.db_table} (transfer_id, line_id, amount) "  # noqa: S608
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[])",
+                [list(transfer_ids), list(line_ids), list(amounts)],
+            )
+        return
+    TransferLine.objects.bulk_create([TransferLine(transfer_id=t, line_id=line, amount=a) for t, line, a in rows], batch_size=500)
+
+
+def _set_lines(ids: list[int], **values) -> None:
+    """One UPDATE of these lines, whatever their number (`= ANY(array)` on PostgreSQL)."""
+    if not ids:
+        return
+    fields = {name: PayableLine._meta.get_field(name) for name in values}
+    if not _is_postgres():
+        PayableLine.objects.filter(id__in=ids).update(
+            updated_at=timezone.now(), **{fields[name].attname: value for name, value in values.items()}
+        )
+        return
+    columns = ", ".join(f"{fields[name].column} = %s" for name in values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {PayableLine._meta.db_table} SET {columns}, updated_at = %s WHERE id = ANY(%s)",  # noqa: S608
+            [*values.values(), timezone.now(), list(ids)],
+        )
+
+
+# --- Remittance -----------------------------------------------------------------------------------
+def remittance_text(run_id: int, end_to_end_id: str, references: list[str]) -> str:
+    """The 140 characters the CFA reads on its statement: the run, then as many line references as
+    fit, then where to find the rest (the detailed statement of the transfer)."""
+    head = f"OPCO lot {run_id} -"
+    parts: list[str] = []
+    for position, reference in enumerate(references):
+        rest = len(references) - position - 1
+        tail = f" +{rest} autres, releve {end_to_end_id}" if rest else ""
+        candidate = " ".join([head, *parts, reference]) + tail
+        if len(sepa.to_sepa_text(candidate, 1000)) > sepa.MAX_REMITTANCE_LENGTH:
+            left = len(references) - position
+            return sepa.to_sepa_text(" ".join([head, *parts]) + f" +{left} lignes, releve {end_to_end_id}", 140)
+        parts.append(reference)
+    return sepa.to_sepa_text(" ".join([head, *parts]), sepa.MAX_REMITTANCE_LENGTH)
+
+
+# --- Prepare --------------------------------------------------------------------------------------
+def _net(lines: list[tuple[int, Decimal, date]]) -> tuple[list[int], list[int], Decimal]:
+    """Split one account's claimed lines into those paid now and the negative ones left over.
+
+    Every positive line is paid; negative lines (trop-perçu), oldest first, are netted while the
+    transfer stays positive. Returns (kept ids, left-over negative ids, transfer amount)."""
+    positives = [line for line in lines if line[1] > 0]
+    negatives = sorted((line for line in lines if line[1] < 0), key=lambda line: (line[2], line[0]))
+    amount = sum((line[1] for line in positives), ZERO)
+    kept = [line[0] for line in positives]
+    left = []
+    for line_id, line_amount, _ in negatives:
+        if positives and amount + line_amount >= MIN_TRANSFER:
+            amount += line_amount
+            kept.append(line_id)
+        else:
+            left.append(line_id)
+    return kept, left, amount
+
+
+def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry.Source.WEB) -> Preparation:
+    """Gather every payable line due by `execution_date` into one transfer per beneficiary account.
+
+    Negative lines are netted against the same account's transfer; those nothing is left to net
+    against (no positive line now, none to come from any mission) become recovery orders; the others
+    wait for the next run. Refused (RunRefused, nothing kept) when no line is payable."""
+    _require_finance(actor, "préparer un lot de paiement")
+    if execution_date < timezone.localdate():
+        raise RunRefused("La date d'exécution ne peut pas être passée.")
+    # Missions hand over what became payable by then (their own transactions, before the claim).
+    sources.release_all(execution_date)
+    with transaction.atomic():
+        run = PaymentRun.objects.create(execution_date=execution_date, prepared_by=actor)
+        claimed = _claim(run, execution_date)
+        if not claimed:
+            transaction.set_rollback(True)
+            raise RunRefused(f"Aucune ligne n'est payable au {execution_date:%d/%m/%Y} : aucun lot n'a été créé.")
+        by_account: dict[int, list[tuple[int, Decimal, date]]] = defaultdict(list)
+        for line_id, account_id, amount, due_date in claimed:
+            by_account[account_id].append((line_id, amount, due_date))
+        accounts = BeneficiaryAccount.objects.in_bulk(list(by_account))
+
+        paid: dict[int, tuple[list[int], Decimal]] = {}
+        leftover: dict[int, list[int]] = {}
+        for account_id, lines in by_account.items():
+            kept, left, amount = _net(lines)
+            if kept:
+                paid[account_id] = (kept, amount)
+            if left:
+                leftover[account_id] = left
+
+        # Left-over negative lines: recovery order when nothing is left to net against, else wait.
+        pending = sources.beneficiaries_with_pending({accounts[a].identifier for a in leftover})
+        waiting_ids: list[int] = []
+        recovery_orders: list[RecoveryOrder] = []
+        amounts = {line_id: amount for line_id, _, amount, _ in claimed}
+        for account_id, left in leftover.items():
+            if account_id in paid or accounts[account_id].identifier in pending:
+                waiting_ids.extend(left)
+                continue
+            order = RecoveryOrder.objects.create(
+                number=f"TR-{run.pk}-{account_id}",
+                account_id=account_id,
+                amount=-sum((amounts[i] for i in left), ZERO),
+                issued_on=timezone.localdate(),
+            )
+            _set_lines(left, status=LineStatus.RECOVERY, run=None, recovery_order=order.pk)
+            recovery_orders.append(order)
+        _set_lines(waiting_ids, status=LineStatus.PAYABLE, run=None)
+
+        if not paid:
+            transaction.set_rollback(True)
+            raise RunRefused(
+                f"Aucun virement à émettre au {execution_date:%d/%m/%Y} : les seules lignes dues sont des trop-perçus "
+                "en attente d'imputation."
+            )
+
+        references = dict(PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN).values_list("id", "reference"))
+        transfers = []
+        for sequence, account_id in enumerate(sorted(paid), start=1):
+            account = accounts[account_id]
+            kept, amount = paid[account_id]
+            end_to_end_id = f"OPCO-{run.pk}-{sequence}"
+            transfers.append(
+                Transfer(
+                    run=run,
+                    account=account,
+                    end_to_end_id=end_to_end_id,
+                    amount=amount,
+                    remittance=remittance_text(run.pk, end_to_end_id, [references[i] for i in sorted(kept)]),
+                    name=account.name,
+                    iban=account.iban,
+                    bic=account.bic,
+                    street=account.street,
+                    building_number=account.building_number,
+                    postal_code=account.postal_code,
+                    town=account.town,
+                    country=account.country,
+                )
+            )
+        Transfer.objects.bulk_create(transfers)
+        transfer_ids = dict(Transfer.objects.filter(run=run).values_list("account_id", "id"))
+        _bulk_insert_transfer_lines(
+            [(transfer_ids[account_id], line_id, amounts[line_id]) for account_id, (kept, _) in paid.items() for line_id in kept]
+        )
+        run.line_count = sum(len(kept) for kept, _ in paid.values())
+        run.transfer_count = len(transfers)
+        run.total = sum((amount for _, amount in paid.values()), ZERO)
+        run.netted_count = sum(1 for kept, _ in paid.values() for i in kept if amounts[i] < 0)
+        run.progress_total = run.transfer_count
+        run.save(update_fields=["line_count", "transfer_count", "total", "netted_count", "progress_total"])
+
+        sources.mirror_status(PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN), LineStatus.IN_RUN)
+        sources.mirror_status(PayableLine.objects.filter(recovery_order__in=recovery_orders), LineStatus.RECOVERY)
+        audit.record(
+            actor=actor,
+            action="payments.run.prepared",
+            target=run,
+            summary=(
+                f"Lot préparé pour le {execution_date:%d/%m/%Y} : {run.line_count} ligne(s), {run.transfer_count} virement(s), "
+                f"{_french(run.total)} ; {len(recovery_orders)} titre(s) de recette, {len(waiting_ids)} trop-perçu(s) en attente"
+            ),
+            source=source,
+        )
+    return Preparation(run=run, recovery_orders=recovery_orders, left_for_netting=len(waiting_ids))
+
+
+def _french(amount: Decimal) -> str:
+    whole, cents = f"{amount:.2f}".split(".")
+    return f"{int(whole):,}".replace(",", "\u202f") + f",{cents} €"
+
+
+# --- Four eyes ------------------------------------------------------------------------------------
+def _locked(run_id: int) -> PaymentRun:
+    try:
+        return PaymentRun.objects.select_for_update(of=("self",)).get(pk=run_id)
+    except PaymentRun.DoesNotExist:
+        raise RunRefused(f"Le lot n° {run_id} n'existe pas.") from None
+
+
+def _refuse_unless(run: PaymentRun, allowed: tuple[str, ...], what: str) -> None:
+    if run.status not in allowed:
+        raise RunRefused(f"Impossible de {what} : le {run} est « {run.get_status_display()} ».")
+
+
+def payment_run_approve(*, actor, run_id: int, source: str = AuditEntry.Source.WEB) -> PaymentRun:
+    """Four eyes (issue 5): a finance user other than the one who prepared the run approves it."""
+    _require_finance(actor, "approuver un lot de paiement")
+    with transaction.atomic():
+        run = _locked(run_id)
+        _refuse_unless(run, (RunStatus.PREPARED,), "approuver ce lot")
+        if run.prepared_by_id == actor.pk:
+            raise RunRefused("Vous avez préparé ce lot : il doit être approuvé par un autre membre du service financier.")
+        run.status, run.approved_by, run.approved_at = RunStatus.APPROVED, actor, timezone.now()
+        run.save(update_fields=["status", "approved_by", "approved_at"])
+        audit.record(actor=actor, action="payments.run.approved", target=run, summary=f"{run} approuvé", source=source)
+    return run
+
+
+def payment_run_cancel(*, actor, run_id: int, source: str = AuditEntry.Source.WEB) -> PaymentRun:
+    """Give up a run that has produced no file: its lines become payable again. Its transfers, which
+    never left the house, are removed so that the lines can join a later run."""
+    _require_finance(actor, "annuler un lot de paiement")
+    with transaction.atomic():
+        run = _locked(run_id)
+        _refuse_unless(run, (RunStatus.PREPARED, RunStatus.APPROVED, RunStatus.FAILED), "annuler ce lot")
+        lines = PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN)
+        line_ids = list(lines.values_list("id", flat=True))
+        TransferLine.objects.filter(transfer__run=run).delete()
+        Transfer.objects.filter(run=run).delete()
+        _set_lines(line_ids, status=LineStatus.PAYABLE, run=None)
+        sources.mirror_status(PayableLine.objects.filter(id__in=line_ids), LineStatus.PAYABLE)
+        run.status, run.cancelled_at = RunStatus.CANCELLED, timezone.now()
+        run.save(update_fields=["status", "cancelled_at"])
+        audit.record(
+            actor=actor,
+            action="payments.run.cancelled",
+            target=run,
+            summary=f"{run} annulé : {len(line_ids)} ligne(s) de nouveau à payer ({_french(run.total)})",
+            source=source,
+        )
+    return run
+
+
+# --- Execute --------------------------------------------------------------------------------------
+def _debtor() -> sepa.Party:
+    return sepa.Party(
+        name=settings.OPCO_NAME,
+        iban=settings.OPCO_IBAN,
+        bic=settings.OPCO_BIC or None,
+        address=sepa.PostalAddress(
+            street=settings.OPCO_STREET or None,
+            building_number=settings.OPCO_BUILDING_NUMBER or None,
+            postal_code=settings.OPCO_POSTAL_CODE or None,
+            town=settings.OPCO_TOWN,
+            country="FR",
+        ),
+    )
+
+
+def sepa_path(run: PaymentRun) -> Path:
+    return Path(settings.MEDIA_ROOT) / SEPA_DIR / f"{run.message_id}.xml"
+
+
+def _start(run_id: int) -> PaymentRun | None:
+    """Move an approved run to executing (compare-and-swap), or resume one already executing.
+    Returns None when the run is already executed."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.status in EXECUTED:
+            return None
+        _refuse_unless(run, EXECUTABLE, "exécuter ce lot")
+        if run.message_id is None:
+            run.message_id = f"OPCO-LOT-{run.pk:08d}"
+            run.file_created_at = timezone.now()
+            run.started_at = run.file_created_at
+        run.status = RunStatus.EXECUTING
+        run.attempts += 1
+        run.error = ""
+        run.save(update_fields=["message_id", "file_created_at", "started_at", "status", "attempts", "error"])
+    return run
+
+
+def _verify_frozen(run: PaymentRun) -> None:
+    """Each transfer equals the sum of its lines, and each of its lines is still in this run."""
+    mismatched = (
+        Transfer.objects.filter(run=run)
+        .annotate(
+            lines_total=Sum("transfer_lines__amount"), stray=Count("transfer_lines", filter=~Q(transfer_lines__line__run=run))
+        )
+        .filter(~Q(lines_total=F("amount")) | Q(stray__gt=0))
+        .values_list("end_to_end_id", flat=True)
+    )
+    bad = list(mismatched[:5])
+    if bad:
+        raise ValidationError(f"Virements incohérents avec leurs lignes : {', '.join(bad)}.")
+
+
+def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) -> PaymentRun:
+    """Build, validate and store the SEPA file of an approved run. Resumable and idempotent: an
+    executed run is returned unchanged; an interrupted one is resumed and produces the same file."""
+    run = _start(run_id)
+    if run is None:
+        return PaymentRun.objects.get(pk=run_id)
+    try:
+        _verify_frozen(run)
+        rows = list(
+            Transfer.objects.filter(run=run)
+            .order_by("id")
+            .values_list(
+                "end_to_end_id",
+                "amount",
+                "remittance",
+                "name",
+                "iban",
+                "bic",
+                "street",
+                "building_number",
+                "postal_code",
+                "town",
+                "country",
+            )
+        )
+        pause = settings.PAYMENTS_EXECUTION_PAUSE_SECONDS
+        step = max(1, -(-len(rows) // PROGRESS_STEPS))
+        transfers = []
+        for position, (e2e, amount, remittance, name, iban, bic, street, number, postal_code, town, country) in enumerate(
+            rows, 1
+        ):
+            transfers.append(
+                sepa.CreditTransfer(
+                    end_to_end_id=e2e,
+                    creditor=sepa.Party(
+                        name=name,
+                        iban=iban,
+                        bic=bic or None,
+                        address=sepa.PostalAddress(street or None, number or None, postal_code or None, town, country),
+                    ),
+                    amount=amount,
+                    remittance=remittance,
+                )
+            )
+            if position % step == 0 or position == len(rows):
+                PaymentRun.objects.filter(pk=run.pk).update(progress_done=position)
+                if pause:
+                    time.sleep(pause)
+        built = sepa.build_pain_001_001_09(
+            message_id=run.message_id,
+            created_at=run.file_created_at,
+            debtor=_debtor(),
+            execution_date=run.execution_date,
+            transfers=transfers,
+            initiating_party=settings.OPCO_NAME,
+        )
+        database_total = Transfer.objects.filter(run=run).aggregate(total=Sum("amount"))["total"] or ZERO
+        if built.control_sum != database_total or built.transaction_count != len(rows):
+            raise ValidationError("La somme de contrôle du fichier ne correspond pas aux lignes du lot.")
+        path = sepa_path(run)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".xml.part")
+        temporary.write_bytes(built.xml)
+        os.replace(temporary, path)  # atomic: a reader never sees half a file
+    except (ValidationError, ValueError, TypeError, sepa.SepaValidationError) as error:
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        with transaction.atomic():
+            failed = PaymentRun.objects.filter(pk=run.pk, status=RunStatus.EXECUTING).update(
+                status=RunStatus.FAILED, error=message[:2000], finished_at=timezone.now()
+            )
+            if failed:
+                audit.record(actor=None, action="payments.run.failed", target=run, summary=message, source=source)
+        return PaymentRun.objects.get(pk=run.pk)
+    with transaction.atomic():
+        done = PaymentRun.objects.filter(pk=run.pk, status=RunStatus.EXECUTING).update(
+            status=RunStatus.FILE_READY,
+            file=f"{SEPA_DIR}/{path.name}",
+            file_sha256=hashlib.sha256(built.xml).hexdigest(),
+            control_sum=built.control_sum,
+            transaction_count=built.transaction_count,
+            progress_done=len(rows),
+            finished_at=timezone.now(),
+        )
+        if done:
+            audit.record(
+                actor=None,
+                action="payments.run.file_ready",
+                target=run,
+                summary=(
+                    f"Fichier SEPA {path.name} : {built.transaction_count} virement(s), "
+                    f"somme de contrôle {_french(built.control_sum)}"
+                ),
+                source=source,
+            )
+    return PaymentRun.objects.get(pk=run.pk)
+
+
+def payment_run_request_execution(*, actor, run_id: int, source: str = AuditEntry.Source.WEB) -> PaymentRun:
+    """Queue the execution on Celery (after commit). Executing is idempotent, so asking twice is harmless."""
+    from payments.tasks import execute_payment_run
+
+    _require_finance(actor, "exécuter un lot de paiement")
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.status not in EXECUTED:
+            _refuse_unless(run, EXECUTABLE, "exécuter ce lot")
+            audit.record(
+                actor=actor,
+                action="payments.run.execution_requested",
+                target=run,
+                summary=f"Exécution du {run} demandée",
+                source=source,
+            )
+            transaction.on_commit(lambda: execute_payment_run.delay(run.pk))
+    return run
+
+
+# --- After the file -------------------------------------------------------------------------------
+def payment_run_mark_sent(*, actor, run_id: int, source: str = AuditEntry.Source.WEB) -> PaymentRun:
+    _require_finance(actor, "déclarer un lot envoyé à la banque")
+    with transaction.atomic():
+        run = _locked(run_id)
+        _refuse_unless(run, (RunStatus.FILE_READY,), "déclarer ce lot envoyé")
+        run.status, run.sent_by, run.sent_at = RunStatus.SENT, actor, timezone.now()
+        run.save(update_fields=["status", "sent_by", "sent_at"])
+        audit.record(actor=actor, action="payments.run.sent", target=run, summary=f"{run} remis à la banque", source=source)
+    return run
+
+
+def payment_run_settle(*, actor, run_id: int, source: str = AuditEntry.Source.WEB) -> PaymentRun:
+    """The bank debited the run: its lines (except those of returned transfers) are paid."""
+    _require_finance(actor, "déclarer un lot réglé")
+    with transaction.atomic():
+        run = _locked(run_id)
+        _refuse_unless(run, (RunStatus.SENT,), "déclarer ce lot réglé")
+        Transfer.objects.filter(run=run, status=TransferStatus.INCLUDED).update(status=TransferStatus.SETTLED)
+        lines = PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN)
+        line_ids = list(lines.values_list("id", flat=True))
+        _set_lines(line_ids, status=LineStatus.PAID)
+        sources.mirror_status(PayableLine.objects.filter(run=run, status=LineStatus.PAID), LineStatus.PAID)
+        run.status, run.settled_by, run.settled_at = RunStatus.SETTLED, actor, timezone.now()
+        run.save(update_fields=["status", "settled_by", "settled_at"])
+        audit.record(
+            actor=actor,
+            action="payments.run.settled",
+            target=run,
+            summary=f"{run} réglé : {len(line_ids)} ligne(s) payée(s)",
+            source=source,
+        )
+    return run
+
+
+def transfer_return(
+    *, actor, transfer_id: int, reason_code: str, reason: str, source: str = ReturnSource.MANUAL, source_file: str = ""
+) -> BankReturn:
+    """A transfer rejected or returned by the bank: its lines are closed as returned and replaced by new
+    payable lines for the same sources (so that each line keeps at most one transfer), the account is
+    flagged until staff correct it. A second return of the same transfer is refused."""
+    if actor is not None:
+        _require_finance(actor, "enregistrer un rejet bancaire")
+    reason_code = (reason_code or "").strip().upper()
+    if not reason_code:
+        raise ValidationError({"reason_code": "Indiquez le code motif du rejet (ex. AC01, AC04, MD07)."})
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update(of=("self",)).select_related("run").get(pk=transfer_id)
+        if transfer.run.status not in (RunStatus.FILE_READY, RunStatus.SENT, RunStatus.SETTLED):
+            raise RunRefused(f"Le virement {transfer.end_to_end_id} n'a pas été émis : il ne peut pas être rejeté.")
+        if transfer.status == TransferStatus.RETURNED:
+            raise RunRefused(f"Le rejet du virement {transfer.end_to_end_id} est déjà enregistré.")
+        bank_return = BankReturn.objects.create(
+            transfer=transfer,
+            reason_code=reason_code[:8],
+            reason=(reason or reason_code)[:255],
+            source=source,
+            source_file=source_file[:255],
+            recorded_by=actor,
+        )
+        transfer.status = TransferStatus.RETURNED
+        transfer.save(update_fields=["status"])
+        originals = list(
+            PayableLine.objects.select_for_update(of=("self",)).filter(transfer_line__transfer=transfer).order_by("id")
+        )
+        PayableLine.objects.filter(id__in=[line.pk for line in originals]).update(
+            status=LineStatus.RETURNED, updated_at=timezone.now()
+        )
+        successors = PayableLine.objects.bulk_create(
+            [
+                PayableLine(
+                    account_id=line.account_id,
+                    source_type_id=line.source_type_id,
+                    source_id=line.source_id,
+                    amount=line.amount,
+                    due_date=line.due_date,
+                    pay_by=line.pay_by,
+                    reference=line.reference,
+                    label=line.label,
+                    section=line.section,
+                    replaces=line,
+                )
+                for line in originals
+            ]
+        )
+        BeneficiaryAccount.objects.filter(pk=transfer.account_id).update(
+            blocked=True,
+            blocked_reason=f"Rejet {reason_code} du virement {transfer.end_to_end_id}"[:255],
+            blocked_at=timezone.now(),
+        )
+        sources.mirror_status(PayableLine.objects.filter(id__in=[line.pk for line in successors]), LineStatus.PAYABLE)
+        audit.record(
+            actor=actor,
+            action="payments.transfer.returned",
+            target=transfer,
+            summary=(
+                f"Rejet {reason_code} ({bank_return.reason}) : {len(successors)} ligne(s) de nouveau à payer, "
+                f"IBAN du bénéficiaire signalé"
+            ),
+            source=AuditEntry.Source.IMPORT if source == ReturnSource.PAIN002 else AuditEntry.Source.WEB,
+        )
+    return bank_return
+
+
+def recovery_order_settle(*, actor, order_id: int) -> RecoveryOrder:
+    _require_finance(actor, "solder un titre de recette")
+    with transaction.atomic():
+        order = RecoveryOrder.objects.select_for_update().get(pk=order_id)
+        if order.status != RecoveryStatus.ISSUED:
+            raise RunRefused(f"Le {order} est déjà recouvré.")
+        order.status = RecoveryStatus.SETTLED
+        order.save(update_fields=["status"])
+        audit.record(
+            actor=actor, action="payments.recovery.settled", target=order, summary=f"{order} recouvré ({_french(order.amount)})"
+        )
+    return order
