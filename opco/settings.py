@@ -120,7 +120,9 @@ CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "bro
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message a dead worker had taken (acks_late) is given back to the queue after this many seconds;
+    # longer than the longest task, so that a slow task is not run twice meanwhile.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 else:
     # kombu's filesystem transport: a broker that works across processes with no server.
     (CELERY_BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)

@@ -136,17 +136,17 @@ def _set_lines(ids: list[int], **values) -> None:
 def remittance_text(run_id: int, end_to_end_id: str, references: list[str]) -> str:
     """The 140 characters the CFA reads on its statement: the run, then as many line references as
     fit, then where to find the rest (the detailed statement of the transfer)."""
-    head = f"OPCO lot {run_id} -"
+    head = f"OPCO lot {run_id} : "
     parts: list[str] = []
     for position, reference in enumerate(references):
         rest = len(references) - position - 1
         tail = f" +{rest} autres, releve {end_to_end_id}" if rest else ""
-        candidate = " ".join([head, *parts, reference]) + tail
+        candidate = head + ", ".join([*parts, reference]) + tail
         if len(sepa.to_sepa_text(candidate, 1000)) > sepa.MAX_REMITTANCE_LENGTH:
             left = len(references) - position
-            return sepa.to_sepa_text(" ".join([head, *parts]) + f" +{left} lignes, releve {end_to_end_id}", 140)
+            return sepa.to_sepa_text(head + ", ".join(parts) + f" +{left} autres, releve {end_to_end_id}", 140)
         parts.append(reference)
-    return sepa.to_sepa_text(" ".join([head, *parts]), sepa.MAX_REMITTANCE_LENGTH)
+    return sepa.to_sepa_text(head + ", ".join(parts), sepa.MAX_REMITTANCE_LENGTH)
 
 
 # --- Prepare --------------------------------------------------------------------------------------
@@ -220,11 +220,23 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
         _set_lines(waiting_ids, status=LineStatus.PAYABLE, run=None)
 
         if not paid:
-            transaction.set_rollback(True)
-            raise RunRefused(
-                f"Aucun virement à émettre au {execution_date:%d/%m/%Y} : les seules lignes dues sont des trop-perçus "
-                "en attente d'imputation."
-            )
+            if not recovery_orders:
+                raise RunRefused(
+                    f"Aucun virement à émettre au {execution_date:%d/%m/%Y} : les seules lignes dues sont des trop-perçus "
+                    "en attente d'imputation."
+                )
+            # Only recovery orders came out of it: they stand, the empty run does not.
+            sources.mirror_status(PayableLine.objects.filter(recovery_order__in=recovery_orders), LineStatus.RECOVERY)
+            for order in recovery_orders:
+                audit.record(
+                    actor=actor,
+                    action="payments.recovery.issued",
+                    target=order,
+                    summary=f"{order} émis : {_french(order.amount)} de trop-perçu sans rien à imputer",
+                    source=source,
+                )
+            run.delete()
+            return Preparation(run=None, recovery_orders=recovery_orders)
 
         references = dict(PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN).values_list("id", "reference"))
         transfers = []
