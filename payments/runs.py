@@ -71,7 +71,7 @@ def _is_postgres() -> bool:
 
 
 # --- Set-based helpers ----------------------------------------------------------------------------
-def _claim(run: PaymentRun, until: date) -> list[tuple[int, int, Decimal, date]]:
+def _claim(run: PaymentRun, until: date) -> list[tuple[int, int, Decimal, date, str]]:
     """Compare-and-swap every payable line due by `until` (on an account not flagged) into `run`."""
     now = timezone.now()
     if _is_postgres():
@@ -85,11 +85,11 @@ def _claim(run: PaymentRun, until: date) -> list[tuple[int, int, Decimal, date]]
                 ORDER BY line.id
                 FOR UPDATE OF line SKIP LOCKED
             )
-            RETURNING id, account_id, amount, due_date
+            RETURNING id, account_id, amount, due_date, reference
         """  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, [LineStatus.IN_RUN, run.pk, now, LineStatus.PAYABLE, until])
-            return [(row[0], row[1], Decimal(row[2]), row[3]) for row in cursor.fetchall()]
+            return [(row[0], row[1], Decimal(row[2]), row[3], row[4]) for row in cursor.fetchall()]
     # SQLite: writes are serialised (BEGIN IMMEDIATE), so the conditional UPDATE is the CAS.
     candidates = PayableLine.objects.filter(status=LineStatus.PAYABLE, due_date__lte=until, account__blocked=False)
     ids = list(candidates.values_list("id", flat=True))
@@ -187,7 +187,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
             transaction.set_rollback(True)
             raise RunRefused(f"Aucune ligne n'est payable au {execution_date:%d/%m/%Y} : aucun lot n'a été créé.")
         by_account: dict[int, list[tuple[int, Decimal, date]]] = defaultdict(list)
-        for line_id, account_id, amount, due_date in claimed:
+        for line_id, account_id, amount, due_date, _ in claimed:
             by_account[account_id].append((line_id, amount, due_date))
         accounts = BeneficiaryAccount.objects.in_bulk(list(by_account))
 
@@ -204,7 +204,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
         pending = sources.beneficiaries_with_pending({accounts[a].identifier for a in leftover})
         waiting_ids: list[int] = []
         recovery_orders: list[RecoveryOrder] = []
-        amounts = {line_id: amount for line_id, _, amount, _ in claimed}
+        amounts = {line_id: amount for line_id, _, amount, _, _ in claimed}
         for account_id, left in leftover.items():
             if account_id in paid or accounts[account_id].identifier in pending:
                 waiting_ids.extend(left)
@@ -238,7 +238,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
             run.delete()
             return Preparation(run=None, recovery_orders=recovery_orders)
 
-        references = dict(PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN).values_list("id", "reference"))
+        references = {line_id: reference for line_id, _, _, _, reference in claimed}
         transfers = []
         for sequence, account_id in enumerate(sorted(paid), start=1):
             account = accounts[account_id]
