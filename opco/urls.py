@@ -17,6 +17,7 @@ urlpatterns = [
     path("branches/", include("branches.urls")),
     path("contrats/imports/", include("contracts.urls_imports")),
     path("contrats/", include("contracts.urls")),
+    path("paiements/", include("payments.urls")),
     path("api/v1/", include("contracts.api_urls")),
     path("admin/", admin.site.urls),
 ]

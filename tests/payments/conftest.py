@@ -65,3 +65,10 @@ def accept(staff, referentials):
         return ApprenticeshipContract.objects.select_related("commitment", "cfa").get(pk=contract.pk)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """SEPA files and uploads of a test go to its own directory, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

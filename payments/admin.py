@@ -1,0 +1,92 @@
+"""Raw payments data for administrators, read only: money moves through `payments.runs` and
+`payments.services` (locks, four eyes, audit), never by hand. IBANs are shown masked."""
+
+from django.contrib import admin
+
+from opco.admin import AuditedModelAdmin
+from payments.models import (
+    BankReturn,
+    BeneficiaryAccount,
+    PayableLine,
+    PaymentRun,
+    RecoveryOrder,
+    Transfer,
+    TransferLine,
+    mask_iban,
+)
+
+
+class ReadOnlyAdmin(AuditedModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.display(description="IBAN")
+def masked_iban(obj) -> str:
+    return mask_iban(obj.iban)
+
+
+@admin.register(BeneficiaryAccount)
+class BeneficiaryAccountAdmin(ReadOnlyAdmin):
+    list_display = ["name", "identifier", "kind", masked_iban, "bic", "town", "blocked", "blocked_at"]
+    list_filter = ["kind", "blocked"]
+    search_fields = ["name", "identifier"]
+    exclude = ["iban"]  # never shown whole (security baseline)
+    readonly_fields = [masked_iban]
+
+
+@admin.register(PayableLine)
+class PayableLineAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "account", "amount", "due_date", "pay_by", "status", "run", "section"]
+    list_filter = ["status", "section"]
+    search_fields = ["reference", "label", "account__identifier", "account__name"]
+    date_hierarchy = "due_date"
+    list_select_related = ["account", "run"]
+
+
+@admin.register(PaymentRun)
+class PaymentRunAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "execution_date", "status", "line_count", "transfer_count", "total", "prepared_by", "approved_by"]
+    list_filter = ["status"]
+    date_hierarchy = "execution_date"
+    list_select_related = ["prepared_by", "approved_by"]
+    exclude = ["file"]  # downloaded from the run's page only: checked against its SHA-256 and audited
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = ["end_to_end_id", "run", "name", masked_iban, "amount", "status"]
+    list_filter = ["status"]
+    search_fields = ["end_to_end_id", "name", "account__identifier"]
+    exclude = ["iban"]
+    readonly_fields = [masked_iban]
+    list_select_related = ["run"]
+
+
+@admin.register(TransferLine)
+class TransferLineAdmin(ReadOnlyAdmin):
+    list_display = ["transfer", "line", "amount"]
+    search_fields = ["transfer__end_to_end_id", "line__reference"]
+    list_select_related = ["transfer", "line"]
+
+
+@admin.register(BankReturn)
+class BankReturnAdmin(ReadOnlyAdmin):
+    list_display = ["transfer", "reason_code", "reason", "source", "recorded_by", "recorded_at"]
+    list_filter = ["source", "reason_code"]
+    search_fields = ["transfer__end_to_end_id", "reason"]
+    list_select_related = ["transfer", "recorded_by"]
+
+
+@admin.register(RecoveryOrder)
+class RecoveryOrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "account", "amount", "issued_on", "status"]
+    list_filter = ["status"]
+    search_fields = ["number", "account__identifier", "account__name"]
+    list_select_related = ["account"]

@@ -1,0 +1,69 @@
+"""Filters of the payments screens; rows come scoped from `payments.selectors`, so a filter can only
+narrow what the user may see."""
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from payments.enums import LineStatus, RecoveryStatus, RunStatus
+from payments.models import PayableLine, PaymentRun, RecoveryOrder
+from payments.selectors import late_lines
+from referentials.validators import normalize_identifier
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RunFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label="Statut", choices=RunStatus.choices, empty_label="Tous")
+    executed_from = django_filters.DateFilter(
+        label="Exécution à partir du", field_name="execution_date", lookup_expr="gte", widget=DATE
+    )
+    executed_to = django_filters.DateFilter(
+        label="Exécution jusqu'au", field_name="execution_date", lookup_expr="lte", widget=DATE
+    )
+
+    class Meta:
+        model = PaymentRun
+        fields = ["status", "executed_from", "executed_to"]
+
+
+class LineFilter(django_filters.FilterSet):
+    beneficiary = django_filters.CharFilter(label="Bénéficiaire (SIRET ou nom)", method="filter_beneficiary")
+    status = django_filters.ChoiceFilter(label="Statut", choices=LineStatus.choices, empty_label="Tous")
+    due_from = django_filters.DateFilter(label="Payable à partir du", field_name="due_date", lookup_expr="gte", widget=DATE)
+    due_to = django_filters.DateFilter(label="Payable jusqu'au", field_name="due_date", lookup_expr="lte", widget=DATE)
+    late = django_filters.BooleanFilter(label="En retard de paiement", method="filter_late", widget=forms.CheckboxInput)
+
+    class Meta:
+        model = PayableLine
+        fields = ["beneficiary", "status", "due_from", "due_to", "late"]
+
+    def filter_beneficiary(self, queryset, name, value):
+        compact = normalize_identifier(value)
+        if re.fullmatch(r"\d{14}", compact):
+            return queryset.filter(account__identifier=compact)
+        if re.fullmatch(r"\d{9}", compact):
+            return queryset.filter(account__identifier__startswith=compact)
+        for word in value.split():
+            queryset = queryset.filter(account__name__icontains=word)
+        return queryset
+
+    def filter_late(self, queryset, name, value):
+        return late_lines(queryset) if value else queryset
+
+
+class RecoveryOrderFilter(django_filters.FilterSet):
+    debtor = django_filters.CharFilter(label="Débiteur (SIRET ou nom)", method="filter_debtor")
+    status = django_filters.ChoiceFilter(label="Statut", choices=RecoveryStatus.choices, empty_label="Tous")
+
+    class Meta:
+        model = RecoveryOrder
+        fields = ["debtor", "status"]
+
+    def filter_debtor(self, queryset, name, value):
+        compact = normalize_identifier(value)
+        if re.fullmatch(r"\d{9}|\d{14}", compact):
+            return queryset.filter(account__identifier__startswith=compact)
+        return queryset.filter(Q(account__name__icontains=value.strip()) | Q(number__iexact=value.strip()))

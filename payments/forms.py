@@ -1,0 +1,87 @@
+"""Forms of the payments screens: they read what staff type; the services decide (and refuse)."""
+
+import re
+
+from django import forms
+from django.utils import timezone
+
+# ISO 20022 return reasons banks send most often for a SEPA credit transfer (ExternalStatusReason1Code).
+RETURN_REASONS = [
+    ("AC01", "AC01 — IBAN incorrect"),
+    ("AC04", "AC04 — Compte clôturé"),
+    ("AC06", "AC06 — Compte bloqué"),
+    ("AG01", "AG01 — Opération interdite sur ce compte"),
+    ("AM04", "AM04 — Provision insuffisante"),
+    ("AM05", "AM05 — Opération en double"),
+    ("BE04", "BE04 — Adresse du bénéficiaire absente ou incorrecte"),
+    ("MD07", "MD07 — Titulaire du compte décédé"),
+    ("MS02", "MS02 — Motif non communiqué par le bénéficiaire"),
+    ("MS03", "MS03 — Motif non communiqué par la banque"),
+    ("RC01", "RC01 — BIC incorrect"),
+    ("RR01", "RR01 — Informations réglementaires manquantes"),
+]
+REASON_LABELS = {code: label.split(" — ", 1)[1] for code, label in RETURN_REASONS}
+MAX_PAIN002_BYTES = 10 * 1024 * 1024
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+class PrepareRunForm(forms.Form):
+    execution_date = forms.DateField(label="Date d'exécution", widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["execution_date"].initial = timezone.localdate()
+
+
+class BankReturnForm(forms.Form):
+    reason_code = forms.CharField(
+        label="Code motif ISO 20022",
+        max_length=4,
+        help_text="Quatre caractères, par exemple AC01, AC04, AM04, MD07.",
+        widget=forms.TextInput(attrs={"class": "form-control", "list": "return-reasons", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label="Motif",
+        max_length=255,
+        required=False,
+        help_text="Tel que la banque l'a communiqué ; pour un code connu, son libellé s'il est laissé vide.",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+    def clean_reason_code(self):
+        code = self.cleaned_data["reason_code"].strip().upper()
+        if not re.fullmatch(r"[A-Z0-9]{4}", code):
+            raise forms.ValidationError("Un code motif ISO 20022 a quatre lettres ou chiffres (ex. AC04).")
+        return code
+
+    def clean(self):
+        cleaned = super().clean()
+        code, reason = cleaned.get("reason_code"), (cleaned.get("reason") or "").strip()
+        if code and not reason:
+            if code not in REASON_LABELS:
+                self.add_error("reason", "Indiquez le motif communiqué par la banque pour ce code.")
+            else:
+                reason = REASON_LABELS[code]
+        cleaned["reason"] = reason
+        return cleaned
+
+
+class Pain002Form(forms.Form):
+    file = forms.FileField(
+        label="Compte rendu pain.002 de la banque",
+        help_text=f"Fichier XML pain.002 ; {MAX_PAIN002_BYTES // (1024 * 1024)} Mo au plus.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml", "class": "form-control"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_PAIN002_BYTES:
+            raise forms.ValidationError(f"Le fichier dépasse {MAX_PAIN002_BYTES // (1024 * 1024)} Mo.")
+        return upload
+
+
+class AccountCorrectionForm(forms.Form):
+    """The service normalises and validates (schwifty); the form only carries the values."""
+
+    iban = forms.CharField(label="IBAN corrigé", max_length=42, widget=forms.TextInput(attrs={"class": "form-control"}))
+    bic = forms.CharField(label="BIC", max_length=14, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
