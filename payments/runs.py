@@ -13,6 +13,7 @@ inserts (`unnest` arrays on PostgreSQL) and status mirrors are set-based.
 
 import hashlib
 import os
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -95,23 +96,23 @@ def _claim(run: PaymentRun, until: date) -> list[tuple[int, int, Decimal, date, 
     ids = list(candidates.values_list("id", flat=True))
     PayableLine.objects.filter(id__in=ids, status=LineStatus.PAYABLE).update(status=LineStatus.IN_RUN, run=run, updated_at=now)
     return list(
-        PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN).values_list("id", "account_id", "amount", "due_date")
+        PayableLine.objects.filter(run=run, status=LineStatus.IN_RUN).values_list(
+            "id", "account_id", "amount", "due_date", "reference"
+        )
     )
 
 
-def _bulk_insert_transfer_lines(rows: list[tuple[int, int, Decimal]]) -> None:
-    if not rows:
-        return
-    if _is_postgres():
-        transfer_ids, line_ids, amounts = zip(*rows, strict=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {TransferLine._meta.db_table} (transfer_id, line_id, amount) "  # noqa: S608
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[])",
-                [list(transfer_ids), list(line_ids), list(amounts)],
-            )
-        return
-    TransferLine.objects.bulk_create([TransferLine(transfer_id=t, line_id=line, amount=a) for t, line, a in rows], batch_size=500)
+def _insert_transfer_lines(run: PaymentRun) -> None:
+    """One transfer line per line kept in the run, joined to its account's transfer: one set-based
+    INSERT, whatever the number of lines."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TransferLine._meta.db_table} (transfer_id, line_id, amount) "  # noqa: S608
+            f"SELECT transfer.id, line.id, line.amount FROM {PayableLine._meta.db_table} line "
+            f"JOIN {Transfer._meta.db_table} transfer ON transfer.run_id = line.run_id AND transfer.account_id = line.account_id "
+            "WHERE line.run_id = %s AND line.status = %s ORDER BY line.id",
+            [run.pk, LineStatus.IN_RUN],
+        )
 
 
 def _set_lines(ids: list[int], **values) -> None:
@@ -137,16 +138,20 @@ def remittance_text(run_id: int, end_to_end_id: str, references: list[str]) -> s
     """The 140 characters the CFA reads on its statement: the run, then as many line references as
     fit, then where to find the rest (the detailed statement of the transfer)."""
     head = f"OPCO lot {run_id} : "
+    limit = sepa.MAX_REMITTANCE_LENGTH
     parts: list[str] = []
+    length = len(head)
     for position, reference in enumerate(references):
+        clean = sepa.to_sepa_text(reference, limit)
         rest = len(references) - position - 1
         tail = f" +{rest} autres, releve {end_to_end_id}" if rest else ""
-        candidate = head + ", ".join([*parts, reference]) + tail
-        if len(sepa.to_sepa_text(candidate, 1000)) > sepa.MAX_REMITTANCE_LENGTH:
-            left = len(references) - position
-            return sepa.to_sepa_text(head + ", ".join(parts) + f" +{left} autres, releve {end_to_end_id}", 140)
-        parts.append(reference)
-    return sepa.to_sepa_text(head + ", ".join(parts), sepa.MAX_REMITTANCE_LENGTH)
+        added = len(clean) + (2 if parts else 0)
+        if length + added + len(tail) > limit:
+            listed = ", ".join(parts) + " " if parts else ""
+            return f"{head}{listed}+{rest + 1} autres, releve {end_to_end_id}"
+        parts.append(clean)
+        length += added
+    return head + ", ".join(parts)
 
 
 # --- Prepare --------------------------------------------------------------------------------------
@@ -262,10 +267,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
                 )
             )
         Transfer.objects.bulk_create(transfers)
-        transfer_ids = dict(Transfer.objects.filter(run=run).values_list("account_id", "id"))
-        _bulk_insert_transfer_lines(
-            [(transfer_ids[account_id], line_id, amounts[line_id]) for account_id, (kept, _) in paid.items() for line_id in kept]
-        )
+        _insert_transfer_lines(run)
         run.line_count = sum(len(kept) for kept, _ in paid.values())
         run.transfer_count = len(transfers)
         run.total = sum((amount for _, amount in paid.values()), ZERO)
@@ -460,9 +462,11 @@ def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) ->
             raise ValidationError("La somme de contrôle du fichier ne correspond pas aux lignes du lot.")
         path = sepa_path(run)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".xml.part")
-        temporary.write_bytes(built.xml)
-        os.replace(temporary, path)  # atomic: a reader never sees half a file
+        # A temporary file of its own (two executions may overlap), then an atomic rename: a reader
+        # never sees half a file.
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temporary:
+            temporary.write(built.xml)
+        os.replace(temporary.name, path)
     except (ValidationError, ValueError, TypeError, sepa.SepaValidationError) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         with transaction.atomic():
