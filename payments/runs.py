@@ -24,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts import roles
@@ -305,7 +305,9 @@ def _locked(run_id: int) -> PaymentRun:
 
 def _refuse_unless(run: PaymentRun, allowed: tuple[str, ...], what: str) -> None:
     if run.status not in allowed:
-        raise RunRefused(f"Impossible de {what} : le {run} est « {run.get_status_display()} ».")
+        # « Impossible d'approuver », « de déclarer »: French elision before a vowel.
+        preposition = "d'" if what[:1] in "aeéèêiouy" else "de "
+        raise RunRefused(f"Impossible {preposition}{what} : le {run} est « {run.get_status_display()} ».")
 
 
 def payment_run_approve(*, actor, run_id: int, source: str = AuditEntry.Source.WEB) -> PaymentRun:
@@ -387,18 +389,21 @@ def _start(run_id: int) -> PaymentRun | None:
 
 
 def _verify_frozen(run: PaymentRun) -> None:
-    """Each transfer equals the sum of its lines, and each of its lines is still in this run."""
-    mismatched = (
+    """Each transfer equals the sum of its lines, and each of its lines is still in this run. The sums
+    are compared as Decimal here (SQLite would add them as floating point)."""
+    rows = (
         Transfer.objects.filter(run=run)
-        .annotate(
-            lines_total=Sum("transfer_lines__amount"), stray=Count("transfer_lines", filter=~Q(transfer_lines__line__run=run))
-        )
-        .filter(~Q(lines_total=F("amount")) | Q(stray__gt=0))
-        .values_list("end_to_end_id", flat=True)
+        .annotate(stray=Count("transfer_lines", filter=~Q(transfer_lines__line__run=run)))
+        .values_list("id", "end_to_end_id", "amount", "stray")
     )
-    bad = list(mismatched[:5])
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for transfer_id, amount in (
+        TransferLine.objects.filter(transfer__run=run).values_list("transfer_id", "amount").iterator(chunk_size=10_000)
+    ):
+        totals[transfer_id] += amount
+    bad = [e2e for transfer_id, e2e, amount, stray in rows if stray or totals[transfer_id] != amount]
     if bad:
-        raise ValidationError(f"Virements incohérents avec leurs lignes : {', '.join(bad)}.")
+        raise ValidationError(f"Virements incohérents avec leurs lignes : {', '.join(bad[:5])}.")
 
 
 def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) -> PaymentRun:
