@@ -122,7 +122,12 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     # A message a dead worker had taken (acks_late) is given back to the queue after this many seconds;
     # longer than the longest task, so that a slow task is not run twice meanwhile.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    # Workers sweep for such messages every interval × throttle seconds (kombu's defaults: 10 × 10).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+    }
 else:
     # kombu's filesystem transport: a broker that works across processes with no server.
     (CELERY_BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)

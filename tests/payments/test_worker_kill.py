@@ -3,10 +3,10 @@ worker: 0 lost, 0 duplicated transfers, one valid file (issue 5, "exactly once")
 
 The worker is a real `celery -A opco worker` process (prefork pool) on the test database; the kill is a
 SIGKILL of its whole process group (main process and pool child), so nothing gets the chance to clean
-up. The message stays unacknowledged in Redis (acks_late). Redis gives such a message back only after
-the broker's visibility timeout (one hour in opco/settings.py, not configurable from the environment),
-so the test re-sends the task as `payment_run execute` does for an executing run; the resumed
-execution must then produce the same transfers and one file."""
+up. The message stays unacknowledged in Redis (acks_late). The new worker gets it back by itself once
+the broker's visibility timeout has passed (a few seconds here, `CELERY_VISIBILITY_TIMEOUT`, one hour
+in production): nothing is re-sent by the test. The resumed execution must produce the same
+transfers and one file."""
 
 import json
 import os
@@ -30,7 +30,6 @@ from payments import sepa
 from payments.enums import LineStatus, RunStatus
 from payments.models import PayableLine, PaymentRun, Transfer, TransferLine
 from payments.runs import payment_run_request_execution
-from payments.tasks import execute_payment_run
 from tests.conftest import need_postgres, need_redis
 from tests.payments.test_concurrency import approved_run, make_accounts, make_lines
 
@@ -61,6 +60,10 @@ class Worker:
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "MEDIA_ROOT": str(media_root),
             "PAYMENTS_EXECUTION_PAUSE_SECONDS": str(PAUSE_SECONDS),
+            # Redeliver a dead worker's message after 3 s, looking for it every second.
+            "CELERY_VISIBILITY_TIMEOUT": "3",
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
         }
         self.log = log
         command = [sys.executable, "-m", "celery", "-A", "opco", "worker", "-Q", "payments", "--concurrency", "1"]
@@ -168,7 +171,7 @@ def test_a_worker_killed_mid_execution_and_a_new_worker_lose_and_duplicate_nothi
 
         second = Worker("paiements-reprise", media, tmp_path / "worker-2.log")
         workers.append(second)
-        execute_payment_run.delay(run.pk)  # what `payment_run execute RUN_ID` sends for an executing run
+        # Nothing is sent again: the new worker takes the dead worker's message back from Redis.
 
         def finished():
             run.refresh_from_db()
