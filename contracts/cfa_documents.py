@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -45,6 +45,8 @@ def _find_contract(reference: str) -> ApprenticeshipContract:
         if reference
         else None
     )
+    if not reference:
+        _refuse("contract", "Indiquez le n° de dossier OPCO ou le n° DECA du contrat.")
     if contract is None:
         _refuse("contract", f"Aucun contrat ne porte le n° de dossier ou DECA « {reference} ».")
     return contract
@@ -177,7 +179,14 @@ def cfa_document_receive(
         if file is not None:
             document.file = file
         document.full_clean(exclude=["file"] if file is None else None)
-        document.save()
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:
+            # The same document sent twice at the same instant: the unique constraints kept the first.
+            _refuse(
+                "number", "Cette pièce vient d'être reçue par un autre envoi simultané : elle n'est pas enregistrée deux fois."
+            )
         document.instalments.set(matched)
         released = instalments_release(contract_ids=[contract.pk]).released
         audit.record(

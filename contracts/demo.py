@@ -1,18 +1,31 @@
 """Realistic deposit payloads built from the referentials: real CFAs (Qualiopi, valid SIRET and
-UAI), certifications open to apprenticeship, employers in the OPCO's branches with synthetic SIRETs.
-Used by the demo (seed_demo --contracts) and the benchmark (bench_contracts)."""
+UAI, a town for the structured address of their transfers), certifications open to apprenticeship,
+employers in the OPCO's branches with synthetic SIRETs. Used by the demo (seed_demo --contracts) and
+the benchmark (bench_contracts).
+
+For the payments demo, the CFAs of the demo contracts get a synthetic bank account, and the CFAs'
+invoices and attestations are recorded as they would have arrived, through the real service
+(`cfa_document_receive`), so that some instalments are payable today and others visibly wait for a
+document (R6332-25)."""
 
 import math
 import random
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.utils import timezone
+from schwifty import IBAN
 from stdnum import luhn
 
 from branches.models import BranchIdcc
 from contracts.checks import PayMinimum
+from contracts.enums import CfaDocumentKind, InstalmentStatus
+from opco import audit
+from opco.models import AuditEntry
 from referentials.models import Certification, Naf, TrainingProvider
 from referentials.validators import is_valid_siret, is_valid_uai
 
@@ -101,6 +114,7 @@ class Generator:
         self.cfas = list(
             TrainingProvider.objects.filter(qualiopi=True)
             .exclude(uai="")
+            .exclude(city="")
             .order_by("siret")
             .values_list("siret", "uai", "name")[:5000]
         )
@@ -109,9 +123,13 @@ class Generator:
         certifications = Certification.objects.filter(
             open_to_apprenticeship=True, level__gte=3, level__lte=8, rncp__regex=r"^RNCP\d{2,6}$"
         ).exclude(expires_on__lt=limit)
-        self.certifications = list(certifications.order_by("rncp").values_list("rncp", "code_diplome", "level", "title")[:20000])
+        self.certifications = list(
+            certifications.order_by("rncp", "code_diplome").values_list("rncp", "code_diplome", "level", "title")[:20000]
+        )
         self.idccs = list(BranchIdcc.objects.order_by("idcc__code").values_list("idcc__code", flat=True))
-        self.nafs = list(Naf.objects.filter(code__regex=r"^\d{2}\.\d{2}[A-Z]$").values_list("code", flat=True)) or ["56.10A"]
+        self.nafs = list(
+            Naf.objects.filter(code__regex=r"^\d{2}\.\d{2}[A-Z]$").order_by("code").values_list("code", flat=True)
+        ) or ["56.10A"]
         if not (self.cfas and self.certifications and self.idccs):
             raise CommandError(
                 "Référentiels incomplets : il faut des CFA certifiés Qualiopi (SIRET et UAI valides), des "
@@ -221,3 +239,129 @@ class Generator:
             "diplome_meme_domaine": same_field,
             "experience_annees": rng.choice((1, 2, 3, 5, 8, 12, 20)),
         }
+
+
+# --- Payments demo ---------------------------------------------------------------------------------------
+DEMO_BANK_CODE = "30004"  # a real French bank code (BNP Paribas): schwifty gives its BIC; the accounts are synthetic
+DEMO_DEPOSITOR = "depot@demo.local"
+# The share of contracts whose CFA has not sent the invoice of the current year yet, and of ended
+# contracts whose final documents never came (their last balance is closed as not due, III 4°).
+MISSING_CURRENT_INVOICE = 0.2
+MISSING_FINAL_DOCUMENTS = 0.3
+
+
+def demo_bank_account(siret: str) -> tuple[str, str]:
+    """A valid synthetic IBAN of the demo bank, always the same for a SIRET (branch and account codes
+    are its digits; schwifty computes the RIB key and the IBAN check digits), and the bank's BIC."""
+    iban = IBAN.generate("FR", bank_code=DEMO_BANK_CODE, branch_code=siret[:5], account_code=f"{siret[5:14]}00")
+    return str(iban), str(iban.bic)
+
+
+def demo_contracts():
+    from contracts.models import ApprenticeshipContract
+    from contracts.payability import FUNDED
+
+    return (
+        ApprenticeshipContract.objects.filter(depositor_email=DEMO_DEPOSITOR, status__in=FUNDED, commitment__isnull=False)
+        .select_related("commitment", "cfa")
+        .order_by("file_number")
+    )
+
+
+def demo_bank_accounts_give(contracts) -> int:
+    """Give a bank account to the CFAs of `contracts` that have none (never replaces a real one)."""
+    sirets = {contract.cfa_siret for contract in contracts if contract.cfa_id}
+    given = 0
+    for cfa in TrainingProvider.objects.filter(siret__in=sirets, iban="").order_by("siret"):
+        cfa.iban, cfa.bic = demo_bank_account(cfa.siret)
+        cfa.full_clean()
+        cfa.save(update_fields=["iban", "bic"])
+        audit.record(
+            actor=None,
+            action="referentials.provider.demo_bank_account",
+            target=cfa,
+            summary="Coordonnées bancaires de démonstration (IBAN synthétique)",
+            source=AuditEntry.Source.COMMAND,
+        )
+        given += 1
+    return given
+
+
+@dataclass
+class DemoDocuments:
+    recorded: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def _year_start(contract, year: int) -> date:
+    return contract.start_date + relativedelta(years=year - 1)
+
+
+def demo_cfa_documents_record(*, actor, contracts, seed: int = 2026, today: date | None = None) -> DemoDocuments:
+    """The documents the CFAs of `contracts` sent by `today`: the annual invoice of every contract year
+    begun (a few contracts miss the current one), and for an ended contract the final invoice, the
+    attestation de réalisation and, when the employer owes it, the copy of the participation invoice,
+    all within the 4 months (some never come). Deterministic for a seed; a document already received
+    is not sent again, so running it twice records nothing the second time."""
+    from contracts.cfa_documents import cfa_document_receive
+    from contracts.models import CfaDocument
+    from contracts.payability import contract_end, documents_deadline
+
+    today = today or timezone.localdate()
+    report = DemoDocuments()
+    for contract in contracts:
+        # Seeded by the deposited content (file numbers come from a sequence that depends on the database).
+        rng = random.Random(f"{seed}-{contract.import_key or contract.file_number}")
+        instalments = list(contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED))
+        last_year = max((i.year for i in instalments), default=1)
+        begun = [year for year in range(1, last_year + 1) if _year_start(contract, year) <= today]
+        wanted: list[tuple[str, int | None, date, str]] = []
+        for year in begun:
+            if year == begun[-1] and rng.random() < MISSING_CURRENT_INVOICE:
+                continue
+            received = min(today, _year_start(contract, year) + timedelta(days=rng.randint(0, 20)))
+            wanted.append((CfaDocumentKind.ANNUAL_INVOICE, year, received, f"FA-{contract.file_number}-{year}"))
+        end = contract_end(contract)
+        if end < today and rng.random() >= MISSING_FINAL_DOCUMENTS:
+            received = min(today, documents_deadline(contract), end + timedelta(days=rng.randint(5, 90)))
+            wanted.append((CfaDocumentKind.FINAL_INVOICE, None, received, f"FS-{contract.file_number}"))
+            wanted.append((CfaDocumentKind.COMPLETION_ATTESTATION, None, received, ""))
+            if contract.commitment.employer_participation > 0:
+                wanted.append((CfaDocumentKind.PARTICIPATION_INVOICE, None, received, f"FP-{contract.file_number}"))
+        existing = set(CfaDocument.objects.filter(contract=contract).values_list("kind", "year"))
+        for kind, year, received, number in wanted:
+            if (kind, year) in existing:
+                continue
+            try:
+                cfa_document_receive(
+                    actor=actor,
+                    contract_reference=contract.file_number,
+                    kind=kind,
+                    cfa_siret=contract.cfa_siret,
+                    year=year,
+                    number=number,
+                    amount=_invoiced(instalments, kind, year, contract),
+                    issued_on=received - timedelta(days=rng.randint(0, 5)),
+                    received_on=received,
+                    source=AuditEntry.Source.COMMAND,
+                )
+            except ValidationError as exc:
+                # Nothing left to unlock (a trop-perçu after a rupture, a line already settled): not sent.
+                report.refused.append(f"{contract.file_number} : {' '.join(exc.messages)}")
+                continue
+            report.recorded += 1
+    return report
+
+
+def _invoiced(instalments, kind: str, year: int | None, contract) -> Decimal | None:
+    """What the CFA invoices: the advance of the year and the previous year's balance, or the last balance."""
+    if kind == CfaDocumentKind.ANNUAL_INVOICE:
+        lines = [i for i in instalments if (i.year, i.kind) in ((year, "advance"), (year - 1, "balance"))]
+    elif kind == CfaDocumentKind.FINAL_INVOICE:
+        last_year = max(i.year for i in instalments)
+        lines = [i for i in instalments if (i.year, i.kind) == (last_year, "balance")]
+    elif kind == CfaDocumentKind.PARTICIPATION_INVOICE:
+        return contract.commitment.employer_participation
+    else:
+        return None
+    return max(Decimal("0.00"), sum((i.net for i in lines), Decimal("0.00")))

@@ -33,7 +33,14 @@ from opco.models import AuditEntry
 from payments.enums import BeneficiaryKind, LineStatus
 from payments.services import Beneficiary, LineRequest, payable_lines_submit
 
-FUNDED = (ContractStatus.ACCEPTED, ContractStatus.RUNNING, ContractStatus.ENDED, ContractStatus.BROKEN)
+# Every status a financing commitment lives in (accepted, then deposited on DECA, running, ended, broken).
+FUNDED = (
+    ContractStatus.ACCEPTED,
+    ContractStatus.DEPOSITED,
+    ContractStatus.RUNNING,
+    ContractStatus.ENDED,
+    ContractStatus.BROKEN,
+)
 INVOICE_DELAY = timedelta(days=30)  # III 1°: « au plus tard dans les 30 jours après la réception d'une facture »
 DOCUMENTS_WINDOW = relativedelta(months=4)  # III 4°: « dans les quatre mois suivant le terme du contrat »
 NEW_CFA_MONTHS = relativedelta(months=6)  # V: déclaration d'activité « depuis moins de six mois »
@@ -141,7 +148,7 @@ class Release:
     blocked: list[str] = field(default_factory=list)
 
 
-def _facts(contracts: list[ApprenticeshipContract]) -> dict[int, ContractFacts]:
+def facts_of(contracts: list[ApprenticeshipContract]) -> dict[int, ContractFacts]:
     ids = [contract.pk for contract in contracts]
     last_years = dict(
         Instalment.objects.filter(commitment__contract_id__in=ids)
@@ -214,7 +221,7 @@ def instalments_release(*, until: date | None = None, today: date | None = None,
         contracts = list(locked.select_related("commitment", "cfa", "rupture"))
         if not contracts:
             return report
-        facts = _facts(contracts)
+        facts = facts_of(contracts)
         instalments = list(
             Instalment.objects.filter(status=InstalmentStatus.PLANNED, commitment__contract_id__in=list(facts))
             .select_related("commitment")
@@ -275,7 +282,11 @@ def close_expired_balances(*, today: date | None = None) -> int:
         commitment__regime="R2025",
         commitment__instalments__status=InstalmentStatus.PLANNED,
         commitment__instalments__kind="balance",
-    ).filter(Q(end_date__lt=earliest_end) | Q(rupture__date__lt=earliest_end))
+    )
+    # ≤, not <: with month-end clipping, end + 4 months < today can hold for an end equal to today − 4
+    # months (30 November + 4 months = 30 March; 31 March − 4 months = 30 November). decide() applies
+    # the exact deadline to the contracts selected.
+    candidates = candidates.filter(Q(end_date__lte=earliest_end) | Q(rupture__date__lte=earliest_end))
     ids = list(candidates.values_list("id", flat=True).distinct())
     if not ids:
         return 0

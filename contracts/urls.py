@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts import views, views_deposit, views_instruction, views_oppositions, views_regularisation
+from contracts import views, views_cfa_documents, views_deposit, views_instruction, views_oppositions, views_regularisation
 
 app_name = "contracts"
 
@@ -16,8 +16,11 @@ urlpatterns = [
     path("nouveau/rncp/", views_deposit.check_rncp, name="check_rncp"),
     path("oppositions/", views_oppositions.oppositions, name="oppositions"),
     path("regularisations/", views_regularisation.regularisations, name="regularisations"),
+    path("factures-cfa/", views_cfa_documents.CfaDocumentListView.as_view(), name="cfa_documents"),
+    path("factures-cfa/<int:pk>/fichier/", views_cfa_documents.cfa_document_download, name="cfa_document_file"),
     path("<int:pk>/", views_instruction.contract_detail, name="detail"),
     path("<int:pk>/actions/<slug:action>/", views_instruction.contract_action, name="action"),
     path("<int:pk>/pieces/", views_instruction.document_upload, name="document_upload"),
     path("<int:pk>/pieces/<int:document_pk>/", views_instruction.document_download, name="document"),
+    path("<int:pk>/factures-cfa/", views_cfa_documents.contract_cfa_documents, name="contract_cfa_documents"),
 ]

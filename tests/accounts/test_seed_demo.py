@@ -1,11 +1,15 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from branches.models import BranchMembership
 from referentials.models import Company
-from referentials.validators import is_valid_siret
+from referentials.validators import is_valid_iban, is_valid_siret
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +66,7 @@ def test_demo_totp_prints_a_code_only_when_demo_accounts_exist(load, capsys):
 
 def test_seed_demo_deposits_realistic_contracts_through_the_real_services(load, capsys):
     from contracts.enums import ContractStatus
-    from contracts.models import ApprenticeshipContract, Commitment
+    from contracts.models import ApprenticeshipContract, CfaDocument, Commitment
     from sme_services.models import PortfolioCompany
 
     load()
@@ -75,5 +79,66 @@ def test_seed_demo_deposits_realistic_contracts_through_the_real_services(load, 
     assert ApprenticeshipContract.objects.filter(status=ContractStatus.RECEIVED).count() == 3  # the work queue
     assert ApprenticeshipContract.objects.filter(employer_idcc="0843").count() >= 3
     assert PortfolioCompany.objects.filter(advisor__email="conseiller@demo.local").exists()
+    documents = list(CfaDocument.objects.values_list("id", flat=True))
+    assert documents  # the CFAs' invoices of the payments demo
     call_command("seed_demo", contracts=12)
     assert ApprenticeshipContract.objects.count() == 12
+    assert list(CfaDocument.objects.values_list("id", flat=True)) == documents
+
+
+TODAY = date(2026, 11, 26)
+
+
+@time_machine.travel(datetime(2026, 11, 26, 10, tzinfo=ZoneInfo("Europe/Paris")), tick=False)
+def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
+    from contracts.demo import demo_bank_account
+    from contracts.enums import ContractStatus, InstalmentStatus
+    from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
+    from payments.enums import LineStatus
+    from payments.models import PayableLine
+    from payments.runs import payment_run_prepare
+    from referentials.models import TrainingProvider
+
+    load()
+    call_command("seed_demo", contracts=20)
+    summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Paiements de démonstration")]
+    assert summary == [
+        "Paiements de démonstration : 15 CFA doté(s) d'un IBAN synthétique, 19 facture(s) ou attestation(s) de CFA "
+        "enregistrée(s) ; 60 échéance(s) à payer, 5 échue(s) en attente d'une pièce, 1 solde(s) non dû(s) (pièces "
+        "finales hors délai)."
+    ]
+
+    # Every CFA of a funded demo contract has its synthetic account: valid, stable, with the bank's BIC.
+    funded = ApprenticeshipContract.objects.filter(status=ContractStatus.ACCEPTED)
+    cfas = list(TrainingProvider.objects.filter(siret__in=funded.values("cfa_siret")))
+    assert len(cfas) == 15
+    for cfa in cfas:
+        assert (cfa.iban, cfa.bic) == demo_bank_account(cfa.siret) and is_valid_iban(cfa.iban) and cfa.bic == "BNPAFRPP"
+        assert cfa.city
+
+    # The payable instalments are handed over to payments, due by today.
+    payable = Instalment.objects.filter(status=InstalmentStatus.PAYABLE)
+    lines = PayableLine.objects.all()
+    assert sorted(lines.values_list("source_id", flat=True)) == sorted(payable.values_list("id", flat=True))
+    assert payable.count() == 60
+    assert all(line.status == LineStatus.PAYABLE and line.amount > 0 and line.due_date <= TODAY for line in lines)
+
+    # The lines that wait are advances or balances whose invoice the CFA has not sent.
+    invoiced = set(CfaDocument.objects.filter(kind="facture_annuelle").values_list("contract_id", "year"))
+    waiting = Instalment.objects.filter(status=InstalmentStatus.PLANNED, due_date__lte=TODAY).select_related("commitment")
+    assert waiting.count() == 5
+    for instalment in waiting:
+        year = instalment.year if instalment.kind == "advance" else instalment.year + 1
+        assert instalment.kind in ("advance", "balance")
+        assert (instalment.commitment.contract_id, year) not in invoiced
+
+    # Idempotent: a second run records nothing new.
+    documents, line_ids = list(CfaDocument.objects.values_list("id", flat=True)), list(lines.values_list("id", flat=True))
+    call_command("seed_demo", contracts=20)
+    assert "Paiements de démonstration : 0 CFA doté(s) d'un IBAN synthétique, 0 facture(s)" in capsys.readouterr().out
+    assert list(CfaDocument.objects.values_list("id", flat=True)) == documents
+    assert list(PayableLine.objects.values_list("id", flat=True)) == line_ids
+
+    # « payment_run prepare --date <today> » has work to do.
+    run = payment_run_prepare(actor=User.objects.get(email="finance1@demo.local"), execution_date=TODAY).run
+    assert run.line_count == 60 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})

@@ -3,6 +3,7 @@ in the OPCO's branches. Demo accounts exist only when this command is run."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from stdnum import luhn
 
 from accounts.enums import StaffGroup, UserKind
@@ -119,9 +120,12 @@ class Command(BaseCommand):
             companies += 1
 
         contract_counts = self.seed_contracts(contracts) if contracts else {}
+        payments = self.seed_payments() if contracts else ""
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
             self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
+        if payments:
+            self.stdout.write(payments)
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
         self.stdout.write(f"Secret TOTP (double authentification) de tous les comptes : {DEMO_TOTP_SECRET}")
         self.stdout.write(
@@ -177,3 +181,29 @@ class Command(BaseCommand):
             if index < 8 and contract.employer_id:
                 PortfolioCompany.objects.get_or_create(advisor=advisor, company_id=contract.employer_id)
         return counts
+
+    def seed_payments(self) -> str:
+        """The CFAs of the demo contracts get a synthetic bank account, their invoices and attestations
+        are recorded (a few missing), then the instalments whose conditions are met are handed over to
+        payments (R6332-25): « payment_run prepare --date <aujourd'hui> » has work to do."""
+        from contracts.demo import demo_bank_accounts_give, demo_cfa_documents_record, demo_contracts
+        from contracts.enums import InstalmentStatus
+        from contracts.models import Instalment
+        from contracts.payability import instalments_release
+
+        manager = User.objects.get(email="gestionnaire@demo.local")
+        contracts = list(demo_contracts())
+        accounts = demo_bank_accounts_give(contracts)
+        documents = demo_cfa_documents_record(actor=manager, contracts=contracts)
+        release = instalments_release()
+        demo = Instalment.objects.filter(commitment__contract__in=[contract.pk for contract in contracts])
+        payable = demo.filter(status=InstalmentStatus.PAYABLE).count()
+        waiting = demo.filter(status=InstalmentStatus.PLANNED, due_date__lte=timezone.localdate()).count()
+        not_due = demo.filter(status=InstalmentStatus.NOT_DUE).count()
+        lines = [
+            f"Paiements de démonstration : {accounts} CFA doté(s) d'un IBAN synthétique, {documents.recorded} facture(s) ou "
+            f"attestation(s) de CFA enregistrée(s) ; {payable} échéance(s) à payer, {waiting} échue(s) en attente d'une "
+            f"pièce, {not_due} solde(s) non dû(s) (pièces finales hors délai)."
+        ]
+        lines += [f"  CFA bloqué : {problem}" for problem in release.blocked]
+        return "\n".join(lines)
