@@ -313,7 +313,7 @@ def mirror_line_status(lines, status: str) -> None:
     status so that a superseded or closed instalment is never revived."""
     if status not in MIRRORED_TO:
         return
-    Instalment.objects.filter(id__in=Subquery(lines.values("source_id")), status__in=MIRRORED_FROM[status]).update(
+    Instalment.objects.filter(id__in=Subquery(lines.order_by().values("source_id")), status__in=MIRRORED_FROM[status]).update(
         status=MIRRORED_TO[status]
     )
 

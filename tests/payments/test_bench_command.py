@@ -12,11 +12,24 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from accounts.models import User
+from contracts.models import ApprenticeshipContract, Commitment, Instalment
 from opco.models import AuditEntry
 from payments.models import BeneficiaryAccount, PayableLine, PaymentRun, Transfer, TransferLine
 from tests.conftest import need_postgres
 
-MODELS = (PayableLine, PaymentRun, Transfer, TransferLine, BeneficiaryAccount, User, Group, AuditEntry)
+MODELS = (
+    PayableLine,
+    PaymentRun,
+    Transfer,
+    TransferLine,
+    BeneficiaryAccount,
+    User,
+    Group,
+    AuditEntry,
+    ApprenticeshipContract,
+    Commitment,
+    Instalment,
+)
 
 
 def _counts() -> dict[str, int]:
@@ -52,6 +65,13 @@ def test_the_benchmark_prints_its_figures_and_leaves_nothing_behind(settings, tm
         output,
     )
     assert [(lines, transfers, netted) for _, lines, transfers, netted, _ in prepared] == [("30", "20", "0"), ("300", "20", "3")]
+    # Real instalments behind the lines (4 per contract), all mirrored « in_run » by the prepare.
+    assert "8 contrats, 30 échéances « à payer »" in output and "75 contrats, 300 échéances « à payer »" in output
+    mirrored = re.findall(
+        r"Échéances \(contracts\) passées « en cours de paiement » par la préparation : (\d+) pour (\d+) lignes", output
+    )
+    assert mirrored == [("30", "30"), ("300", "300")]
+    assert "300 échéances mises à jour pour le grand lot" in output
     checked = re.findall(r"Somme de contrôle du fichier = total des lignes en base : ([\d\u202f,]+) €", output)
     assert [_euros(total) for total in checked] == [_euros(row[4]) for row in prepared]
     executed = re.findall(r"Exécution : [\d,]+ s, (\d+) requêtes SQL — .* ; fichier [\d,]+ ko", output)

@@ -10,15 +10,22 @@ go to a temporary MEDIA_ROOT, removed at the end.
 1. Creates `--accounts` CFA beneficiary accounts (valid synthetic IBANs, structured addresses) and two
    finance users (one prepares, the other approves).
 2. For a small run (`--small`, 1 000 lines) then the large one (`--lines`, 200 000 lines): COPY the
-   payable lines, due today, spread over the accounts, one in 100 a trop-perçu netted against the
-   same CFA's transfer; VACUUM ANALYZE (as autovacuum would have); then prepare, approve and execute
-   the run in-process, measuring the time and the number of SQL queries (CaptureQueriesContext) of
-   prepare and of execute (file build, XSD validation, file written), and the file's size.
+   contracts behind them (one apprenticeship contract and its commitment per INSTALMENTS_PER_CONTRACT
+   lines, constant plausible values), their instalments (status payable, due today, the lines' net
+   amounts) and the payable lines whose source they are, spread over the accounts, one in 100 a
+   trop-perçu (a regularisation instalment) netted against the same CFA's transfer; VACUUM ANALYZE
+   (as autovacuum would have); then prepare, approve and execute the run in-process, measuring the
+   time and the number of SQL queries (CaptureQueriesContext) of prepare and of execute (file build,
+   XSD validation, file written), and the file's size. After prepare (not timed), checks that every
+   instalment behind the run's lines was mirrored « in_run » (contracts' mirror_line_status).
 3. Prints the figures, the ratios between the two runs and the targets of issue 5: prepare ≤ 10 s,
    file ≤ 5 s for 200 000 instalments of 3 000 CFAs, a number of queries that does not grow with N.
 
-The lines' source is the first registered mission (contracts' instalments) with identifiers that no
-instalment has: the status mirror runs its queries but updates no instalment (said in the output).
+Ids of the contracts, commitments and instalments are reserved from their sequences (nextval) before
+the COPY, so the rows can reference each other and the lines can carry the instalments' ids. The
+lines keep the spread over the accounts of the lines alone (line i → account i, the trop-perçu on
+the account of the line before it), so a contract's instalments go to several CFAs: this changes
+nothing to the queries measured, and keeps the figures comparable with the earlier benchmarks.
 """
 
 import cProfile
@@ -45,17 +52,27 @@ from schwifty import IBAN
 
 from accounts.enums import StaffGroup, UserKind
 from accounts.models import User
-from payments import sources
+from contracts.enums import ContractStatus, InstalmentOrigin, InstalmentStatus
+from contracts.models import ApprenticeshipContract, Commitment, Instalment
 from payments.enums import LineStatus, RunStatus
-from payments.models import BeneficiaryAccount, PayableLine, PaymentRun
+from payments.models import BeneficiaryAccount, PayableLine
 from payments.runs import payment_run_approve, payment_run_execute, payment_run_prepare
 
 PREPARE_TARGET_SECONDS = 10
 FILE_TARGET_SECONDS = 5
-SOURCE_ID_BASE = 10**15  # far above any real source id: the mirror touches nothing real
+INSTALMENTS_PER_CONTRACT = 4  # 50 000 contracts (and commitments) for 200 000 lines
 SLOW_STATEMENT_SECONDS = 0.05  # statements (grouped by shape) listed under each run
 NEGATIVE_EVERY = 100  # one line in 100 is a trop-perçu, netted against the same CFA's transfer
-KINDS = ("AV", "M7", "M10", "SO")
+# Instalment kind, reference code and label of a line (as contracts.payability.line_request writes them).
+KINDS = (
+    ("advance", "AVANCE", "avance"),
+    ("month7", "M7", "7e mois"),
+    ("month10", "M10", "10e mois"),
+    ("balance", "SOLDE", "solde"),
+)
+REGULARISATION = ("regularisation", "REGUL", "régularisation")
+FIRST_NAMES = ("Camille", "Léa", "Hugo", "Lucas", "Chloé", "Inès", "Nathan", "Manon", "Jules", "Emma", "Yanis", "Sarah", "Adam")
+LAST_NAMES = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon")
 TOWNS = (
     ("75011", "Paris", "rue Oberkampf"),
     ("69003", "Lyon", "cours Lafayette"),
@@ -81,6 +98,8 @@ class Measure:
     validate_seconds: float = 0
     file_bytes: int = 0
     run_lines: int = 0
+    instalments: int = 0  # created behind the lines
+    in_run: int = 0  # instalments behind the run's lines that prepare mirrored « in_run »
     transfers: int = 0
     netted: int = 0
     total: Decimal = Decimal("0")
@@ -193,10 +212,8 @@ class Command(BaseCommand):
                 account_ids = self._create_accounts([self._iban(index) for index in range(accounts)])
                 self.say(f"Comptes et utilisateurs créés en {_french(time.perf_counter() - started, 1)} s")
                 measures = []
-                for offset, count in ((0, small), (small, lines)):
-                    measure = self.measure(
-                        count, offset, account_ids, preparer, approver, today, profile=profile and count == lines
-                    )
+                for count in (small, lines):
+                    measure = self.measure(count, account_ids, preparer, approver, today, profile=profile and count == lines)
                     measures.append(measure)
                     self.report(measure)
         self.compare(*measures)
@@ -242,15 +259,16 @@ class Command(BaseCommand):
 
     # --- One measured run ---------------------------------------------------------------------------
     def measure(
-        self, count: int, offset: int, account_ids: list[int], preparer: User, approver: User, today: date, *, profile: bool
+        self, count: int, account_ids: list[int], preparer: User, approver: User, today: date, *, profile: bool
     ) -> Measure:
         measure = Measure(lines=count, negatives=sum(1 for index in range(count) if self._negative(index)))
         started = time.perf_counter()
         with transaction.atomic():
-            self._create_lines(count, offset, account_ids, today)
+            measure.instalments = self._create_lines(count, account_ids, today)
+        tables = (PayableLine, BeneficiaryAccount, ApprenticeshipContract, Commitment, Instalment)
         with connection.cursor() as cursor:
             # As autovacuum would have done long before a run: visibility map and statistics.
-            cursor.execute(f"VACUUM ANALYZE {PayableLine._meta.db_table}, {BeneficiaryAccount._meta.db_table}")  # noqa: S608
+            cursor.execute(f"VACUUM ANALYZE {', '.join(model._meta.db_table for model in tables)}")
         measure.setup_seconds = time.perf_counter() - started
         profiler = cProfile.Profile() if profile else None
 
@@ -270,6 +288,9 @@ class Command(BaseCommand):
         prepare_slowest = timer.slowest()
         measure.run_lines, measure.transfers = run.line_count, run.transfer_count
         measure.netted, measure.total = run.netted_count, run.total
+        # Not timed: every instalment behind the run's lines is now « in_run » (the prepare's mirror).
+        run_sources = PayableLine.objects.filter(run=run, source_type=ContentType.objects.get_for_model(Instalment))
+        measure.in_run = Instalment.objects.filter(id__in=run_sources.values("source_id"), status=InstalmentStatus.IN_RUN).count()
 
         payment_run_approve(actor=approver, run_id=run.pk)
         ContentType.objects.clear_cache()
@@ -320,7 +341,7 @@ class Command(BaseCommand):
             [
                 BeneficiaryAccount(
                     kind="cfa",
-                    identifier=f"{99_000_000_000_000 + index:014d}",
+                    identifier=Command._identifier(index),
                     name=f"CFA banc d'essai n° {index + 1}",
                     street=TOWNS[index % len(TOWNS)][2],
                     building_number=str(1 + index % 180),
@@ -335,44 +356,156 @@ class Command(BaseCommand):
         )
         return [account.pk for account in accounts]
 
-    def _create_lines(self, count: int, offset: int, account_ids: list[int], today: date) -> None:
-        """COPY the payable lines: one in NEGATIVE_EVERY is a trop-perçu on the account of the line
-        before it (positive, larger), so that it is netted against that account's transfer."""
-        registered = sources.registered()
-        model = registered[0].model if registered else PaymentRun
-        content_type = ContentType.objects.get_for_model(model).pk
-        now = timezone.now()
-        columns = (
-            "account_id, source_type_id, source_id, amount, due_date, reference, label, section, status, created_at, updated_at"
+    @staticmethod
+    def _account_position(index: int, accounts: int) -> int:
+        """Positive lines go round the accounts; a negative one joins the line before it."""
+        if Command._negative(index):
+            return (index - 1 - index // NEGATIVE_EVERY) % accounts
+        return (index - (index + 1) // NEGATIVE_EVERY) % accounts
+
+    @staticmethod
+    def _identifier(position: int) -> str:
+        return f"{99_000_000_000_000 + position:014d}"
+
+    @staticmethod
+    def _reserve_ids(cursor, model, count: int) -> list[int]:
+        """`count` ids from the table's own sequence, so that the COPY can give them (and others refer to them)."""
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [model._meta.db_table, count]
         )
+        return [row[0] for row in cursor.fetchall()]
+
+    def _create_lines(self, count: int, account_ids: list[int], today: date) -> int:
+        """COPY `count` payable lines and what they come from: instalments (payable, due today, the
+        lines' net amounts), INSTALMENTS_PER_CONTRACT per apprenticeship contract and its commitment.
+        One line in NEGATIVE_EVERY is a trop-perçu (a regularisation instalment) on the account of the
+        line before it (positive, larger), so that it is netted against that account's transfer."""
+        contracts = -(-count // INSTALMENTS_PER_CONTRACT)
+        content_type = ContentType.objects.get_for_model(Instalment).pk
+        now = timezone.now()
+        start = date(today.year - 1, 9, 1)
+        # Constant, plausible values for the NOT NULL columns (Django defaults are not database defaults).
+        contract_constants = {
+            "deca_number": "",
+            "status": ContractStatus.RUNNING.value,
+            "contract_type": "11",
+            "employer_siret": "99100000000018",
+            "employer_name": "Boulangerie du banc d'essai",
+            "employer_idcc": "0843",
+            "apprentice_birth_date": date(today.year - 19, 5, 14),
+            "apprentice_nir": "",
+            "apprentice_handicap": False,
+            "rncp": "RNCP35316",
+            "code_diplome": "50022137",
+            "level": 3,
+            "training_title": "CAP Boulanger",
+            "training_start": start,
+            "training_hours": Decimal("800.00"),
+            "distance_pct": Decimal("0.00"),
+            "cfa_uai": "0751234A",
+            "signed_on": start.replace(month=8, day=20),
+            "start_date": start,
+            "end_date": date(today.year + 1, 8, 31),
+            "practical_training_start": start,
+            "received_on": start.replace(month=8, day=25),
+            "implicit_refusal": False,
+            "depositor_email": "",
+            "incomplete_message": "",
+            "refusal_codes": "[]",
+            "refusal_text": "",
+            "payload": "{}",
+            "created_at": now,
+            "updated_at": now,
+        }
+        commitment_constants = {
+            "regime": "R2025",
+            "npec": Decimal("7500.00"),
+            "npec_source": "input",
+            "npec_origin": "banc d'essai des lots de paiement",
+            "annual_amount": Decimal("7500.00"),
+            "employer_participation": Decimal("0.00"),
+            "financial_section": "alternance",
+            "engine_input": "{}",
+            "created_at": now,
+        }
         with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {PayableLine._meta.db_table} ({columns}) FROM STDIN") as copy:
-                for index in range(count):
-                    # Positive lines go round the accounts; a negative one joins the line before it.
+            contract_ids = self._reserve_ids(cursor, ApprenticeshipContract, contracts)
+            commitment_ids = self._reserve_ids(cursor, Commitment, contracts)
+            instalment_ids = self._reserve_ids(cursor, Instalment, count)
+            raw = cursor.cursor
+            names = []
+            columns = ", ".join(
+                ["id", "file_number", "apprentice_first_name", "apprentice_last_name", "cfa_siret", *contract_constants]
+            )
+            constants = tuple(contract_constants.values())
+            with raw.copy(f"COPY {ApprenticeshipContract._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for number, contract_id in enumerate(contract_ids):
+                    file_number = f"AP2025{contract_id:07d}"
+                    first, last = FIRST_NAMES[number % len(FIRST_NAMES)], LAST_NAMES[(number // 7) % len(LAST_NAMES)]
+                    names.append((file_number, f"{first[0]}{last[0]}"))
+                    cfa = self._identifier(self._account_position(number * INSTALMENTS_PER_CONTRACT, len(account_ids)))
+                    copy.write_row((contract_id, file_number, first, last, cfa, *constants))
+            columns = ", ".join(["id", "contract_id", *commitment_constants])
+            constants = tuple(commitment_constants.values())
+            with raw.copy(f"COPY {Commitment._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for commitment_id, contract_id in zip(commitment_ids, contract_ids, strict=True):
+                    copy.write_row((commitment_id, contract_id, *constants))
+            rows = []  # (instalment id, account, amount, reference, label)
+            columns = "id, commitment_id, year, kind, due_date, gross, deduction, net, status, origin, created_at"
+            with raw.copy(f"COPY {Instalment._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for index, instalment_id in enumerate(instalment_ids):
+                    number = index // INSTALMENTS_PER_CONTRACT
                     if self._negative(index):
-                        account = account_ids[(index - 1 - index // NEGATIVE_EVERY) % len(account_ids)]
+                        kind, code, label = REGULARISATION
                         amount = -Decimal(5 + index % 40)
                     else:
-                        account = account_ids[(index - (index + 1) // NEGATIVE_EVERY) % len(account_ids)]
+                        kind, code, label = KINDS[index % INSTALMENTS_PER_CONTRACT % len(KINDS)]
                         amount = Decimal(100 + (index * 7919) % 4900) + Decimal(index % 100) / 100
-                    initials = chr(65 + index % 26) + chr(65 + (index // 26) % 26)
-                    kind = KINDS[index % len(KINDS)]
-                    number = f"AP2025{offset + index:07d}"
+                    copy.write_row(
+                        (
+                            instalment_id,
+                            commitment_ids[number],
+                            1,
+                            kind,
+                            today,
+                            amount,
+                            Decimal("0.00"),
+                            amount,
+                            InstalmentStatus.PAYABLE.value,
+                            InstalmentOrigin.DECISION.value,
+                            now,
+                        )
+                    )
+                    file_number, initials = names[number]
+                    rows.append(
+                        (
+                            instalment_id,
+                            account_ids[self._account_position(index, len(account_ids))],
+                            amount,
+                            f"{file_number} {initials} A1 {code}",
+                            f"Contrat {file_number} – {initials} – année 1 – {label}",
+                        )
+                    )
+            columns = "account_id, source_type_id, source_id, amount, due_date, reference, label, section, status, created_at"
+            columns += ", updated_at"
+            with raw.copy(f"COPY {PayableLine._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for instalment_id, account, amount, reference, label in rows:
                     copy.write_row(
                         (
                             account,
                             content_type,
-                            SOURCE_ID_BASE + offset + index,
+                            instalment_id,
                             amount,
                             today,
-                            f"{number} {initials} A1 {kind}",
-                            f"Contrat {number} – {initials} – année 1 – {kind}",
+                            reference,
+                            label,
                             "alternance",
                             LineStatus.PAYABLE.value,
                             now,
                             now,
                         )
                     )
+        return count
 
     @staticmethod
     def _profile_text(profiler: cProfile.Profile) -> str:
@@ -386,12 +519,22 @@ class Command(BaseCommand):
     def report(self, m: Measure) -> None:
         self.say("")
         self.say(f"Lot de {_french(m.lines)} lignes (dont {_french(m.negatives)} trop-perçus)")
-        self.say(f"  Mise en place (lignes par COPY, VACUUM ANALYZE ; non mesurée) : {_french(m.setup_seconds, 1)} s")
+        self.say(
+            f"  Mise en place (contrats, engagements, échéances et lignes par COPY, VACUUM ANALYZE ; non mesurée) : "
+            f"{_french(m.setup_seconds, 1)} s — {_french(-(-m.lines // INSTALMENTS_PER_CONTRACT))} contrats, "
+            f"{_french(m.instalments)} échéances « à payer »"
+        )
         self.say(
             f"  Préparation (COMMIT compris) : {_french(m.prepare_seconds, 2)} s, {m.prepare_queries} requêtes SQL — "
             f"{_french(m.run_lines)} lignes, {_french(m.transfers)} virements, {_french(m.netted)} trop-perçus imputés, "
             f"{_euros(m.total)}"
         )
+        self.say(
+            f"  Échéances (contracts) passées « en cours de paiement » par la préparation : {_french(m.in_run)} "
+            f"pour {_french(m.run_lines)} lignes du lot"
+        )
+        if m.in_run != m.run_lines:
+            self.say(f"  ATTENTION : {_french(m.run_lines - m.in_run)} échéances du lot ne sont pas « en cours de paiement »")
         self.say(
             f"  Exécution : {_french(m.execute_seconds, 2)} s, {m.execute_queries} requêtes SQL — construction du fichier "
             f"{_french(m.build_seconds, 2)} s, validation XSD et contrôles {_french(m.validate_seconds, 2)} s ; "
@@ -441,7 +584,7 @@ class Command(BaseCommand):
         )
         self.say(f"  Taille du fichier : {_size(small.file_bytes)} → {_size(large.file_bytes)}")
         self.say(
-            "  Les lignes du banc n'ont pas d'échéance de contrat derrière elles : la recopie de leur statut vers les "
-            "échéances (contracts) fait ses requêtes mais ne modifie aucune ligne. Sur une base réelle, la préparation "
-            f"met aussi à jour {_french(large.lines)} échéances."
+            f"  Chaque ligne a son échéance de contrat derrière elle ({INSTALMENTS_PER_CONTRACT} par contrat) : la préparation "
+            f"compte aussi la recopie du statut vers les échéances, {_french(large.in_run)} échéances mises à jour "
+            "pour le grand lot."
         )
