@@ -351,7 +351,10 @@ def test_the_command_line_for_real(finance, finance2, tmp_path):
 
     same_person = manage("approve", str(run.pk), "--by", finance.email)
     assert same_person.returncode == 2
-    assert "Vous avez préparé ce lot : il doit être approuvé par un autre membre du service financier." in same_person.stderr
+    assert (
+        same_person.stderr.strip()
+        == "Erreur: Vous avez préparé ce lot : il doit être approuvé par un autre membre du service financier."
+    )
     assert same_person.stdout == ""
     assert PaymentRun.objects.get().status == RunStatus.PREPARED
 

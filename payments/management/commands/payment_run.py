@@ -26,8 +26,12 @@ REFUSED = 2
 NO_RUN = 3  # prepare issued recovery orders but had no transfer to make: no run id to print
 
 
+class Erreur(CommandError):
+    """Django prints a command error as « <class name>: <message> »: the name is French too."""
+
+
 def _refused(message: str) -> CommandError:
-    return CommandError(message, returncode=REFUSED)
+    return Erreur(message, returncode=REFUSED)
 
 
 def _not_executable(run: PaymentRun) -> CommandError:
@@ -91,7 +95,7 @@ class Command(BaseCommand):
         if run is None:
             # Only trop-perçus with nothing left to net against: their recovery orders stand, no run.
             self.stdout.write(orders_line)
-            raise CommandError(
+            raise Erreur(
                 f"Aucun virement à émettre au {day:%d/%m/%Y} : aucun lot n'a été créé, {len(orders)} titre(s) de recette émis.",
                 returncode=NO_RUN,
             )
@@ -114,7 +118,7 @@ class Command(BaseCommand):
         if run is None:
             raise _refused(f"Le lot n° {run_id} n'existe pas.")
         if run.status == RunStatus.FAILED:
-            raise CommandError(f"Le {run} a échoué : {run.error}", returncode=FAILED)
+            raise Erreur(f"Le {run} a échoué : {run.error}", returncode=FAILED)
         if run.status not in (*EXECUTED, *EXECUTABLE):
             raise _not_executable(run)
         if run.status in EXECUTED:
@@ -166,7 +170,7 @@ class Command(BaseCommand):
             if run.finished:
                 return run
             if time.monotonic() >= deadline:
-                raise CommandError(
+                raise Erreur(
                     f"Le {run} n'est pas terminé après {timeout:g} s (« {run.get_status_display()} », "
                     f"{run.progress_done}/{run.progress_total} virement(s) contrôlé(s)) : le worker Celery est-il démarré ? "
                     "L'exécution se poursuivra ; relancez la commande pour attendre encore.",
@@ -176,12 +180,12 @@ class Command(BaseCommand):
 
     def _finish(self, run: PaymentRun) -> None:
         if run.status == RunStatus.FAILED:
-            raise CommandError(f"Le {run} a échoué : {run.error}", returncode=FAILED)
+            raise Erreur(f"Le {run} a échoué : {run.error}", returncode=FAILED)
         if run.status not in EXECUTED or not run.file:
-            raise CommandError(f"Le {run} est « {run.get_status_display()} » : il n'a pas produit de fichier.", returncode=FAILED)
+            raise Erreur(f"Le {run} est « {run.get_status_display()} » : il n'a pas produit de fichier.", returncode=FAILED)
         path = Path(run.file.path).resolve()
         if not path.is_file():
-            raise CommandError(f"Le fichier SEPA du {run} est introuvable : {path}", returncode=FAILED)
+            raise Erreur(f"Le fichier SEPA du {run} est introuvable : {path}", returncode=FAILED)
         self.stdout.write(
             f"Fichier SEPA prêt : {run.transaction_count} virement(s), somme de contrôle {_french_amount(run.control_sum)}."
         )
