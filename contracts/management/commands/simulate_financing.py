@@ -10,7 +10,9 @@ from contracts.financing.service import simulation_as_json
 class Command(BaseCommand):
     help = (
         "Simule la prise en charge d'un contrat d'apprentissage : JSON en entrée (FICHIER, ou l'entrée "
-        "standard si absent ou « - »), échéancier JSON en sortie. Entrée invalide : message en français, code 2."
+        'standard si absent ou « - »), échéancier JSON en sortie. Avec « "contrat": "professionnalisation" », '
+        "simule un contrat de professionnalisation (forfait, tutorat, formation du tuteur). "
+        "Entrée invalide : message en français, code 2."
     )
 
     def add_arguments(self, parser):
