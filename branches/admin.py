@@ -10,6 +10,7 @@ from branches.models import (
     NpecEntry,
     NpecExemption,
     NpecPublication,
+    ProfessionalisationRate,
 )
 from opco.admin import AuditedModelAdmin
 
@@ -80,3 +81,21 @@ class NpecExemptionAdmin(AuditedModelAdmin):
 @admin.register(AmorcageValue)
 class AmorcageValueAdmin(AuditedModelAdmin):
     list_display = ["level", "amount", "valid_from", "source"]
+
+
+@admin.register(ProfessionalisationRate)
+class ProfessionalisationRateAdmin(AuditedModelAdmin):
+    """Forfaits horaires de professionnalisation fixés par les branches (D6332-85). Un changement de
+    forfait se saisit comme une nouvelle ligne à sa date d'application : l'historique reste lisible."""
+
+    list_display = ["branch", "hourly_rate", "priority_public", "applicable_from", "source", "created_by", "created_at"]
+    list_filter = ["priority_public", "branch"]
+    search_fields = ["branch__code", "branch__name", "source"]
+    autocomplete_fields = ["branch"]
+    readonly_fields = ["created_by", "created_at"]
+    date_hierarchy = "applicable_from"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

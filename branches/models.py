@@ -198,3 +198,45 @@ class AmorcageValue(models.Model):
 
     def __str__(self) -> str:
         return f"Niveau {self.level} : {self.amount} € (au {self.valid_from:%d/%m/%Y})"
+
+
+class ProfessionalisationRate(models.Model):
+    """The hourly forfait a branch sets for professionalisation contracts (D6332-85), recorded by staff
+    with the date from which it applies. A branch may set a separate rate for the L6325-1-1 public and
+    GEIQ paths (`priority_public`). Rates are never overwritten: a change is a new row with a later
+    date, and the lookup (branches.pro_rates) reads the latest one applicable on the contract's date."""
+
+    branch = models.ForeignKey(Branch, verbose_name="branche", on_delete=models.PROTECT, related_name="professionalisation_rates")
+    hourly_rate = models.DecimalField("forfait horaire (€/h)", max_digits=14, decimal_places=2)
+    priority_public = models.BooleanField(
+        "public prioritaire (L6325-1-1) et GEIQ",
+        default=False,
+        help_text="Cocher si ce forfait est celui fixé pour le public de l'article L6325-1-1 et les parcours GEIQ.",
+    )
+    applicable_from = models.DateField("applicable à partir du", help_text="Contrats conclus à compter de cette date.")
+    source = models.CharField("source (décision, accord)", max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "forfait horaire de professionnalisation"
+        verbose_name_plural = "forfaits horaires de professionnalisation"
+        ordering = ["branch__name", "priority_public", "-applicable_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "priority_public", "applicable_from"],
+                name="pro_rate_unique_branch_public_date",
+                violation_error_message="Cette branche a déjà un forfait pour ce public à cette date.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hourly_rate__gt=0),
+                name="pro_rate_hourly_rate_positive",
+                violation_error_message="Le forfait horaire doit être strictement positif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        public = " (public prioritaire)" if self.priority_public else ""
+        return f"{self.branch} : {self.hourly_rate} €/h{public} au {self.applicable_from:%d/%m/%Y}"
