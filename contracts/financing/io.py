@@ -82,22 +82,34 @@ def _date(value: Any) -> date:
         raise ValueError(f"« {value} » n'est pas une date valide (AAAA-MM-JJ)")
 
 
-def _amount(value: Any) -> Decimal:
+def _bounded_decimal(value: Any, *, expected: str, noun: str, negative: str, maximum: Decimal, too_big: str) -> Decimal:
+    """A non-negative number with at most two decimals, read from JSON (amounts, hours)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError("un montant est attendu (nombre ou chaîne)")
+        raise ValueError(expected)
     try:
-        amount = Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"« {value} » n'est pas un montant")
-    if not amount.is_finite():
-        raise ValueError(f"« {value} » n'est pas un montant")
-    if amount < 0:
-        raise ValueError("le montant ne peut pas être négatif")
-    if amount > MAX_AMOUNT:
-        raise ValueError("montant trop grand")
-    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"« {value} » n'est pas {noun}")
+    if not number.is_finite():
+        raise ValueError(f"« {value} » n'est pas {noun}")
+    if number < 0:
+        raise ValueError(negative)
+    if number > maximum:
+        raise ValueError(too_big)
+    if number != number.quantize(Decimal("0.01")):
         raise ValueError("au plus deux décimales")
-    return amount
+    return number
+
+
+def _amount(value: Any) -> Decimal:
+    return _bounded_decimal(
+        value,
+        expected="un montant est attendu (nombre ou chaîne)",
+        noun="un montant",
+        negative="le montant ne peut pas être négatif",
+        maximum=MAX_AMOUNT,
+        too_big="montant trop grand",
+    )
 
 
 def _share(value: Any) -> Decimal:

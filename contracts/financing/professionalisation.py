@@ -13,11 +13,11 @@ apprenticeship simulator does.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from contracts.financing.io import InvalidInput, _amount, _boolean, _code, _date, _integer
+from contracts.financing.io import InvalidInput, _amount, _boolean, _bounded_decimal, _code, _date, _integer
 from opco.money import round_money
 
 CONTRAT = "professionnalisation"
@@ -98,21 +98,14 @@ def is_professionalisation(data: Any) -> bool:
 
 
 def _hours(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError("un nombre d'heures est attendu")
-    try:
-        hours = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"« {value} » n'est pas un nombre d'heures")
-    if not hours.is_finite():
-        raise ValueError(f"« {value} » n'est pas un nombre d'heures")
-    if hours < 0:
-        raise ValueError("le nombre d'heures ne peut pas être négatif")
-    if hours > MAX_HOURS:
-        raise ValueError("nombre d'heures trop grand")
-    if hours != hours.quantize(Decimal("0.01")):
-        raise ValueError("au plus deux décimales")
-    return hours
+    return _bounded_decimal(
+        value,
+        expected="un nombre d'heures est attendu",
+        noun="un nombre d'heures",
+        negative="le nombre d'heures ne peut pas être négatif",
+        maximum=MAX_HOURS,
+        too_big="nombre d'heures trop grand",
+    )
 
 
 def _tuteur(value: Any) -> Tuteur:
