@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import TextChoices
 
+from payments.enums import FinancialSection  # noqa: F401  (the sections are payments'; contracts reads them)
+
 
 class ContractStatus(models.TextChoices):
     RECEIVED = "received", "Reçu"
@@ -44,12 +46,11 @@ class InstalmentOrigin(models.TextChoices):
     REGULARISATION = "regularisation", "Régularisation NPEC"
 
 
-class FinancialSection(models.TextChoices):
-    """The three sections of L6332-3 (R6332-15)."""
+class ContractKind(models.TextChoices):
+    """One workflow for both kinds of alternance contracts (L6332-1 1°)."""
 
-    ALTERNANCE = "alternance", "Alternance"
-    PLAN_UNDER_50 = "plan_moins_50", "Plan de développement des compétences < 50"
-    RECONVERSION = "reconversion", "Reconversion"
+    APPRENTISSAGE = "apprentissage", "Contrat d'apprentissage (FA13)"
+    PROFESSIONNALISATION = "professionnalisation", "Contrat de professionnalisation (EJ20)"
 
 
 class AmendmentType(models.TextChoices):

@@ -7,9 +7,11 @@ from opco.admin import AuditedModelAdmin
 from payments.models import (
     BankReturn,
     BeneficiaryAccount,
+    BudgetMovement,
     PayableLine,
     PaymentRun,
     RecoveryOrder,
+    SectionBudget,
     Transfer,
     TransferLine,
     mask_iban,
@@ -90,3 +92,21 @@ class RecoveryOrderAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["number", "account__identifier", "account__name"]
     list_select_related = ["account"]
+
+
+# Financial sections (L6332-3): dotations are entered on the budget screen (payments.budgets, audited
+# with their history), the ledger only grows through budget_commit; both are read only here.
+@admin.register(SectionBudget)
+class SectionBudgetAdmin(ReadOnlyAdmin):
+    list_display = ["year", "section", "amount", "source", "updated_by", "updated_at"]
+    list_filter = ["year", "section"]
+    list_select_related = ["updated_by"]
+
+
+@admin.register(BudgetMovement)
+class BudgetMovementAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "reference", "budget", "month", "amount", "overrun", "created_by"]
+    list_filter = ["overrun", "budget__section", "budget__year"]
+    search_fields = ["reference", "label"]
+    date_hierarchy = "month"
+    list_select_related = ["budget", "created_by"]

@@ -41,3 +41,11 @@ class ReturnSource(models.TextChoices):
 class RecoveryStatus(models.TextChoices):
     ISSUED = "issued", "Émis"
     SETTLED = "settled", "Recouvré"
+
+
+class FinancialSection(models.TextChoices):
+    """The three sections of L6332-3 (R6332-15): every commitment of every mission belongs to one."""
+
+    ALTERNANCE = "alternance", "Alternance"
+    PLAN_UNDER_50 = "plan_moins_50", "Plan de développement des compétences < 50"
+    RECONVERSION = "reconversion", "Reconversion"

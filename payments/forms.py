@@ -1,9 +1,12 @@
 """Forms of the payments screens: they read what staff type; the services decide (and refuse)."""
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils import timezone
+
+from payments.enums import FinancialSection
 
 # ISO 20022 return reasons banks send most often for a SEPA credit transfer (ExternalStatusReason1Code).
 RETURN_REASONS = [
@@ -85,3 +88,55 @@ class AccountCorrectionForm(forms.Form):
 
     iban = forms.CharField(label="IBAN corrigé", max_length=42, widget=forms.TextInput(attrs={"class": "form-control"}))
     bic = forms.CharField(label="BIC", max_length=14, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+
+
+# --- Financial sections (L6332-3) -----------------------------------------------------------------
+def _parse_amount(text: str):
+    """« 1 000 000,50 », « 1000000.50 » → Decimal; spaces (also non-breaking) between thousands."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text or "").replace("€", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise forms.ValidationError("Saisissez un montant en euros, par exemple 1 250 000,00.") from None
+    if not value.is_finite():
+        raise forms.ValidationError("Saisissez un montant en euros, par exemple 1 250 000,00.")
+    return value
+
+
+class BudgetYearForm(forms.Form):
+    """The dashboard's selectors (GET): the year and, for the monthly figures, one section or all."""
+
+    annee = forms.TypedChoiceField(label="Année", coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
+    section = forms.ChoiceField(label="Section", required=False, widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["annee"].choices = [(year, str(year)) for year in years]
+        self.fields["section"].choices = [("", "Les trois sections"), *FinancialSection.choices]
+
+
+class SectionBudgetForm(forms.Form):
+    """The form reads what is typed; `payments.budgets.section_budget_set` decides (and refuses)."""
+
+    year = forms.IntegerField(label="Année", widget=forms.NumberInput(attrs={"class": "form-control"}))
+    section = forms.ChoiceField(label="Section financière", widget=forms.Select(attrs={"class": "form-select"}))
+    amount = forms.CharField(
+        label="Dotation (€)",
+        max_length=32,
+        help_text="Par exemple 1 250 000,00.",
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal", "autocomplete": "off"}),
+    )
+    source = forms.CharField(
+        label="Origine de la dotation",
+        max_length=255,
+        required=False,
+        help_text="Par exemple « Dotation France compétences notifiée le 15/01/2026 ».",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = FinancialSection.choices
+
+    def clean_amount(self):
+        return _parse_amount(self.cleaned_data["amount"])

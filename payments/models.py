@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
 
-from payments.enums import BeneficiaryKind, LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
+from payments.enums import BeneficiaryKind, FinancialSection, LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
 from referentials.validators import validate_bic, validate_iban
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -158,7 +158,7 @@ class PayableLine(models.Model):
     pay_by = models.DateField("à payer au plus tard le", null=True, blank=True)
     reference = models.CharField("référence", max_length=40)
     label = models.CharField("libellé détaillé", max_length=255)
-    section = models.CharField("section financière", max_length=32, blank=True)
+    section = models.CharField("section financière", max_length=32, blank=True, choices=FinancialSection.choices, db_index=True)
     status = models.CharField("statut", max_length=16, choices=LineStatus.choices, default=LineStatus.PAYABLE)
     run = models.ForeignKey(PaymentRun, verbose_name="lot", null=True, blank=True, on_delete=models.PROTECT, related_name="lines")
     replaces = models.OneToOneField(
@@ -281,3 +281,102 @@ class BankReturn(models.Model):
 
     def __str__(self) -> str:
         return f"Rejet {self.reason_code} du virement {self.transfer.end_to_end_id}"
+
+
+# --- Financial sections (L6332-3, R6332-15) ---------------------------------------------------------
+# Years a section budget may exist for: a guard against typos (OPCOs exist since 2019).
+BUDGET_FIRST_YEAR, BUDGET_LAST_YEAR = 2019, 2100
+
+
+class SectionBudget(models.Model):
+    """The yearly dotation of one financial section (L6332-3: alternance, plan < 50, reconversion).
+
+    A row may exist with no amount: a commitment fell due in a year whose dotation nobody entered yet
+    (« dotation non saisie »); commitments are then accepted and the dashboard raises an alert. Written
+    by `payments.budgets` only (the row is locked while commitments are checked against it)."""
+
+    year = models.PositiveSmallIntegerField("année")
+    section = models.CharField("section financière", max_length=32, choices=FinancialSection.choices)
+    amount = models.DecimalField("dotation", **MONEY, null=True, blank=True, help_text="Vide : dotation non saisie.")
+    source = models.CharField(
+        "origine de la dotation",
+        max_length=255,
+        blank=True,
+        help_text="Par exemple « Dotation France compétences notifiée le … ».",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="saisie par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "dotation de section financière"
+        verbose_name_plural = "dotations des sections financières"
+        ordering = ["-year", "section"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "section"],
+                name="section_budget_one_per_year",
+                violation_error_message="Cette section a déjà une dotation pour cette année.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="section_budget_amount_not_negative",
+                violation_error_message="La dotation ne peut pas être négative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=BUDGET_FIRST_YEAR, year__lte=BUDGET_LAST_YEAR),
+                name="section_budget_year_range",
+                violation_error_message="Année hors de la plage acceptée.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Section « {self.get_section_display()} » {self.year}"
+
+
+class BudgetMovement(models.Model):
+    """One line of the commitment ledger of a section: money a mission committed (positive) or gave
+    back after a rupture or a recalculation (negative), in the month it falls due. Append-only: a
+    correction is a new movement, never an edit (enforced by a database trigger, migration 0003)."""
+
+    # No index of its own: the (budget, month) index serves every lookup by budget.
+    budget = models.ForeignKey(
+        SectionBudget, verbose_name="dotation", on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
+    month = models.DateField("mois", help_text="Premier jour du mois où la somme est due.")
+    amount = models.DecimalField("montant", **MONEY, help_text="Positif : engagement ; négatif : dégagement.")
+    # Generic link to the mission's object (a commitment, a reconversion period…), like PayableLine.
+    source_type = models.ForeignKey(ContentType, verbose_name="type de l'origine", on_delete=models.PROTECT, db_index=False)
+    source_id = models.PositiveBigIntegerField("identifiant de l'origine")
+    reference = models.CharField("référence", max_length=64)
+    label = models.CharField("libellé", max_length=255, blank=True)
+    overrun = models.BooleanField("dépassement accepté", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="enregistré par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("enregistré le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "mouvement d'engagement"
+        verbose_name_plural = "mouvements d'engagement"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(amount=0),
+                name="budget_movement_amount_not_zero",
+                violation_error_message="Un mouvement ne peut pas être nul.",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="budget_movement_month_first_day",
+                violation_error_message="Le mois d'un mouvement est le premier jour de ce mois.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["budget", "month"], name="budget_movement_month_idx"),
+            models.Index(fields=["source_type", "source_id"], name="budget_movement_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.month:%m/%Y} : {self.amount} €"

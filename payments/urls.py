@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments import views, views_runs
+from payments import views, views_budgets, views_runs
 
 app_name = "payments"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("comptes-signales/<int:pk>/corriger/", views.account_correct, name="account_correct"),
     path("titres-de-recette/", views.RecoveryOrderListView.as_view(), name="recovery_orders"),
     path("titres-de-recette/<int:pk>/recouvre/", views.recovery_order_settled, name="recovery_order_settle"),
+    path("budgets/", views_budgets.budget_dashboard, name="budgets"),
+    path("budgets/saisie/", views_budgets.budget_entry, name="budget_entry"),
 ]
