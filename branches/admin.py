@@ -3,6 +3,7 @@ from django.contrib import admin
 from branches.models import (
     AmorcageValue,
     Branch,
+    BranchFundingDecision,
     BranchIdcc,
     BranchMembership,
     Cpne,
@@ -90,6 +91,33 @@ class ProfessionalisationRateAdmin(AuditedModelAdmin):
 
     list_display = ["branch", "hourly_rate", "priority_public", "applicable_from", "source", "created_by", "created_at"]
     list_filter = ["priority_public", "branch"]
+    search_fields = ["branch__code", "branch__name", "source"]
+    autocomplete_fields = ["branch"]
+    readonly_fields = ["created_by", "created_at"]
+    date_hierarchy = "applicable_from"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(BranchFundingDecision)
+class BranchFundingDecisionAdmin(AuditedModelAdmin):
+    """Décisions de financement des branches : aide au maître d'apprentissage (D6332-93 2°) et forfait
+    des périodes de reconversion (D6332-89). Un changement se saisit comme une nouvelle ligne datée."""
+
+    list_display = [
+        "branch",
+        "kind",
+        "active",
+        "monthly_amount",
+        "max_months",
+        "hourly_rate",
+        "amount_per_period",
+        "applicable_from",
+    ]
+    list_filter = ["kind", "active", "branch"]
     search_fields = ["branch__code", "branch__name", "source"]
     autocomplete_fields = ["branch"]
     readonly_fields = ["created_by", "created_at"]

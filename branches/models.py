@@ -240,3 +240,69 @@ class ProfessionalisationRate(models.Model):
     def __str__(self) -> str:
         public = " (public prioritaire)" if self.priority_public else ""
         return f"{self.branch} : {self.hourly_rate} €/h{public} au {self.applicable_from:%d/%m/%Y}"
+
+
+class BranchFundingDecision(models.Model):
+    """A branch's funding decision other than the NPEC and the professionalisation forfait, recorded by
+    staff with the date from which it applies (never overwritten: a change is a new row):
+
+    - `master_aid`: the apprenticeship master aid (D6332-93 2°: 230 € a month for at most 12 months),
+      paid to the employer for contracts signed from `applicable_from` when the branch decided it;
+    - `reconversion`: the forfait of a période de reconversion (D6332-89, D6332-90): an hourly rate,
+      or an amount per period, and whether a branch agreement raises the length to 2 100 hours over
+      36 months (L6324-4).
+    A row with `active=False` records that the branch stopped the aid from that date."""
+
+    class Kind(models.TextChoices):
+        MASTER_AID = "aide_maitre", "Aide à la fonction de maître d'apprentissage (D6332-93 2°)"
+        RECONVERSION = "reconversion", "Forfait des périodes de reconversion (D6332-89)"
+
+    branch = models.ForeignKey(Branch, verbose_name="branche", on_delete=models.PROTECT, related_name="funding_decisions")
+    kind = models.CharField("nature", max_length=16, choices=Kind.choices)
+    active = models.BooleanField(
+        "en vigueur", default=True, help_text="Décocher pour enregistrer l'arrêt de l'aide à cette date."
+    )
+    monthly_amount = models.DecimalField("montant mensuel (€)", max_digits=14, decimal_places=2, null=True, blank=True)
+    max_months = models.PositiveSmallIntegerField("durée maximale (mois)", null=True, blank=True)
+    hourly_rate = models.DecimalField("forfait horaire (€/h)", max_digits=14, decimal_places=2, null=True, blank=True)
+    amount_per_period = models.DecimalField("forfait par période (€)", max_digits=14, decimal_places=2, null=True, blank=True)
+    extended_by_agreement = models.BooleanField("accord de branche : jusqu'à 2 100 h sur 36 mois (L6324-4)", default=False)
+    applicable_from = models.DateField("applicable à partir du")
+    source = models.CharField("source (décision, accord)", max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="saisi par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "décision de financement de branche"
+        verbose_name_plural = "décisions de financement de branche"
+        ordering = ["branch__name", "kind", "-applicable_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "kind", "applicable_from"],
+                name="branch_funding_unique_kind_date",
+                violation_error_message="Cette branche a déjà une décision de cette nature à cette date.",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(monthly_amount__isnull=True) | models.Q(monthly_amount__gt=0))
+                & (models.Q(hourly_rate__isnull=True) | models.Q(hourly_rate__gt=0))
+                & (models.Q(amount_per_period__isnull=True) | models.Q(amount_per_period__gt=0)),
+                name="branch_funding_amounts_positive",
+                violation_error_message="Les montants d'une décision de branche sont strictement positifs.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "" if self.active else " (arrêt)"
+        return f"{self.branch} : {self.get_kind_display()}{state} au {self.applicable_from:%d/%m/%Y}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if not self.active:
+            return
+        if self.kind == self.Kind.MASTER_AID and (self.monthly_amount is None or self.max_months is None):
+            raise ValidationError("L'aide au maître d'apprentissage demande un montant mensuel et une durée maximale.")
+        if self.kind == self.Kind.RECONVERSION and self.hourly_rate is None and self.amount_per_period is None:
+            raise ValidationError("Le forfait de reconversion est un forfait horaire ou un montant par période.")

@@ -14,7 +14,9 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from contracts.api import ErrorSerializer, HasRole
-from contracts.checks import CHECKS, check_contract_data
+from contracts.checks import CHECKS
+from contracts.checks_pro import PRO_CHECKS
+from contracts.checks_runner import check_payload
 from contracts.enums import CheckStatus
 from contracts.payload import AGE_DEROGATIONS, InvalidPayload
 
@@ -106,7 +108,7 @@ class ContractPayloadSerializer(serializers.Serializer):
 
 
 class CheckResultSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=[code for code, _ in CHECKS])
+    code = serializers.ChoiceField(choices=sorted({code for code, _ in (*CHECKS, *PRO_CHECKS)}))
     status = serializers.ChoiceField(choices=CheckStatus.values)
     message = serializers.CharField()
 
@@ -169,7 +171,7 @@ class ContractCheckView(APIView):
         except ParseError as exc:
             return Response({"errors": {"payload": f"JSON invalide : {exc.detail}"}}, status=400)
         try:
-            report = check_contract_data(data, today=timezone.localdate())
+            report = check_payload(data, today=timezone.localdate())
         except InvalidPayload as exc:
             return Response({"errors": exc.errors}, status=400)
         return Response(report.as_dict())

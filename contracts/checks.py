@@ -24,7 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from branches.models import BranchIdcc
-from contracts.enums import CheckStatus, ContractStatus
+from contracts.enums import CheckStatus, ContractKind, ContractStatus
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, EmployerOpposition
 from contracts.payload import ContractPayload, Master, PayPeriod, parse_contract_payload
 from contracts.reference_cache import cached, is_cached
@@ -558,6 +558,8 @@ def _running_contracts_of(master: Master, payload: ContractPayload, context: Che
         return []  # a bulk import: this employer had no running contract when the job started
     rows = ApprenticeshipMaster.objects.filter(
         birth_date=master.date_naissance,
+        # R6223-6 counts apprentices; a professionalisation trainee counts for PRO_TUTEUR (D6325-9) only.
+        contract__contract_kind=ContractKind.APPRENTISSAGE,
         contract__employer_siret=payload.employeur.siret,
         contract__status__in=RUNNING_STATUSES,
         contract__start_date__lte=contract.date_fin,

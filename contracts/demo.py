@@ -22,7 +22,7 @@ from schwifty import IBAN
 from stdnum import luhn
 
 from branches.models import BranchIdcc
-from contracts.checks import PayMinimum
+from contracts.checks import PayMinimum, age_on
 from contracts.enums import CfaDocumentKind, InstalmentStatus
 from opco import audit
 from opco.models import AuditEntry
@@ -126,6 +126,9 @@ class Generator:
         self.certifications = list(
             certifications.order_by("rncp", "code_diplome").values_list("rncp", "code_diplome", "level", "title")[:20000]
         )
+        active = set(certifications.filter(active=True).values_list("rncp", flat=True))
+        # PRO_QUALIFICATION wants a fiche in force; an inactive one without an end date is refused.
+        self.active_certifications = [row for row in self.certifications if row[0] in active] or self.certifications
         self.idccs = list(BranchIdcc.objects.order_by("idcc__code").values_list("idcc__code", flat=True))
         self.nafs = list(
             Naf.objects.filter(code__regex=r"^\d{2}\.\d{2}[A-Z]$").order_by("code").values_list("code", flat=True)
@@ -228,6 +231,89 @@ class Generator:
             "recu_le": received.isoformat(),
         }
 
+    def pro_payload(self, index: int) -> dict:
+        """A professionalisation contract (EJ20 payload of contracts.payload_pro): a CDD of 6 to 24
+        months, training at 15 to 25 % of the hours worked with at least 150 h (L6325-13), pay at
+        the minimum of the age band reached during the contract (D6325-15/16/18), one tutor."""
+        rng = self.rng
+        employer = {**rng.choice(self.employers), "geiq": rng.random() < 0.05}
+        cfa_siret, cfa_uai, cfa_name = rng.choice(self.cfas)
+        rncp, _code, level, title = rng.choice(self.active_certifications)
+        start = self._day(date(2025, 9, 1), date(2026, 10, 31))
+        signed = start - timedelta(days=rng.randint(0, 20))
+        months = rng.choice((6, 9, 12, 12, 12, 18, 24))
+        end = start + relativedelta(months=months) - timedelta(days=1)
+        age = rng.choice((18, 19, 20, 21, 22, 23, 24, 25, 27, 31, 38, 45))
+        birth = start - relativedelta(years=age) - timedelta(days=rng.randint(1, 364))
+        situation = "etudiant" if age <= 25 and rng.random() < 0.6 else rng.choice(("demandeur_emploi", "rsa", "ass"))
+        diploma_level = rng.choice((0, 3, 3, 4, 4, 5))
+        vocational = diploma_level >= 3 and rng.random() < 0.6
+        age_at_end = age_on(birth, end)
+        if age_at_end >= 26:
+            rate = 100
+        elif age_at_end >= 21:
+            rate = 80 if diploma_level >= 4 and vocational else 70
+        else:
+            rate = 65 if diploma_level >= 4 and vocational else 55
+        weekly = 35
+        # The base PRO_FORMATION_DUREE measures the share on (1 607 h a year, prorated by days).
+        worked = Decimal(1607) * Decimal((end - start).days + 1) / 365
+        hours = max(150, math.ceil(worked * Decimal(rng.choice(("0.16", "0.18", "0.20", "0.22")))))
+        received = start + timedelta(days=rng.choice((0, 1, 2, 3, 4)))
+        return {
+            "type_contrat": "professionnalisation",
+            "employeur": employer,
+            "salarie": {
+                "nom": rng.choice(LAST_NAMES),
+                "prenom": rng.choice(FIRST_NAMES),
+                "date_naissance": birth.isoformat(),
+                "nir": None,
+                "handicap": False,
+                "situation": situation,
+                "inscrit_france_travail_depuis": (start - relativedelta(months=rng.choice((3, 8, 14, 26)))).isoformat()
+                if situation == "demandeur_emploi"
+                else None,
+                "diplome_niveau": diploma_level,
+                "diplome_professionnel": vocational,
+            },
+            "tuteurs": [
+                {
+                    "nom": rng.choice(LAST_NAMES),
+                    "prenom": rng.choice(FIRST_NAMES),
+                    "date_naissance": (start - relativedelta(years=rng.randint(28, 60), days=rng.randint(0, 364))).isoformat(),
+                    "experience_annees": rng.choice((2, 3, 5, 8, 12, 20)),
+                    "est_employeur": False,
+                    "formation_heures": rng.choice((0, 0, 14, 21, 40)),
+                }
+            ],
+            "formation": {
+                "type_qualification": "rncp",
+                "rncp": rncp,
+                "intitule": title[:200],
+                "niveau": level,
+                "date_debut": (start + timedelta(days=rng.randint(0, 10))).isoformat(),
+                "date_fin": (end - timedelta(days=rng.randint(0, 20))).isoformat(),
+                "duree_heures": hours,
+                "accord_branche_au_dela_25": False,
+            },
+            "organisme": {"siret": cfa_siret, "denomination": cfa_name[:120], "uai": cfa_uai},
+            "contrat": {
+                "nature": "cdd",
+                "date_conclusion": signed.isoformat(),
+                "date_debut": start.isoformat(),
+                "date_fin": end.isoformat(),
+                "action_date_debut": None,
+                "action_date_fin": None,
+                "accord_branche_duree": months > 12,
+                "duree_hebdo_heures": weekly,
+                "remunerations": [{"date_debut": start.isoformat(), "date_fin": end.isoformat(), "taux": rate}],
+                "salaire_minimum_conventionnel": None,
+                "salaire_brut_mensuel_embauche": f"{SMIC_MONTHLY * rate / 100:.2f}",
+            },
+            "tutorat_mois": 6,
+            "recu_le": received.isoformat(),
+        }
+
     def _master(self, start: date, level: int) -> dict:
         rng = self.rng
         same_field = rng.random() < 0.7
@@ -269,9 +355,25 @@ def demo_contracts():
 
 
 def demo_bank_accounts_give(contracts) -> int:
-    """Give a bank account to the CFAs of `contracts` that have none (never replaces a real one)."""
+    """Give a bank account to the CFAs (training bodies) and employers of `contracts` that have none
+    (never replaces a real one): employers receive the tutoring and master aids."""
+    from referentials.models import Company
+
     sirets = {contract.cfa_siret for contract in contracts if contract.cfa_id}
+    employers = {contract.employer_siret for contract in contracts if contract.employer_id}
     given = 0
+    for company in Company.objects.filter(siret__in=employers, iban="").order_by("siret"):
+        company.iban, company.bic = demo_bank_account(company.siret)
+        company.full_clean()
+        company.save(update_fields=["iban", "bic"])
+        audit.record(
+            actor=None,
+            action="referentials.company.demo_bank_account",
+            target=company,
+            summary="Coordonnées bancaires de démonstration (IBAN synthétique)",
+            source=AuditEntry.Source.COMMAND,
+        )
+        given += 1
     for cfa in TrainingProvider.objects.filter(siret__in=sirets, iban="").order_by("siret"):
         cfa.iban, cfa.bic = demo_bank_account(cfa.siret)
         cfa.full_clean()
@@ -365,3 +467,109 @@ def _invoiced(instalments, kind: str, year: int | None, contract) -> Decimal | N
     else:
         return None
     return max(Decimal("0.00"), sum((i.net for i in lines), Decimal("0.00")))
+
+
+# --- Périodes de reconversion and the Pro-A stock (contracts.reconversion) -----------------------------
+DEMO_RECONVERSION_NAMES = ("Lambert", "Fontaine", "Rousseau", "Mercier", "Blanc", "Guérin", "Boyer")
+
+
+def demo_reconversions_seed(*, actor, today: date | None = None) -> dict[str, int]:
+    """A few périodes de reconversion through the real services, dated around `today`: one just
+    received, one overdue (received 25 days ago), three accepted (one external, one started with its
+    advance handed over to payments), one refused; and two Pro-A amendments of the stock (one without
+    tutor, so that an old-rule check shows red). Idempotent: nothing is done when they exist."""
+    from contracts.models_reconversion import ProAAmendment, ReconversionPeriod
+    from contracts.reconversion import (
+        pro_a_amendment_record,
+        reconversion_accept,
+        reconversion_deposit,
+        reconversion_instruct,
+        reconversion_refuse,
+        reconversion_start,
+    )
+    from referentials.models import Company
+
+    today = today or timezone.localdate()
+    if ReconversionPeriod.objects.filter(employee_last_name__in=DEMO_RECONVERSION_NAMES).exists():
+        return {}
+    provider = (
+        TrainingProvider.objects.exclude(iban="").exclude(city="").order_by("siret").first()
+        or TrainingProvider.objects.exclude(city="").order_by("siret").first()
+    )
+    if provider is None:
+        return {}
+    employer = Company.objects.filter(idcc__code="0843").order_by("siret").first() or Company.objects.order_by("siret").first()
+    siret, name = (employer.siret, employer.name) if employer else (synthetic_siret(9001), "Boulangerie de démonstration")
+    base = {
+        "kind": "interne",
+        "employer_siret": siret,
+        "employer_name": name,
+        "employer_idcc": "0843",
+        "employee_first_name": "Camille",
+        "employee_birth_date": date(1985, 6, 12),
+        "target": "rncp",
+        "target_code": "RNCP37566",
+        "provider_siret": provider.siret,
+        "training_hours": Decimal("300"),
+    }
+
+    def period(n: int, received_ago: int, start_in: int, **changes):
+        received = today - timedelta(days=received_ago)
+        start = received + timedelta(days=start_in)
+        data = {
+            **base,
+            "employee_last_name": DEMO_RECONVERSION_NAMES[n],
+            "agreement_signed_on": received - timedelta(days=3),
+            "start_date": start,
+            "end_date": start + relativedelta(months=9),
+            **changes,
+        }
+        return reconversion_deposit(actor=actor, data=data, received_on=received)
+
+    counts = {"reçues": 0, "acceptées": 0, "refusées": 0, "avenants Pro-A": 0}
+    period(0, 5, 20)
+    instructed = period(1, 25, 28)
+    reconversion_instruct(actor=actor, period_id=instructed.pk)
+    counts["reçues"] += 2
+    for n, changes in (
+        (2, {"training_hours": Decimal("420")}),
+        (3, {"kind": "externe", "host_siret": synthetic_siret(9002), "host_name": "Atelier", "host_contract_kind": "cdi"}),
+    ):
+        accepted = period(n, 3, 25, **changes)
+        reconversion_instruct(actor=actor, period_id=accepted.pk)
+        reconversion_accept(actor=actor, period_id=accepted.pk, allow_overrun=True)
+        counts["acceptées"] += 1
+    running = period(4, 60, 20)
+    reconversion_instruct(actor=actor, period_id=running.pk)
+    reconversion_accept(actor=actor, period_id=running.pk, allow_overrun=True)
+    reconversion_start(actor=actor, period_id=running.pk, started_on=running.start_date, invoice_received_on=running.start_date)
+    counts["acceptées"] += 1
+    refused = period(5, 10, 20)
+    reconversion_refuse(actor=actor, period_id=refused.pk, codes=["RECO_PIECES"], text="Convention de formation non fournie.")
+    counts["refusées"] += 1
+    if not ProAAmendment.objects.filter(deposit_reference__startswith="DEMO-PROA-").exists():
+        for n, tutor in ((1, "Bernard"), (2, "")):
+            pro_a_amendment_record(
+                actor=actor,
+                data={
+                    "deposit_reference": f"DEMO-PROA-{n}",
+                    "signed_on": date(2025, 9, 15),
+                    "employer_siret": siret,
+                    "employer_name": name,
+                    "employer_idcc": "0843",
+                    "employee_last_name": DEMO_RECONVERSION_NAMES[6],
+                    "employee_first_name": f"Alex {n}",
+                    "employee_birth_date": date(1980, 2, 2),
+                    "employee_contract": "cdi",
+                    "below_licence": True,
+                    "certification_code": "RNCP35234",
+                    "start_date": date(2025, 10, 1),
+                    "end_date": date(2026, 9, 30),
+                    "training_hours": Decimal("300"),
+                    "total_hours": Decimal("1600"),
+                    "tutor_last_name": tutor,
+                    "tutor_first_name": "Anne" if tutor else "",
+                },
+            )
+            counts["avenants Pro-A"] += 1
+    return counts

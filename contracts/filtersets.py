@@ -12,7 +12,7 @@ from accounts.enums import UserKind
 from accounts.models import User
 from branches.models import BranchIdcc
 from branches.selectors import branches_visible_to
-from contracts.enums import ContractStatus
+from contracts.enums import ContractKind, ContractStatus
 from contracts.models import ApprenticeshipContract
 from referentials.validators import normalize_identifier
 
@@ -25,7 +25,7 @@ OPEN_STATUSES = (ContractStatus.RECEIVED, ContractStatus.UNDER_INSTRUCTION, Cont
 def search_contracts(queryset, value: str):
     """A file or DECA number, an employer SIRET, or words of the apprentice's or employer's name."""
     compact = normalize_identifier(value)
-    if re.fullmatch(r"AP\d+", compact):
+    if re.fullmatch(r"(AP|PR)\d+", compact):
         return queryset.filter(file_number=compact)
     if re.fullmatch(r"\d{14}", compact):
         return queryset.filter(employer_siret=compact)
@@ -43,6 +43,7 @@ def search_contracts(queryset, value: str):
 class ContractFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="N° de dossier, apprenti ou employeur", method="search")
     status = django_filters.ChoiceFilter(label="Statut", choices=ContractStatus.choices, empty_label="Tous")
+    contract_kind = django_filters.ChoiceFilter(label="Nature", choices=ContractKind.choices, empty_label="Toutes")
     branch = django_filters.ChoiceFilter(label="Branche", choices=(), empty_label="Toutes", method="filter_branch")
     idcc = django_filters.CharFilter(label="IDCC", method="filter_idcc")
     cfa = django_filters.CharFilter(label="CFA (SIRET ou UAI)", method="filter_cfa")
@@ -63,6 +64,7 @@ class ContractFilter(django_filters.FilterSet):
         fields = [
             "q",
             "status",
+            "contract_kind",
             "branch",
             "idcc",
             "cfa",

@@ -144,6 +144,9 @@ class AcceptForm(StyledForm):
     warnings_acknowledged = forms.BooleanField(
         label="J'ai examiné les contrôles « à examiner » et confirme l'acceptation", required=False
     )
+    budget_overrun_acknowledged = forms.BooleanField(
+        label="Accepter au-delà de la dotation de la section financière (responsable seulement)", required=False
+    )
 
 
 class RefuseForm(StyledForm):
@@ -221,3 +224,57 @@ class AssignForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = gestionnaires()
+
+
+class ProfessionalisationSimulationForm(forms.Form):
+    """The staff page of the professionalisation simulator: the keys of the API's payload
+    (`"contrat": "professionnalisation"`), field by field."""
+
+    signature_date = forms.DateField(label="Date de conclusion", widget=DATE)
+    start_date = forms.DateField(label="Début d'exécution", widget=DATE)
+    end_date = forms.DateField(label="Fin du contrat ou de l'action", widget=DATE)
+    heures_formation = forms.DecimalField(label="Heures de formation", min_value=0, decimal_places=2)
+    idcc = forms.CharField(label="IDCC de l'employeur", max_length=4, required=False, help_text="Pour le forfait de la branche.")
+    forfait_horaire = forms.DecimalField(
+        label="Forfait horaire (€/h, si connu)",
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        help_text="Laisser vide : forfait de la branche, sinon 9,15 €/h (15 €/h public prioritaire ou GEIQ).",
+    )
+    public_prioritaire = forms.BooleanField(label="Public prioritaire (L6325-1-1)", required=False)
+    geiq = forms.BooleanField(label="Parcours GEIQ", required=False)
+    tuteur_age = forms.IntegerField(label="Âge du tuteur", required=False, min_value=18, max_value=99)
+    tuteur_formation_heures = forms.DecimalField(
+        label="Formation du tuteur (heures)", required=False, min_value=0, decimal_places=2, help_text="15 €/h, 40 h au plus."
+    )
+    tutorat_mois = forms.IntegerField(
+        label="Mois de tutorat", required=False, min_value=0, max_value=120, help_text="230 €/mois, 6 mois au plus."
+    )
+    rupture_date = forms.DateField(label="Date de rupture", required=False, widget=DATE)
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        payload = {
+            "contrat": "professionnalisation",
+            "signature_date": data["signature_date"].isoformat(),
+            "start_date": data["start_date"].isoformat(),
+            "end_date": data["end_date"].isoformat(),
+            "heures_formation": str(data["heures_formation"]),
+            "public_prioritaire": data["public_prioritaire"],
+            "geiq": data["geiq"],
+        }
+        if data.get("idcc"):
+            payload["idcc"] = data["idcc"].strip()
+        if data.get("forfait_horaire") is not None:
+            payload["forfait_horaire"] = str(data["forfait_horaire"])
+        tutor = {}
+        if data.get("tuteur_age") is not None:
+            tutor["age"] = data["tuteur_age"]
+        if data.get("tuteur_formation_heures") is not None:
+            tutor["formation_heures"] = str(data["tuteur_formation_heures"])
+        if tutor:
+            payload["tuteur"] = tutor
+        if data.get("tutorat_mois"):
+            payload["tutorat_mois"] = data["tutorat_mois"]
+        return payload

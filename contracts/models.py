@@ -13,6 +13,7 @@ from django.db.models import F, Q, Value
 from contracts.enums import (
     AmendmentType,
     CfaDocumentKind,
+    ContractKind,
     ContractStatus,
     DocumentKind,
     DocumentSource,
@@ -35,6 +36,14 @@ class ApprenticeshipContract(models.Model):
         "statut", max_length=16, choices=ContractStatus.choices, default=ContractStatus.RECEIVED, db_index=True
     )
     contract_type = models.CharField("type de contrat", max_length=2, default="11")
+    # Apprenticeship (FA13) and professionalisation (EJ20) contracts share this model and its workflow;
+    # the kind picks the checks, the decision rule on silence and the financing.
+    contract_kind = models.CharField(
+        "nature du contrat", max_length=24, choices=ContractKind.choices, default=ContractKind.APPRENTISSAGE, db_index=True
+    )
+    # Professionalisation: the L6325-1-1 public and GEIQ paths (forfait, tutoring majoration, length).
+    priority_public = models.BooleanField("public prioritaire (L6325-1-1)", default=False)
+    geiq = models.BooleanField("parcours GEIQ", default=False)
 
     # As deposited (the checks judge them); `employer` links the company once its SIRET is valid.
     employer_siret = models.CharField("SIRET de l'employeur", max_length=14, db_index=True)
@@ -62,7 +71,8 @@ class ApprenticeshipContract(models.Model):
     )
     rncp = models.CharField("fiche RNCP", max_length=16, db_index=True)
     code_diplome = models.CharField("code diplôme", max_length=8, blank=True)
-    level = models.PositiveSmallIntegerField("niveau", db_index=True)
+    # Null for a professionalisation contract preparing a CQP or a branch classification (no RNCP level).
+    level = models.PositiveSmallIntegerField("niveau", null=True, blank=True, db_index=True)
     training_title = models.CharField("intitulé de la formation", max_length=500, blank=True)
     training_start = models.DateField("début de la formation")
     training_end = models.DateField("fin de la formation", null=True, blank=True)
@@ -78,7 +88,7 @@ class ApprenticeshipContract(models.Model):
         related_name="apprenticeship_contracts",
     )
     cfa_siret = models.CharField("SIRET du CFA", max_length=14, db_index=True)
-    cfa_uai = models.CharField("UAI du CFA", max_length=8)
+    cfa_uai = models.CharField("UAI du CFA", max_length=8, blank=True)  # an organisme de formation may have none
     cfa_declared_on = models.DateField("déclaration d'activité du CFA", null=True, blank=True)
 
     signed_on = models.DateField("date de conclusion")
@@ -93,6 +103,7 @@ class ApprenticeshipContract(models.Model):
     decision_due_on = models.DateField("décision due au plus tard le", null=True, blank=True, db_index=True)
     decided_on = models.DateField("décidé le", null=True, blank=True)
     implicit_refusal = models.BooleanField("refus implicite (R6224-3)", default=False)
+    implicit_acceptance = models.BooleanField("acceptation implicite (D6325-2)", default=False)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="gestionnaire",
@@ -111,13 +122,13 @@ class ApprenticeshipContract(models.Model):
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     class Meta:
-        verbose_name = "contrat d'apprentissage"
-        verbose_name_plural = "contrats d'apprentissage"
+        verbose_name = "contrat en alternance"
+        verbose_name_plural = "contrats en alternance"
         ordering = ["-received_on", "-id"]
         # No constraint on end ≥ start: such a file is received and refused by the DATES check.
         constraints = [
             models.UniqueConstraint(fields=["deca_number"], condition=~Q(deca_number=""), name="contract_unique_deca_number"),
-            models.CheckConstraint(condition=Q(level__gte=1, level__lte=8), name="contract_level_1_to_8"),
+            models.CheckConstraint(condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=8), name="contract_level_1_to_8"),
         ]
         indexes = [models.Index(fields=["status", "decision_due_on"], name="contract_queue_idx")]
 

@@ -11,7 +11,12 @@
   contract's end; otherwise it is closed as not due (III 4°: « le solde n'est pas dû »);
 - R2021 contracts (signed before 1 July 2025, R6332-25 in its 2020 version): the advance after the
   invoice, the other lines at their date;
-- regularisation and negative lines (trop-perçu): at their date; payments nets the negative ones.
+- regularisation and negative lines (trop-perçu): at their date; payments nets the negative ones;
+- professionalisation contracts (house rule, D6332-85 leaves the terms to the OPCO): the advance on
+  the training body's invoice of year 1, the balance on its final invoice and the attestation de
+  réalisation, without the 4-month window of R6332-25 (which is about apprenticeship);
+- the employer's aids (tutoring and tutor training, D6332-92/93 1°; master aid, D6332-93 2°): at their
+  date, paid to the employer's account.
 
 A line with nothing to pay (an advance absorbed by the employer participation) is settled at once.
 Payments is told through `payments.services` only (DESIGN.md: data flows contracts → payments).
@@ -26,7 +31,8 @@ from django.db import transaction
 from django.db.models import Max, Q, Subquery
 from django.utils import timezone
 
-from contracts.enums import CfaDocumentKind, ContractStatus, InstalmentStatus
+from contracts.enums import CfaDocumentKind, ContractKind, ContractStatus, InstalmentStatus
+from contracts.financing.professionalisation import EMPLOYER_KINDS
 from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
 from opco import audit
 from opco.models import AuditEntry
@@ -50,6 +56,10 @@ KIND_LABELS = {
     "month10": ("M10", "10e mois"),
     "balance": ("SOLDE", "solde"),
     "regularisation": ("REGUL", "régularisation"),
+    "regul_employeur": ("REGUL", "régularisation de l'aide"),
+    "tutorat": ("TUTORAT", "aide au tutorat"),
+    "formation_tuteur": ("FTUT", "formation du tuteur"),
+    "aide_maitre": ("AMA", "aide au maître d'apprentissage"),
 }
 
 
@@ -100,8 +110,10 @@ def decide(instalment: Instalment, facts: ContractFacts, today: date) -> Decisio
     """Whether `instalment` is payable, from when and until when (the rules in the module docstring)."""
     contract = facts.contract
     kind = instalment.kind
-    if instalment.net < 0 or kind == "regularisation":
+    if instalment.net < 0 or kind == "regularisation" or kind in EMPLOYER_KINDS:
         return Decision(due=instalment.due_date, pay_by=end_of_month(instalment.due_date))
+    if facts.regime == "PRO":
+        return _decide_professionalisation(instalment, facts)
     r2025 = facts.regime == "R2025"
     if kind == "advance":
         invoice = facts.document(CfaDocumentKind.ANNUAL_INVOICE, instalment.year)
@@ -140,6 +152,22 @@ def decide(instalment: Instalment, facts: ContractFacts, today: date) -> Decisio
     return Decision(due=None, waiting_for=", ".join(missing) + f" (avant le {deadline:%d/%m/%Y})")
 
 
+def _decide_professionalisation(instalment: Instalment, facts: ContractFacts) -> Decision:
+    """The training body's forfait: half on its invoice of year 1, the rest on its final invoice with
+    the attestation de réalisation (house rule in the module docstring)."""
+    if instalment.kind == "advance":
+        needed = [(CfaDocumentKind.ANNUAL_INVOICE, 1)]
+    else:
+        needed = [(CfaDocumentKind.FINAL_INVOICE, None), (CfaDocumentKind.COMPLETION_ATTESTATION, None)]
+    documents = [facts.document(kind, year) for kind, year in needed]
+    if any(document is None for document in documents):
+        missing = [CfaDocumentKind(kind).label.lower() for (kind, _), doc in zip(needed, documents, strict=True) if doc is None]
+        return Decision(due=None, waiting_for=", ".join(missing) + " de l'organisme de formation")
+    received = max(document.received_on for document in documents)
+    due = max(instalment.due_date, received)
+    return Decision(due=due, pay_by=max(due, received + INVOICE_DELAY))
+
+
 @dataclass
 class Release:
     released: int = 0
@@ -170,12 +198,29 @@ def facts_of(contracts: list[ApprenticeshipContract]) -> dict[int, ContractFacts
     return facts
 
 
-def beneficiary_of(contract: ApprenticeshipContract) -> Beneficiary | None:
+def beneficiary_of(contract: ApprenticeshipContract, kind: str = "advance") -> Beneficiary | None:
+    """Who a line is paid to: the employer for its aids, else the CFA (apprenticeship) or the training
+    body (professionalisation)."""
+    if kind in EMPLOYER_KINDS:
+        employer = contract.employer
+        if employer is None:
+            return None
+        return Beneficiary(
+            kind=BeneficiaryKind.EMPLOYER,
+            identifier=employer.siret,
+            name=employer.name,
+            address=employer.address,
+            postal_code=employer.postal_code,
+            town=employer.city,
+            iban=employer.iban,
+            bic=employer.bic,
+        )
     cfa = contract.cfa
     if cfa is None:
         return None
+    professionalisation = contract.contract_kind == ContractKind.PROFESSIONNALISATION
     return Beneficiary(
-        kind=BeneficiaryKind.CFA,
+        kind=BeneficiaryKind.PROVIDER if professionalisation else BeneficiaryKind.CFA,
         identifier=cfa.siret,
         name=cfa.display_name,
         address=cfa.address,
@@ -218,7 +263,7 @@ def instalments_release(*, until: date | None = None, today: date | None = None,
         locked = ApprenticeshipContract.objects.filter(
             Q(id__in=Subquery(planned.values("commitment__contract_id")))
         ).select_for_update(skip_locked=True, of=("self",))
-        contracts = list(locked.select_related("commitment", "cfa", "rupture"))
+        contracts = list(locked.select_related("commitment", "cfa", "employer", "rupture"))
         if not contracts:
             return report
         facts = facts_of(contracts)
@@ -243,8 +288,14 @@ def instalments_release(*, until: date | None = None, today: date | None = None,
                 zero_ids.append(instalment.pk)
                 continue
             contract = contract_facts.contract
-            beneficiary = beneficiary_of(contract)
-            problems = beneficiary.problems() if beneficiary else ["CFA inconnu du référentiel"]
+            beneficiary = beneficiary_of(contract, instalment.kind)
+            if beneficiary is None:
+                unknown = (
+                    "employeur inconnu du référentiel" if instalment.kind in EMPLOYER_KINDS else "CFA inconnu du référentiel"
+                )
+                problems = [unknown]
+            else:
+                problems = beneficiary.problems()
             if problems:
                 blocked.add(f"{contract.file_number} : {', '.join(problems)}")
                 continue
@@ -322,10 +373,11 @@ def cfas_with_pending(identifiers: set[str]) -> set[str]:
     """CFAs (by SIRET) that still have positive instalments to come: a trop-perçu waits to be netted."""
     if not identifiers:
         return set()
-    return set(
-        Instalment.objects.filter(status=InstalmentStatus.PLANNED, net__gt=0, commitment__contract__cfa__siret__in=identifiers)
-        .values_list("commitment__contract__cfa__siret", flat=True)
-        .distinct()
+    planned = Instalment.objects.filter(status=InstalmentStatus.PLANNED, net__gt=0)
+    providers = planned.exclude(kind__in=EMPLOYER_KINDS).filter(commitment__contract__cfa__siret__in=identifiers)
+    employers = planned.filter(kind__in=EMPLOYER_KINDS, commitment__contract__employer__siret__in=identifiers)
+    return set(providers.values_list("commitment__contract__cfa__siret", flat=True).distinct()) | set(
+        employers.values_list("commitment__contract__employer__siret", flat=True).distinct()
     )
 
 

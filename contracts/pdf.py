@@ -16,6 +16,10 @@ KIND_LABELS = {
     "month10": "10e mois",
     "balance": "Solde",
     "regularisation": "Régularisation",
+    "regul_employeur": "Régularisation d'une aide (employeur)",
+    "tutorat": "Aide au tutorat (employeur)",
+    "formation_tuteur": "Formation du tuteur (employeur)",
+    "aide_maitre": "Aide au maître d'apprentissage (employeur)",
 }
 
 

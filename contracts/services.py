@@ -1,4 +1,5 @@
-"""Deposit of an apprenticeship contract file: from the CHECKS.md payload to a stored file with its
+"""Deposit of a contract file: from the payload (CHECKS.md's FA13 payload, or the EJ20 payload of a
+professionalisation contract, `"type_contrat": "professionnalisation"`) to a stored file with its
 checks run. The staff form, the API and the bulk import all call `contract_deposit`."""
 
 import dataclasses
@@ -12,9 +13,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from contracts.checks_runner import contract_check
+from contracts.checks_runner import contract_check, is_pro_payload
+from contracts.enums import ContractKind
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, PayPeriod
 from contracts.payload import ContractPayload, parse_contract_payload, payload_without_nir
+from contracts.payload_pro import ProContractPayload, parse_pro_payload, pro_payload_without_nir
 from contracts.reference_cache import cached, remember
 from contracts.workflow import decision_deadline
 from opco import audit
@@ -36,14 +39,18 @@ def _canonical(value: Any) -> Any:
     return str(value)
 
 
-def payload_key(payload: ContractPayload | dict) -> str:
+def payload_key(payload: ContractPayload | ProContractPayload | dict) -> str:
     """A fingerprint of what the payload says, not of how it is written: the parsed values (numbers
     as numbers, whatever their JSON type), so the same file deposited twice — by the API, then typed
     into the form — is one file. The NIR is left out."""
     if isinstance(payload, dict):
-        payload = parse_contract_payload(payload)
+        payload = parse_pro_payload(payload) if is_pro_payload(payload) else parse_contract_payload(payload)
     parsed = dataclasses.asdict(payload)
-    parsed["apprenti"]["nir"] = None
+    if isinstance(payload, ProContractPayload):
+        parsed["salarie"]["nir"] = None
+        parsed["kind"] = ContractKind.PROFESSIONNALISATION.value
+    else:
+        parsed["apprenti"]["nir"] = None
     return hashlib.sha256(json.dumps(parsed, sort_keys=True, ensure_ascii=False, default=_canonical).encode()).hexdigest()
 
 
@@ -92,6 +99,10 @@ def contract_deposit(
 ) -> Deposit:
     """Validate the payload (InvalidPayload names the field, nothing stored), store the file with
     its masters and pay periods, open the 20-day decision period (R6224-3) and run the checks."""
+    if is_pro_payload(data):
+        return professionalisation_deposit(
+            actor=actor, data=data, source=source, received_on=received_on, depositor_email=depositor_email
+        )
     parsed = parse_contract_payload(data)  # refuses malformed payloads with French messages per field
     key = payload_key(parsed)
     existing = ApprenticeshipContract.objects.filter(import_key=key).first()
@@ -176,6 +187,104 @@ def contract_deposit(
             target=contract,
             source=source,
             summary=f"Dossier reçu le {received:%d/%m/%Y} ({source}) : décision due le {contract.decision_due_on:%d/%m/%Y}",
+        )
+        contract_check(contract=contract, actor=actor, payload=parsed)
+    return Deposit(contract, created=True)
+
+
+def professionalisation_deposit(
+    *, actor, data: dict, source: str = "web", received_on: date | None = None, depositor_email: str = ""
+) -> Deposit:
+    """A professionalisation contract (EJ20) into the same file model and workflow: the salarié in the
+    apprentice's columns, the training body in the CFA's, the tutors as masters. The OPCO decides
+    within 20 days of the contract and its annex (D6325-2; silence accepts it)."""
+    parsed = parse_pro_payload(data)
+    key = payload_key(parsed)
+    existing = ApprenticeshipContract.objects.filter(import_key=key).first()
+    if existing is not None:
+        return Deposit(existing, created=False)
+
+    employer, employee, training = data["employeur"], data["salarie"], data["formation"]
+    provider = data["organisme"]
+    received = received_on or _d(data.get("recu_le")) or timezone.localdate()
+    siret = normalize_identifier(employer["siret"])
+    provider_siret = normalize_identifier(provider["siret"])
+    qualification = parsed.formation.type_qualification
+    rncp = normalize_identifier(training.get("rncp") or "") if qualification == "rncp" else ""
+    with transaction.atomic():
+        contract = ApprenticeshipContract(
+            file_number=f"tmp-{key[:16]}",
+            contract_kind=ContractKind.PROFESSIONNALISATION,
+            contract_type="CD" if parsed.contrat.nature == "cdd" else "CI",
+            priority_public=parsed.priority_public,
+            geiq=parsed.geiq,
+            employer_siret=siret[:14],
+            employer_name=(employer.get("denomination") or "")[:255] or siret,
+            employer_idcc=_idcc_code(employer.get("idcc")),
+            employer=(company := _company(siret, employer)),
+            employer_headcount=employer.get("effectif"),
+            apprentice_last_name=(employee.get("nom") or "")[:150],
+            apprentice_first_name=(employee.get("prenom") or "")[:150],
+            apprentice_birth_date=parsed.salarie.date_naissance,
+            apprentice_nir=normalize_identifier(employee.get("nir"))[:15],
+            apprentice_handicap=bool(employee.get("handicap")),
+            certification=cached(
+                ("certification", rncp),
+                lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+            )
+            if rncp
+            else None,
+            rncp=(rncp or qualification.upper())[:16],
+            level=parsed.formation.niveau,
+            training_title=(training.get("intitule") or "")[:500],
+            training_start=parsed.formation.date_debut,
+            training_end=parsed.formation.date_fin,
+            training_hours=parsed.formation.duree_heures,
+            cfa=cached(("provider", provider_siret), lambda: TrainingProvider.objects.filter(siret=provider_siret).first()),
+            cfa_siret=provider_siret[:14],
+            cfa_uai=normalize_identifier(provider.get("uai") or "")[:8],
+            signed_on=parsed.contrat.date_conclusion,
+            start_date=parsed.contrat.date_debut,
+            # A CDI has no end: its professionalisation action's end is the end of what is funded.
+            end_date=parsed.contrat.date_fin or parsed.contrat.action_end,
+            practical_training_start=parsed.contrat.date_debut,
+            weekly_hours=parsed.contrat.duree_hebdo_heures,
+            monthly_salary=parsed.contrat.salaire_brut_mensuel_embauche,
+            received_on=received,
+            complete_on=received,
+            decision_due_on=decision_deadline(received),
+            depositor_email=depositor_email,
+            payload=pro_payload_without_nir(data),
+            import_key=key,
+        )
+        contract.save()
+        if company is not None:
+            remember(("zone", siret), company.holiday_zone)
+        contract.file_number = f"PR{received.year}{contract.pk:07d}"
+        contract.save(update_fields=["file_number"])
+        ApprenticeshipMaster.objects.bulk_create(
+            ApprenticeshipMaster(
+                contract=contract,
+                last_name=(tutor.nom or "")[:150],
+                first_name=(tutor.prenom or "")[:150],
+                birth_date=tutor.date_naissance,
+                experience_years=tutor.experience_annees,
+            )
+            for tutor in parsed.tuteurs
+        )
+        PayPeriod.objects.bulk_create(
+            PayPeriod(contract=contract, start=period.date_debut, end=period.date_fin, rate=period.taux)
+            for period in parsed.contrat.remunerations
+        )
+        audit.record(
+            actor=actor,
+            action="contract_deposit",
+            target=contract,
+            source=source,
+            summary=(
+                f"Contrat de professionnalisation reçu le {received:%d/%m/%Y} ({source}) : décision due le "
+                f"{contract.decision_due_on:%d/%m/%Y}, acceptation implicite à défaut (D6325-2)"
+            ),
         )
         contract_check(contract=contract, actor=actor, payload=parsed)
     return Deposit(contract, created=True)

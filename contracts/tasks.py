@@ -21,6 +21,13 @@ def record_implicit_refusals() -> int:
     return len(contracts_record_implicit_refusals())
 
 
+@shared_task(acks_late=True)
+def record_implicit_acceptances() -> int:
+    from contracts.decisions import contracts_record_implicit_acceptances
+
+    return len(contracts_record_implicit_acceptances())
+
+
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def send_refusal_letter(contract_id: int) -> None:
     contract = ApprenticeshipContract.objects.get(pk=contract_id)

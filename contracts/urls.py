@@ -6,6 +6,7 @@ app_name = "contracts"
 
 urlpatterns = [
     path("simulateur/", views.simulator, name="simulator"),
+    path("simulateur/professionnalisation/", views.simulator_professionalisation, name="simulator_professionalisation"),
     path("simulateur/certifications/", views.certification_suggestions, name="certification_suggestions"),
     path("", views_instruction.ContractListView.as_view(), name="list"),
     path("file/", views_instruction.ContractQueueView.as_view(), name="queue"),

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db.models import Q
 from django.http import HttpResponse
@@ -6,8 +8,9 @@ from django.utils import timezone
 
 from contracts.api import SIMULATOR_ROLES
 from contracts.financing.io import InvalidInput
-from contracts.financing.service import simulation_run
-from contracts.forms import SimulationForm
+from contracts.financing.professionalisation import forfait_origin
+from contracts.financing.service import professionalisation_run, simulation_run
+from contracts.forms import ProfessionalisationSimulationForm, SimulationForm
 from contracts.pdf import KIND_LABELS, simulation_pdf
 from opco.access import allow
 from referentials.models import Certification
@@ -38,6 +41,41 @@ def simulator(request):
                 pdf_query=query.urlencode(),
             )
     return render(request, "contracts/simulator.html", context)
+
+
+PRO_KIND_LABELS = {
+    "advance": "Avance à l'organisme de formation (50 %)",
+    "balance": "Solde à l'organisme de formation",
+    "formation_tuteur": "Formation du tuteur (employeur)",
+    "tutorat": "Aide au tutorat (employeur)",
+}
+
+
+@allow(*SIMULATOR_ROLES)
+def simulator_professionalisation(request):
+    """The simulator of a professionalisation contract: the forfait (D6332-85/86), the tutoring aid
+    (D6332-93 1°) and the tutor's training (D6332-92), then what is paid when and to whom. The same
+    service as the API (`"contrat": "professionnalisation"`) and `simulate_financing`."""
+    form = ProfessionalisationSimulationForm(request.GET or None)
+    context = {"form": form}
+    if form.is_bound and form.is_valid():
+        try:
+            schedule = professionalisation_run(form.payload(), rupture_date=form.cleaned_data.get("rupture_date"))
+        except InvalidInput as exc:
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            lines = [
+                {"label": PRO_KIND_LABELS.get(line.kind, line.kind), "due_date": line.due_date, "net": line.net}
+                for line in sorted(schedule.instalments, key=lambda line: (line.due_date, line.kind))
+            ]
+            context.update(
+                financing=schedule.financing,
+                origin=forfait_origin(schedule.financing),
+                lines=lines,
+                total=sum((line["net"] for line in lines), start=Decimal("0.00")),
+            )
+    return render(request, "contracts/simulator_professionalisation.html", context)
 
 
 def _pdf_response(form: SimulationForm, schedule, npec_origin: str) -> HttpResponse:

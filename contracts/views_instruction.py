@@ -28,7 +28,7 @@ from contracts.bulk import acceptance_review, contracts_accept_eligible
 from contracts.checks_runner import contract_check
 from contracts.decisions import commitment_regularise_npec, contract_accept, contract_amend, contract_refuse, contract_rupture
 from contracts.documents import contract_document_add
-from contracts.enums import CheckStatus, ContractStatus, InstalmentStatus
+from contracts.enums import CheckStatus, ContractKind, ContractStatus, InstalmentStatus
 from contracts.filtersets import OPEN_STATUSES, ContractFilter, ContractQueueFilter
 from contracts.forms import (
     AcceptForm,
@@ -320,8 +320,9 @@ def contract_detail(request, pk: int):
         "contract": contract,
         "payload": payload,
         "employer": payload.get("employeur") or {},
-        "apprentice": payload.get("apprenti") or {},
-        "cfa_block": payload.get("cfa") or {},
+        "apprentice": payload.get("apprenti") or payload.get("salarie") or {},
+        "cfa_block": payload.get("cfa") or payload.get("organisme") or {},
+        "pro": contract.contract_kind == ContractKind.PROFESSIONNALISATION,
         "branch": branch.branch if branch else None,
         "nir": masked_nir(contract.apprentice_nir),
         "masters": contract.masters.all(),
@@ -363,8 +364,14 @@ def _run_action(code: str, actor, contract, form) -> str:
         return f"Dossier complet : décision due le {done.decision_due_on:%d/%m/%Y}."
     if code == "accept":
         commitment = contract_accept(
-            actor=actor, contract_id=contract.pk, warnings_acknowledged=data.get("warnings_acknowledged", False)
+            actor=actor,
+            contract_id=contract.pk,
+            warnings_acknowledged=data.get("warnings_acknowledged", False),
+            # Going past the section's dotation is a manager's decision (L6332-3 sections, R6332-15).
+            budget_overrun_acknowledged=data.get("budget_overrun_acknowledged", False) and roles.RESPONSABLE(actor),
         )
+        if commitment.regime == "PRO":
+            return f"Prise en charge acceptée et contrat déposé (D6325-2) : {commitment.annual_amount} € engagés."
         return f"Prise en charge acceptée : {commitment.annual_amount} € par an (NPEC {commitment.npec} €)."
     if code == "refuse":
         contract_refuse(actor=actor, contract_id=contract.pk, codes=data["codes"], text=data["text"])

@@ -3,7 +3,8 @@ function that locks the row, re-checks the status, acts and records (pretix's pa
 
 received → instruction → incomplete ⇄ instruction → accepted | refused → deposited → running →
 ended, or broken (rupture). R6224-3: the OPCO decides within 20 days of the complete file; silence
-is an implicit refusal, recorded once by a beat task.
+is an implicit refusal, recorded once by a beat task. A professionalisation contract goes the same
+way, except that its acceptance deposits it and silence accepts it (D6325-2), also by a beat task.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from contracts.enums import ContractKind
 from contracts.enums import ContractStatus as S
 from contracts.models import ApprenticeshipContract
 from opco import audit
@@ -26,6 +28,8 @@ class Action:
     label: str
     allowed_from: tuple[str, ...]
     to_status: str
+    kinds: tuple[str, ...] = (ContractKind.APPRENTISSAGE, ContractKind.PROFESSIONNALISATION)
+    automatic: bool = False  # recorded by a beat task, never offered on a screen
 
 
 ACTIONS = {
@@ -35,8 +39,18 @@ ACTIONS = {
         Action("request_documents", "Déclarer incomplet", (S.RECEIVED, S.UNDER_INSTRUCTION), S.INCOMPLETE),
         Action("documents_received", "Pièces reçues : dossier complet", (S.INCOMPLETE,), S.UNDER_INSTRUCTION),
         Action("accept", "Accepter la prise en charge", (S.UNDER_INSTRUCTION,), S.ACCEPTED),
+        # D6325-2: silence accepts a professionalisation contract, from wherever the file waits for a decision.
+        Action(
+            "accept_implicit",
+            "Acceptation implicite (D6325-2)",
+            (S.RECEIVED, S.UNDER_INSTRUCTION),
+            S.DEPOSITED,
+            (ContractKind.PROFESSIONNALISATION,),
+            automatic=True,
+        ),
         Action("refuse", "Refuser la prise en charge", (S.RECEIVED, S.UNDER_INSTRUCTION, S.INCOMPLETE), S.REFUSED),
-        Action("deposit", "Enregistrer le dépôt (n° DECA)", (S.ACCEPTED,), S.DEPOSITED),
+        # A professionalisation contract is deposited by the OPCO's acceptance itself (D6325-2).
+        Action("deposit", "Enregistrer le dépôt (n° DECA)", (S.ACCEPTED,), S.DEPOSITED, (ContractKind.APPRENTISSAGE,)),
         Action("start", "Constater le début d'exécution", (S.DEPOSITED,), S.RUNNING),
         Action("end", "Constater la fin du contrat", (S.RUNNING,), S.ENDED),
         Action("rupture", "Enregistrer une rupture", (S.ACCEPTED, S.DEPOSITED, S.RUNNING), S.BROKEN),
@@ -49,7 +63,11 @@ class TransitionRefused(ValidationError):
 
 
 def available_actions(contract: ApprenticeshipContract) -> list[Action]:
-    return [action for action in ACTIONS.values() if contract.status in action.allowed_from]
+    return [
+        action
+        for action in ACTIONS.values()
+        if contract.status in action.allowed_from and contract.contract_kind in action.kinds and not action.automatic
+    ]
 
 
 def decision_deadline(complete_on: date) -> date:
@@ -62,17 +80,20 @@ def lock_for(contract_id: int, action_code: str) -> tuple[ApprenticeshipContract
     inside a transaction; a refusal changes nothing)."""
     action = ACTIONS[action_code]
     contract = ApprenticeshipContract.objects.select_for_update(of=("self",)).get(pk=contract_id)
-    if contract.status not in action.allowed_from:
+    if contract.status not in action.allowed_from or contract.contract_kind not in action.kinds:
         raise TransitionRefused(
             f"« {action.label} » est impossible : le dossier {contract.file_number} est « {contract.get_status_display()} »."
         )
     return contract, action
 
 
-def apply(contract: ApprenticeshipContract, action: Action, *, actor, summary: str = "", **fields) -> ApprenticeshipContract:
-    """Move the locked contract to the action's status with `fields`, and record it."""
+def apply(
+    contract: ApprenticeshipContract, action: Action, *, actor, summary: str = "", to_status: str | None = None, **fields
+) -> ApprenticeshipContract:
+    """Move the locked contract to the action's status (or `to_status`, when the decision itself moves
+    further, as D6325-2's deposit on acceptance) with `fields`, and record it."""
     before = contract.status
-    contract.status = action.to_status
+    contract.status = to_status or action.to_status
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.full_clean(exclude=["employer", "certification", "cfa", "assigned_to"])

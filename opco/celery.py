@@ -47,6 +47,12 @@ app.conf.update(
             "task": "contracts.tasks.record_implicit_refusals",
             "schedule": crontab(hour=0, minute=30),
         },
+        # D6325-2: for a professionalisation contract the same silence is an acceptance (and a deposit).
+        # Before the release at 01:00, so that its first lines are handed over the same night.
+        "record-implicit-acceptances": {
+            "task": "contracts.tasks.record_implicit_acceptances",
+            "schedule": crontab(hour=0, minute=40),
+        },
         "contract-reminders": {
             "task": "contracts.tasks.send_reminders",
             "schedule": crontab(hour=7, minute=0),

@@ -136,6 +136,9 @@ class Company(models.Model):
     address = models.CharField("adresse", max_length=255, blank=True)
     postal_code = models.CharField("code postal", max_length=5, blank=True)
     city = models.CharField("commune", max_length=128, blank=True)
+    # Aids paid to the employer (tutoring, tutor training, master aid: D6332-92, D6332-93).
+    iban = models.CharField("IBAN", max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
 
     class Meta:
         verbose_name = "entreprise"

@@ -17,6 +17,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+
 from contracts.financing.io import InvalidInput, _amount, _boolean, _bounded_decimal, _code, _date, _integer
 from opco.money import round_money
 
@@ -229,6 +231,16 @@ def compute_professionalisation(
     )
 
 
+def forfait_origin(financing: ProfessionalisationFinancing) -> str:
+    """Where the hourly forfait comes from, as staff read it."""
+    rate = f"{financing.forfait_horaire:.2f}".replace(".", ",")
+    return {
+        ForfaitSource.INPUT: f"forfait saisi : {rate} €/h",
+        ForfaitSource.BRANCHE: f"forfait de la branche (D6332-85) : {rate} €/h",
+        ForfaitSource.DEFAUT: f"forfait légal (D6332-86) : {rate} €/h",
+    }[financing.forfait_source]
+
+
 def _money(amount: Decimal) -> str:
     return f"{round_money(amount):.2f}"
 
@@ -254,3 +266,99 @@ def simulate_professionalisation(
     if request.forfait_horaire is None and branch_rate_for is not None:
         branch_rate = branch_rate_for(request)
     return financing_as_dict(compute_professionalisation(request, branch_rate))
+
+
+# --- Schedule of a professionalisation contract accepted by the OPCO ---------------------------------
+# D6332-85 sets the forfait and leaves the payment terms to the OPCO; the house rule (decided by the
+# conseil d'administration, README) pays the training body half of the forfait on its invoice at the
+# start and the rest on its final invoice with the attestation de réalisation, and the employer its
+# aids: the tutor's training at the start, the tutoring once its months are served.
+ZERO = Decimal("0.00")
+EMPLOYER_KINDS = frozenset({"tutorat", "formation_tuteur", "aide_maitre", "regul_employeur"})
+
+
+@dataclass(frozen=True)
+class ScheduleLine:
+    """One line of a professionalisation or aid schedule, shaped like the engine's instalments."""
+
+    year: int
+    kind: str
+    due_date: date
+    gross: Decimal
+    deduction: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.deduction
+
+
+@dataclass(frozen=True)
+class ProfessionalisationSchedule:
+    financing: ProfessionalisationFinancing
+    instalments: list[ScheduleLine]
+    regime: str = "PRO"
+
+
+def contract_year(start: date, day: date) -> int:
+    """1 for the first twelve months from the start, 2 for the next twelve, and so on."""
+    year = 1
+    while start + relativedelta(years=year) <= day:
+        year += 1
+    return year
+
+
+def months_begun(start: date, term: date) -> int:
+    """The months of the contract begun on or before `term` (a month starts on the start's day of
+    month, month ends clipped): 12 for 1 September to 31 August."""
+    months = 0
+    while start + relativedelta(months=months) <= term:
+        months += 1
+    return months
+
+
+def professionalisation_schedule(
+    request: ProfessionalisationInput, branch_rate: Decimal | None = None, *, rupture_date: date | None = None
+) -> ProfessionalisationSchedule:
+    """The lines to pay for a professionalisation contract (house rule above). After a rupture, the
+    training forfait is earned pro rata temporis of the days of the contract done, the tutoring for
+    the months begun (D6332-93 1°: « par mois »), the tutor's training stays due."""
+    financing = compute_professionalisation(request, branch_rate)
+    start, end = request.start_date, request.end_date
+    term = min(rupture_date, end) if rupture_date is not None else end
+    lines: list[ScheduleLine] = []
+    advance = round_money(financing.formation / 2)
+    lines.append(ScheduleLine(1, "advance", start, advance))
+    if term < end:
+        earned = round_money(financing.formation * Decimal((term - start).days + 1) / Decimal((end - start).days + 1))
+    else:
+        earned = financing.formation
+    lines.append(ScheduleLine(contract_year(start, term), "balance", term, earned - advance))
+    if financing.formation_tuteur > 0:
+        lines.append(ScheduleLine(1, "formation_tuteur", start, financing.formation_tuteur))
+    if financing.tutorat > 0:
+        months = min(request.tutorat_mois, TUTORAT_MAX_MONTHS)
+        served = min(months, months_begun(start, term))
+        due = min(start + relativedelta(months=served), term)
+        monthly = round_money(financing.tutorat / months)
+        lines.append(ScheduleLine(contract_year(start, due), "tutorat", due, round_money(monthly * served)))
+    return ProfessionalisationSchedule(financing, [line for line in lines if line.gross != 0])
+
+
+# --- The apprenticeship master aid (D6332-93 2°), where the branch decided it --------------------------
+MASTER_AID_MONTHLY = Decimal("230.00")
+MASTER_AID_MAX_MONTHS = 12
+
+
+def master_aid_line(
+    start: date, end: date, *, monthly: Decimal, max_months: int, rupture_date: date | None = None
+) -> ScheduleLine | None:
+    """230 € a month per apprentice for at most 12 months (D6332-93 2°), paid to the employer once the
+    months are served; after a rupture, the months begun until it."""
+    term = min(rupture_date, end) if rupture_date is not None else end
+    months = min(max_months, MASTER_AID_MAX_MONTHS, months_begun(start, term))
+    if months <= 0:
+        return None
+    due = start + relativedelta(months=months)
+    if due > term:
+        due = term
+    return ScheduleLine(contract_year(start, due), "aide_maitre", due, round_money(monthly * months))

@@ -9,8 +9,11 @@ from contracts.financing.io import schedule_as_dict, simulate
 from contracts.financing.npec import resolve_npec_from_referential
 from contracts.financing.professionalisation import (
     ProfessionalisationInput,
+    ProfessionalisationSchedule,
+    financing_as_dict,
     is_professionalisation,
-    simulate_professionalisation,
+    parse_professionalisation,
+    professionalisation_schedule,
 )
 
 
@@ -29,8 +32,16 @@ def branch_professionalisation_rate(request: ProfessionalisationInput) -> Decima
     return found[0] if found is not None else None
 
 
+def professionalisation_run(payload: dict[str, Any], *, rupture_date=None) -> ProfessionalisationSchedule:
+    """A professionalisation contract's financing and schedule: the request's forfait, else the branch's
+    on the signature date, else D6332-86's. Raises InvalidInput with French messages."""
+    request = parse_professionalisation(payload)
+    branch_rate = None if request.forfait_horaire is not None else branch_professionalisation_rate(request)
+    return professionalisation_schedule(request, branch_rate, rupture_date=rupture_date)
+
+
 def simulation_as_json(payload: dict[str, Any]) -> dict[str, Any]:
     if is_professionalisation(payload):
-        return simulate_professionalisation(payload, branch_professionalisation_rate)
+        return financing_as_dict(professionalisation_run(payload).financing)
     schedule, _ = simulation_run(payload)
     return schedule_as_dict(schedule)

@@ -1,6 +1,9 @@
 """Demo data: one account per role, with a known password and TOTP secret, and plausible companies
 in the OPCO's branches. Demo accounts exist only when this command is run."""
 
+from datetime import date
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -151,8 +154,10 @@ class Command(BaseCommand):
         advisor = User.objects.get(email="conseiller@demo.local")
         generator = Generator(seed=2026, count=count)
         counts = {"reçus": 0, "acceptés": 0, "refusés": 0}
+        self.seed_branch_decisions(manager)
+        # One file in five is a professionalisation contract (EJ20), through the same deposit and workflow.
         for index in range(count):
-            payload = generator.payload(index)
+            payload = generator.pro_payload(index) if index % 5 == 2 else generator.payload(index)
             if index % 5 == 0:
                 payload["employeur"]["idcc"] = "0843"
             deposit = contract_deposit(actor=manager, data=payload, source="command", depositor_email="depot@demo.local")
@@ -181,6 +186,32 @@ class Command(BaseCommand):
             if index < 8 and contract.employer_id:
                 PortfolioCompany.objects.get_or_create(advisor=advisor, company_id=contract.employer_id)
         return counts
+
+    def seed_branch_decisions(self, manager) -> None:
+        """The demo branch (IDCC 0843) decided the apprenticeship master aid (D6332-93 2°) and an hourly
+        forfait for professionalisation contracts (D6332-85), from 1 July 2025."""
+        from branches.models import BranchFundingDecision, BranchIdcc, ProfessionalisationRate
+
+        link = BranchIdcc.objects.filter(idcc__code="0843").first()
+        if link is None:
+            return
+        BranchFundingDecision.objects.get_or_create(
+            branch_id=link.branch_id,
+            kind=BranchFundingDecision.Kind.MASTER_AID,
+            applicable_from=date(2025, 7, 1),
+            defaults={
+                "monthly_amount": Decimal("230.00"),
+                "max_months": 12,
+                "source": "Décision de démonstration de la CPNE",
+                "created_by": manager,
+            },
+        )
+        ProfessionalisationRate.objects.get_or_create(
+            branch_id=link.branch_id,
+            priority_public=False,
+            applicable_from=date(2025, 7, 1),
+            defaults={"hourly_rate": Decimal("12.00"), "source": "Décision de démonstration de la CPNE", "created_by": manager},
+        )
 
     def seed_payments(self) -> str:
         """The CFAs of the demo contracts get a synthetic bank account, their invoices and attestations

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from contracts.checks import check_contract_data
+from contracts.checks_runner import check_payload
 from contracts.payload import InvalidPayload
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             self._fail(f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}.")
         try:
-            report = check_contract_data(data)
+            report = check_payload(data)
         except InvalidPayload as exc:
             self._fail("Données invalides : " + " ; ".join(f"{field} : {message}" for field, message in exc.errors.items()) + ".")
         self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
