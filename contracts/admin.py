@@ -77,3 +77,29 @@ class EmployerOppositionAdmin(AuditedModelAdmin):
 
 for model in (Amendment, Rupture, CheckRun, ContractDocument, ContractImport, ContractReminder):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+# --- Périodes de reconversion and the Pro-A stock (contracts.reconversion): written by the services ---
+from contracts.models_reconversion import ProAAmendment, ReconversionPayment, ReconversionPeriod  # noqa: E402
+
+
+@admin.register(ReconversionPeriod)
+class ReconversionPeriodAdmin(ReadOnlyAdmin):
+    list_display = ["file_number", "status", "kind", "employer_name", "target", "training_hours", "start_date"]
+    list_filter = ["status", "kind", "target", "branch_agreement", "company_agreement"]
+    search_fields = ["file_number", "employer_siret", "employer_name", "employee_last_name", "target_code", "provider_siret"]
+
+
+@admin.register(ReconversionPayment)
+class ReconversionPaymentAdmin(ReadOnlyAdmin):
+    list_display = ["period", "kind", "due_date", "amount", "status"]
+    list_filter = ["status", "kind"]
+    search_fields = ["period__file_number"]
+
+
+@admin.register(ProAAmendment)
+class ProAAmendmentAdmin(ReadOnlyAdmin):
+    """Recorded through the staff form (contracts.reconversion.pro_a_amendment_record), then read only."""
+
+    list_display = ["file_number", "signed_on", "employer_name", "employee_last_name", "training_hours", "funding_amount"]
+    search_fields = ["file_number", "deposit_reference", "employer_siret", "employee_last_name"]

@@ -13,3 +13,8 @@ urlpatterns = [
     path("invoices/", CfaDocumentReceiveView.as_view(), name="api-invoices"),
     path("schema/", SchemaView.as_view(), name="api-schema"),
 ]
+
+# Périodes de reconversion (contracts.views_reconversion).
+from contracts.views_reconversion import ReconversionDepositView  # noqa: E402
+
+urlpatterns += [path("reconversions/", ReconversionDepositView.as_view(), name="api-reconversion-deposit")]

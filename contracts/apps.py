@@ -19,3 +19,16 @@ class ContractsConfig(AppConfig):
                 pending_beneficiaries=payability.cfas_with_pending,
             )
         )
+
+        # Rows of the périodes de reconversion's schedules too (contracts.reconversion).
+        from contracts import reconversion
+        from contracts.models_reconversion import ReconversionPayment
+
+        sources.register(
+            sources.Source(
+                model=ReconversionPayment,
+                mirror=reconversion.mirror_line_status,
+                release=reconversion.release_for_payments,
+                pending_beneficiaries=reconversion.providers_with_pending,
+            )
+        )

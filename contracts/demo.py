@@ -473,6 +473,21 @@ def _invoiced(instalments, kind: str, year: int | None, contract) -> Decimal | N
 DEMO_RECONVERSION_NAMES = ("Lambert", "Fontaine", "Rousseau", "Mercier", "Blanc", "Guérin", "Boyer")
 
 
+def _demo_reconversion_target(today: date) -> dict[str, str]:
+    """An RNCP fiche in force well after the demo periods (RECO_CERTIFICATION), else the socle de
+    connaissances et de compétences, which needs none (L6324-4)."""
+    from django.db.models import Q
+
+    fiche = (
+        Certification.objects.filter(active=True, rncp__regex=r"^RNCP\d{2,6}$")
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today + relativedelta(years=2)))
+        .order_by("rncp")
+        .values_list("rncp", flat=True)
+        .first()
+    )
+    return {"target": "rncp", "target_code": fiche} if fiche else {"target": "socle", "target_code": ""}
+
+
 def demo_reconversions_seed(*, actor, today: date | None = None) -> dict[str, int]:
     """A few périodes de reconversion through the real services, dated around `today`: one just
     received, one overdue (received 25 days ago), three accepted (one external, one started with its
@@ -507,8 +522,7 @@ def demo_reconversions_seed(*, actor, today: date | None = None) -> dict[str, in
         "employer_idcc": "0843",
         "employee_first_name": "Camille",
         "employee_birth_date": date(1985, 6, 12),
-        "target": "rncp",
-        "target_code": "RNCP37566",
+        **_demo_reconversion_target(today),
         "provider_siret": provider.siret,
         "training_hours": Decimal("300"),
     }

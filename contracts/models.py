@@ -452,3 +452,6 @@ class CfaDocument(models.Model):
     def __str__(self) -> str:
         year = f" année {self.year}" if self.year else ""
         return f"{self.get_kind_display()}{year} – {self.contract.file_number}"
+
+
+from contracts.models_reconversion import ProAAmendment, ReconversionPayment, ReconversionPeriod  # noqa: E402,F401

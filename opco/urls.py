@@ -16,6 +16,7 @@ urlpatterns = [
     path("referentiels/", include("referentials.urls")),
     path("branches/", include("branches.urls")),
     path("contrats/imports/", include("contracts.urls_imports")),
+    path("contrats/reconversions/", include("contracts.urls_reconversion")),
     path("contrats/", include("contracts.urls")),
     path("paiements/", include("payments.urls")),
     path("api/v1/", include("contracts.api_urls")),

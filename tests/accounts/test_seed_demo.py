@@ -72,7 +72,8 @@ def test_seed_demo_deposits_realistic_contracts_through_the_real_services(load, 
     load()
     call_command("seed_demo", contracts=12)
     assert ApprenticeshipContract.objects.count() == 12
-    accepted = ApprenticeshipContract.objects.filter(status=ContractStatus.ACCEPTED)
+    # Professionalisation contracts (one in five) are deposited by their acceptance (D6325-2).
+    accepted = ApprenticeshipContract.objects.filter(status__in=(ContractStatus.ACCEPTED, ContractStatus.DEPOSITED))
     assert accepted.count() + ApprenticeshipContract.objects.filter(status=ContractStatus.REFUSED).count() == 9
     assert Commitment.objects.count() == accepted.count() > 0
     assert all(c.commitment.instalments.exists() for c in accepted)
@@ -91,54 +92,64 @@ TODAY = date(2026, 11, 26)
 
 @time_machine.travel(datetime(2026, 11, 26, 10, tzinfo=ZoneInfo("Europe/Paris")), tick=False)
 def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
+    from django.contrib.contenttypes.models import ContentType
+
     from contracts.demo import demo_bank_account
     from contracts.enums import ContractStatus, InstalmentStatus
     from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
     from payments.enums import LineStatus
     from payments.models import PayableLine
     from payments.runs import payment_run_prepare
-    from referentials.models import TrainingProvider
+    from referentials.models import Company, TrainingProvider
 
     load()
     call_command("seed_demo", contracts=20)
     summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Paiements de démonstration")]
     assert summary == [
-        "Paiements de démonstration : 15 CFA doté(s) d'un IBAN synthétique, 19 facture(s) ou attestation(s) de CFA "
-        "enregistrée(s) ; 60 échéance(s) à payer, 5 échue(s) en attente d'une pièce, 1 solde(s) non dû(s) (pièces "
-        "finales hors délai)."
+        "Paiements de démonstration : 23 IBAN synthétique(s) donné(s) (CFA, organismes, employeurs), 19 facture(s) ou "
+        "attestation(s) de CFA enregistrée(s) ; 54 échéance(s) à payer, 2 échue(s) en attente d'une pièce, 0 solde(s) non "
+        "dû(s) (pièces finales hors délai)."
     ]
 
     # Every CFA of a funded demo contract has its synthetic account: valid, stable, with the bank's BIC.
-    funded = ApprenticeshipContract.objects.filter(status=ContractStatus.ACCEPTED)
+    funded = ApprenticeshipContract.objects.filter(status__in=(ContractStatus.ACCEPTED, ContractStatus.DEPOSITED))
     cfas = list(TrainingProvider.objects.filter(siret__in=funded.values("cfa_siret")))
     assert len(cfas) == 15
+    # … and every employer of a funded contract too (tutoring and master aids are paid to it).
+    employers = Company.objects.filter(siret__in=funded.values("employer_siret"))
+    assert employers.exists() and all(is_valid_iban(company.iban) for company in employers)
     for cfa in cfas:
         assert (cfa.iban, cfa.bic) == demo_bank_account(cfa.siret) and is_valid_iban(cfa.iban) and cfa.bic == "BNPAFRPP"
         assert cfa.city
 
     # The payable instalments are handed over to payments, due by today.
     payable = Instalment.objects.filter(status=InstalmentStatus.PAYABLE)
-    lines = PayableLine.objects.all()
+    # (the demo's started période de reconversion hands its advance over too: a line of another source)
+    lines = PayableLine.objects.filter(source_type=ContentType.objects.get_for_model(Instalment))
     assert sorted(lines.values_list("source_id", flat=True)) == sorted(payable.values_list("id", flat=True))
-    assert payable.count() == 60
+    assert payable.count() == 54
     assert all(line.status == LineStatus.PAYABLE and line.amount > 0 and line.due_date <= TODAY for line in lines)
 
     # The lines that wait are advances or balances whose invoice the CFA has not sent.
     invoiced = set(CfaDocument.objects.filter(kind="facture_annuelle").values_list("contract_id", "year"))
     waiting = Instalment.objects.filter(status=InstalmentStatus.PLANNED, due_date__lte=TODAY).select_related("commitment")
-    assert waiting.count() == 5
+    assert waiting.count() == 2
     for instalment in waiting:
         year = instalment.year if instalment.kind == "advance" else instalment.year + 1
         assert instalment.kind in ("advance", "balance")
         assert (instalment.commitment.contract_id, year) not in invoiced
 
     # Idempotent: a second run records nothing new.
-    documents, line_ids = list(CfaDocument.objects.values_list("id", flat=True)), list(lines.values_list("id", flat=True))
+    documents = list(CfaDocument.objects.values_list("id", flat=True))
+    line_ids = sorted(PayableLine.objects.values_list("id", flat=True))
     call_command("seed_demo", contracts=20)
-    assert "Paiements de démonstration : 0 CFA doté(s) d'un IBAN synthétique, 0 facture(s)" in capsys.readouterr().out
+    assert "Paiements de démonstration : 0 IBAN synthétique(s) donné(s) (CFA, organismes, employeurs), 0 facture(s)" in (
+        capsys.readouterr().out
+    )
     assert list(CfaDocument.objects.values_list("id", flat=True)) == documents
-    assert list(PayableLine.objects.values_list("id", flat=True)) == line_ids
+    assert sorted(PayableLine.objects.values_list("id", flat=True)) == line_ids
 
     # « payment_run prepare --date <today> » has work to do.
     run = payment_run_prepare(actor=User.objects.get(email="finance1@demo.local"), execution_date=TODAY).run
-    assert run.line_count == 60 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})
+    # 54 instalments and the advance of the started période de reconversion.
+    assert run.line_count == 54 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})

@@ -96,6 +96,7 @@ ACTION_CALLS = {
         actor=actor, contract_id=pk, on=date(2025, 9, 10)
     ),
     "accept": lambda actor, pk: contract_accept(actor=actor, contract_id=pk),
+    "accept_implicit": lambda actor, pk: contract_accept(actor=None, contract_id=pk, implicit=True),
     "refuse": lambda actor, pk: contract_refuse(actor=actor, contract_id=pk, codes=["AGE"], text=""),
     "deposit": lambda actor, pk: workflow.contract_deposit_deca(actor=actor, contract_id=pk, deca_number=f"DECA-{pk}"),
     "start": lambda actor, pk: workflow.contract_transition(actor=actor, contract_id=pk, action_code="start"),
@@ -114,7 +115,8 @@ def test_every_status_action_pair_works_or_changes_nothing(staff, referentials, 
     before = ApprenticeshipContract.objects.values().get(pk=contract.pk)
     audit_before = AuditEntry.objects.count()
     action = workflow.ACTIONS[action_code]
-    if status in action.allowed_from:
+    # An apprenticeship file: the actions of professionalisation contracts only are refused too.
+    if status in action.allowed_from and contract.contract_kind in action.kinds:
         ACTION_CALLS[action_code](staff, contract.pk)
         assert ApprenticeshipContract.objects.get(pk=contract.pk).status == action.to_status
     else:

@@ -124,9 +124,15 @@ class Command(BaseCommand):
 
         contract_counts = self.seed_contracts(contracts) if contracts else {}
         payments = self.seed_payments() if contracts else ""
+        reconversions = self.seed_reconversions() if contracts else {}
+        budgets = self.seed_budgets() if contracts else ""
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
             self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
+        if reconversions:
+            self.stdout.write("Périodes de reconversion : " + ", ".join(f"{n} {label}" for label, n in reconversions.items()))
+        if budgets:
+            self.stdout.write(budgets)
         if payments:
             self.stdout.write(payments)
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
@@ -187,6 +193,36 @@ class Command(BaseCommand):
                 PortfolioCompany.objects.get_or_create(advisor=advisor, company_id=contract.employer_id)
         return counts
 
+    def seed_reconversions(self) -> dict[str, int]:
+        from contracts.demo import demo_reconversions_seed
+
+        return demo_reconversions_seed(actor=User.objects.get(email="gestionnaire@demo.local"))
+
+    def seed_budgets(self) -> str:
+        """The current year's dotation of each section, entered by the demo manager when none is: what
+        the demo commitments take plus a margin, so that the dashboard shows room and a threshold."""
+        from payments.budgets import section_budget_set, section_dashboard
+        from payments.models import SectionBudget
+
+        year = timezone.localdate().year
+        manager = User.objects.get(email="responsable@demo.local")
+        entered = []
+        for figures in section_dashboard(year):
+            if SectionBudget.objects.filter(year=year, section=figures.section, amount__isnull=False).exists():
+                continue
+            # Room for about a fifth more than what is committed, in whole 10 000 €; 100 000 € at least.
+            amount = max(Decimal("100000"), ((figures.committed * Decimal("1.2")) // 10000 + 1) * 10000)
+            section_budget_set(
+                actor=manager,
+                year=year,
+                section=figures.section,
+                amount=amount.quantize(Decimal("0.01")),
+                source="Dotation de démonstration",
+                origin="command",
+            )
+            entered.append(f"{figures.label} {amount:,.0f} €".replace(",", " "))
+        return f"Dotations {year} saisies : " + " ; ".join(entered) if entered else ""
+
     def seed_branch_decisions(self, manager) -> None:
         """The demo branch (IDCC 0843) decided the apprenticeship master aid (D6332-93 2°) and an hourly
         forfait for professionalisation contracts (D6332-85), from 1 July 2025."""
@@ -232,7 +268,8 @@ class Command(BaseCommand):
         waiting = demo.filter(status=InstalmentStatus.PLANNED, due_date__lte=timezone.localdate()).count()
         not_due = demo.filter(status=InstalmentStatus.NOT_DUE).count()
         lines = [
-            f"Paiements de démonstration : {accounts} CFA doté(s) d'un IBAN synthétique, {documents.recorded} facture(s) ou "
+            f"Paiements de démonstration : {accounts} IBAN synthétique(s) donné(s) (CFA, organismes, employeurs), "
+            f"{documents.recorded} facture(s) ou "
             f"attestation(s) de CFA enregistrée(s) ; {payable} échéance(s) à payer, {waiting} échue(s) en attente d'une "
             f"pièce, {not_due} solde(s) non dû(s) (pièces finales hors délai)."
         ]
