@@ -708,11 +708,17 @@ def _holiday_zone_of(siret: str) -> str:
     return zone or HolidayZone.METROPOLE
 
 
+def received_on(payload, context: CheckContext) -> tuple[date, str]:
+    """The file's reception date (today when the payload has none) and how a message says it; shared
+    by the deposit-delay checks of both kinds of contracts."""
+    received = payload.recu_le or context.today
+    return received, f"reçu le {_fr(received)}" + ("" if payload.recu_le else " (date du jour : la date de réception manque)")
+
+
 def check_deposit_delay(payload: ContractPayload, context: CheckContext) -> Outcome:
     # D6224-1: the employer sends the contract at the latest 5 jours ouvrables after it starts.
     start = payload.contrat.date_debut
-    received = payload.recu_le or context.today
-    received_text = f"reçu le {_fr(received)}" + ("" if payload.recu_le else " (date du jour : la date de réception manque)")
+    received, received_text = received_on(payload, context)
     deadline = last_deposit_day(start, _holiday_zone_of(payload.employeur.siret))
     if received <= deadline:
         return _ok(f"Dossier {received_text}, au plus tard le {_fr(deadline)} : dans les 5 jours ouvrables (D6224-1).")

@@ -41,6 +41,7 @@ from contracts.checks import (
     age_on,
     check_employer_siret,
     check_opco_branch,
+    received_on,
 )
 from contracts.models import ApprenticeshipMaster
 from contracts.payload import PayPeriod
@@ -562,8 +563,7 @@ def pro_last_deposit_day(start: date) -> date:
 
 def check_pro_deposit_delay(payload: ProContractPayload, context: CheckContext) -> Outcome:
     start = payload.contrat.date_debut
-    received = payload.recu_le or context.today
-    received_text = f"reçu le {_fr(received)}" + ("" if payload.recu_le else " (date du jour : la date de réception manque)")
+    received, received_text = received_on(payload, context)
     deadline = pro_last_deposit_day(start)
     if received <= deadline:
         return _ok(f"Dossier {received_text}, au plus tard le {_fr(deadline)} : dans les 5 jours qui suivent le début (D6325-1).")
