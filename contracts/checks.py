@@ -748,11 +748,17 @@ CHECKS: tuple[tuple[str, Check], ...] = (
 )
 
 
-def run_checks(payload: ContractPayload, *, today: date, exclude_contract_id: int | None = None) -> CheckReport:
-    """Every check of CHECKS.md, in its order, each exactly once. `exclude_contract_id`: the contract
-    being instructed, so that it does not count against its own master."""
+def run_table(table, payload, *, today: date, exclude_contract_id: int | None = None) -> CheckReport:
+    """Every check of `table` (CHECKS, or the EJ20 table of contracts.checks_pro), in its order, each
+    exactly once. `exclude_contract_id`: the contract being instructed, so that it does not count
+    against its own master or tutor."""
     context = CheckContext(today=today, exclude_contract_id=exclude_contract_id)
-    return CheckReport([CheckResult(code, *check(payload, context)) for code, check in CHECKS])
+    return CheckReport([CheckResult(code, *check(payload, context)) for code, check in table])
+
+
+def run_checks(payload: ContractPayload, *, today: date, exclude_contract_id: int | None = None) -> CheckReport:
+    """Every check of CHECKS.md."""
+    return run_table(CHECKS, payload, today=today, exclude_contract_id=exclude_contract_id)
 
 
 def check_contract_data(data: Any, *, today: date | None = None, exclude_contract_id: int | None = None) -> CheckReport:

@@ -25,7 +25,6 @@ from contracts.checks import (
     YEARLY_HOURS,
     CheckContext,
     CheckReport,
-    CheckResult,
     Outcome,
     _error,
     _error_if_any,
@@ -42,6 +41,7 @@ from contracts.checks import (
     check_employer_siret,
     check_opco_branch,
     received_on,
+    run_table,
 )
 from contracts.models import ApprenticeshipMaster
 from contracts.payload import PayPeriod
@@ -593,10 +593,8 @@ PRO_CHECKS: tuple[tuple[str, ProCheck], ...] = (
 
 
 def run_pro_checks(payload: ProContractPayload, *, today: date, exclude_contract_id: int | None = None) -> CheckReport:
-    """Every check of PRO_CHECKS, in its order, each exactly once. `exclude_contract_id`: the contract
-    being instructed, so that it does not count against its own tutors."""
-    context = CheckContext(today=today, exclude_contract_id=exclude_contract_id)
-    return CheckReport([CheckResult(code, *check(payload, context)) for code, check in PRO_CHECKS])
+    """Every check of PRO_CHECKS (the same runner as the apprenticeship checks)."""
+    return run_table(PRO_CHECKS, payload, today=today, exclude_contract_id=exclude_contract_id)
 
 
 def check_pro_contract_data(data: Any, *, today: date | None = None, exclude_contract_id: int | None = None) -> CheckReport:
