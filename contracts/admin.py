@@ -80,7 +80,7 @@ for model in (Amendment, Rupture, CheckRun, ContractDocument, ContractImport, Co
 
 
 # --- Périodes de reconversion and the Pro-A stock (contracts.reconversion): written by the services ---
-from contracts.models_reconversion import ProAAmendment, ReconversionPayment, ReconversionPeriod  # noqa: E402
+from contracts.models.reconversion import ProAAmendment, ReconversionPayment, ReconversionPeriod  # noqa: E402
 
 
 @admin.register(ReconversionPeriod)

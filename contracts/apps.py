@@ -7,7 +7,7 @@ class ContractsConfig(AppConfig):
 
     def ready(self) -> None:
         # Instalments are a source of payable lines (payments.sources).
-        from contracts import payability
+        from contracts.alternance import payability
         from contracts.models import Instalment
         from payments import sources
 
@@ -21,8 +21,8 @@ class ContractsConfig(AppConfig):
         )
 
         # Rows of the périodes de reconversion's schedules too (contracts.reconversion).
-        from contracts import reconversion
-        from contracts.models_reconversion import ReconversionPayment
+        from contracts.models.reconversion import ReconversionPayment
+        from contracts.reconversion import payability as reconversion
 
         sources.register(
             sources.Source(

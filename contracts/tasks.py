@@ -16,14 +16,14 @@ from opco import audit
 
 @shared_task(acks_late=True)
 def record_implicit_refusals() -> int:
-    from contracts.decisions import contracts_record_implicit_refusals
+    from contracts.alternance.decisions import contracts_record_implicit_refusals
 
     return len(contracts_record_implicit_refusals())
 
 
 @shared_task(acks_late=True)
 def record_implicit_acceptances() -> int:
-    from contracts.decisions import contracts_record_implicit_acceptances
+    from contracts.alternance.decisions import contracts_record_implicit_acceptances
 
     return len(contracts_record_implicit_acceptances())
 
@@ -153,7 +153,7 @@ def send_reminders() -> int:
 
 @shared_task(acks_late=True)
 def run_contract_import(job_id: int) -> str:
-    from contracts.imports import contract_import_run
+    from contracts.alternance.imports import contract_import_run
 
     return contract_import_run(job_id=job_id).status
 
@@ -161,7 +161,7 @@ def run_contract_import(job_id: int) -> str:
 @shared_task(acks_late=True)
 def release_payable_instalments() -> dict:
     """Daily (beat): hand over the instalments that became payable, close the late last balances."""
-    from contracts.payability import close_expired_balances, instalments_release
+    from contracts.alternance.payability import close_expired_balances, instalments_release
 
     closed = close_expired_balances()
     report = instalments_release()

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "contracts",
     "payments",
     "sme_services",
+    # Demo data and benchmarks, apart from product code.
+    "demo",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -15,10 +15,10 @@ urlpatterns = [
     path("comptes/", include("accounts.urls")),
     path("referentiels/", include("referentials.urls")),
     path("branches/", include("branches.urls")),
-    path("contrats/imports/", include("contracts.urls_imports")),
-    path("contrats/reconversions/", include("contracts.urls_reconversion")),
+    path("contrats/imports/", include("contracts.urls.imports")),
+    path("contrats/reconversions/", include("contracts.urls.reconversion")),
     path("contrats/", include("contracts.urls")),
     path("paiements/", include("payments.urls")),
-    path("api/v1/", include("contracts.api_urls")),
+    path("api/v1/", include("contracts.api.urls")),
     path("admin/", admin.site.urls),
 ]

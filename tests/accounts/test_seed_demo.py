@@ -94,9 +94,9 @@ TODAY = date(2026, 11, 26)
 def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
     from django.contrib.contenttypes.models import ContentType
 
-    from contracts.demo import demo_bank_account
     from contracts.enums import ContractStatus, InstalmentStatus
     from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
+    from demo.contracts import demo_bank_account
     from payments.enums import LineStatus
     from payments.models import PayableLine
     from payments.runs import payment_run_prepare

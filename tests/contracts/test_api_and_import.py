@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import Branch, BranchIdcc, BranchMembership
+from contracts.alternance.imports import contract_import_request, contract_import_run, rows_of
+from contracts.alternance.payload import InvalidPayload
 from contracts.enums import ContractStatus, InstalmentStatus
-from contracts.imports import contract_import_request, contract_import_run, rows_of
 from contracts.models import ApprenticeshipContract, CheckRun, Commitment, ContractImport, Instalment, PayPeriod
-from contracts.payload import InvalidPayload
 from opco.models import AuditEntry
 from referentials.models import Company, Idcc
 from sme_services.models import PortfolioCompany
@@ -335,7 +335,7 @@ def test_a_job_left_running_by_a_dead_worker_is_resumed_after_its_saved_progress
 
 
 def test_a_bug_met_on_one_row_refuses_that_row_only(staff, jsonl_file, monkeypatch, django_capture_on_commit_callbacks):
-    from contracts import imports
+    from contracts.alternance import imports
 
     real = imports.contract_deposit
 
@@ -354,7 +354,7 @@ def test_a_bug_met_on_one_row_refuses_that_row_only(staff, jsonl_file, monkeypat
 def test_a_database_failure_stops_the_job_at_its_last_committed_batch(staff, payload, monkeypatch):
     from django.db import OperationalError
 
-    from contracts import imports
+    from contracts.alternance import imports
 
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
     real = imports.contract_deposit

@@ -1,4 +1,4 @@
-"""Receiving a CFA's invoices and attestations (contracts.cfa_documents): every refusal names its field
+"""Receiving a CFA's invoices and attestations (contracts.alternance.cfa_documents): every refusal names its field
 in French and stores nothing; a received document is matched to the instalments it unlocks."""
 
 # ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from contracts.cfa_documents import cfa_document_receive
-from contracts.decisions import contract_rupture
+from contracts.alternance.cfa_documents import cfa_document_receive
+from contracts.alternance.decisions import contract_rupture
+from contracts.alternance.deposit import contract_deposit
+from contracts.alternance.payability import instalments_release
 from contracts.enums import InstalmentStatus
 from contracts.models import CfaDocument, Instalment
-from contracts.payability import instalments_release
-from contracts.services import contract_deposit
 from opco.models import AuditEntry
 from payments.models import PayableLine
 from referentials.models import TrainingProvider

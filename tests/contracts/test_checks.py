@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from contracts.checks import CHECKS, PayMinimum, age_on, check_contract_data, last_deposit_day, run_checks
+from contracts.alternance.checks import CHECKS, PayMinimum, age_on, check_contract_data, last_deposit_day, run_checks
+from contracts.alternance.payload import parse_contract_payload
 from contracts.enums import ContractStatus, OppositionKind
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, EmployerOpposition
-from contracts.payload import parse_contract_payload
 from referentials.enums import HolidayZone
 from tests.contracts.test_payload import DROP, VALID_NIR, base, changed
 from tests.factories import CompanyFactory

@@ -1,4 +1,4 @@
-"""The instruction checks of a professionalisation contract (contracts.checks_pro): each code passes
+"""The instruction checks of a professionalisation contract (contracts.professionalisation.checks): each code passes
 and fails at its boundary (the day before, of and after; 29 February; month ends), on the valid EJ20
 contract of tests/contracts/data/pro_contract.json; the checks store nothing."""
 
@@ -10,7 +10,10 @@ from fractions import Fraction
 
 import pytest
 
-from contracts.checks_pro import (
+from contracts.alternance.payload import InvalidPayload
+from contracts.enums import ContractKind, ContractStatus
+from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, CheckRun
+from contracts.professionalisation.checks import (
     PRO_CHECKS,
     action_length_bounds,
     band_change_day,
@@ -19,10 +22,7 @@ from contracts.checks_pro import (
     run_pro_checks,
     total_hours,
 )
-from contracts.enums import ContractKind, ContractStatus
-from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, CheckRun
-from contracts.payload import InvalidPayload
-from contracts.payload_pro import parse_pro_payload
+from contracts.professionalisation.payload import parse_pro_payload
 from referentials.models import Certification
 from tests.contracts.test_payload import DROP, changed
 from tests.contracts.test_payload_pro import cdi, pro_base

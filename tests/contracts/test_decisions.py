@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 
 from branches.models import Cpne, CpneIdcc, NpecPublication
 from branches.services import npec_decision_record
-from contracts import workflow
-from contracts.decisions import (
+from contracts.alternance import workflow
+from contracts.alternance.decisions import (
     commitment_regularise_npec,
     contract_accept,
     contract_amend,
@@ -19,13 +19,13 @@ from contracts.decisions import (
     contracts_awaiting_npec_regularisation,
     simulation_payload,
 )
+from contracts.alternance.deposit import contract_deposit
+from contracts.alternance.workflow import TransitionRefused
 from contracts.enums import ContractStatus as S
 from contracts.enums import InstalmentStatus
 from contracts.financing.service import simulation_run
 from contracts.models import ApprenticeshipContract, Commitment, ContractReminder, EmployerOpposition, Instalment
-from contracts.services import contract_deposit
 from contracts.tasks import send_reminders
-from contracts.workflow import TransitionRefused
 from tests.contracts.test_payload import base, changed
 
 pytestmark = pytest.mark.django_db
@@ -290,7 +290,7 @@ def test_an_amendment_of_the_certification_moves_the_commitment_with_it(staff, r
 
 
 def test_the_implicit_refusal_rechecks_the_deadline_under_the_lock(staff, referentials):
-    from contracts.decisions import contract_refuse
+    from contracts.alternance.decisions import contract_refuse
 
     contract = contract_deposit(actor=staff, data={**base(), "recu_le": "2025-09-02"}).contract  # due 22 September
     workflow.contract_request_documents(actor=staff, contract_id=contract.pk, message="Convention de formation")

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.core.files.base import ContentFile
 
+from contracts.alternance.imports import contract_import_run
 from contracts.enums import ContractStatus
-from contracts.imports import contract_import_run
 from contracts.models import ApprenticeshipContract, ContractImport, EmployerOpposition
 from tests.contracts.test_checks import contract_with_master
 from tests.contracts.test_payload import base, changed

@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
 
+from contracts.alternance.payability import instalments_release
+from contracts.alternance.workflow import contract_deposit_deca
 from contracts.enums import InstalmentStatus
 from contracts.models import CfaDocument
-from contracts.payability import instalments_release
-from contracts.workflow import contract_deposit_deca
 from opco.models import AuditEntry
 from payments.models import PayableLine
 from tests.contracts.test_payability import ANNUAL, clock, contract, line  # noqa: F401

@@ -18,13 +18,13 @@ from django.core.exceptions import ValidationError
 
 from branches.models import Cpne, CpneIdcc, NpecPublication
 from branches.services import npec_decision_record
-from contracts.cfa_documents import cfa_document_receive
-from contracts.decisions import contract_rupture
+from contracts.alternance.cfa_documents import cfa_document_receive
+from contracts.alternance.decisions import contract_rupture
+from contracts.alternance.payability import close_expired_balances, decide, facts_of, instalments_release
+from contracts.alternance.workflow import contract_deposit_deca
 from contracts.enums import CfaDocumentKind, ContractStatus, InstalmentStatus
 from contracts.models import CfaDocument, Instalment
-from contracts.payability import close_expired_balances, decide, facts_of, instalments_release
 from contracts.tasks import release_payable_instalments
-from contracts.workflow import contract_deposit_deca
 from opco.models import AuditEntry
 from payments.enums import LineStatus
 from payments.models import PayableLine

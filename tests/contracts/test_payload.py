@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.payload import (
+from contracts.alternance.payload import (
     ContractPayload,
     InvalidPayload,
     Master,

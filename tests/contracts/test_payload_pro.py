@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from contracts.payload import InvalidPayload, PayPeriod
-from contracts.payload_pro import (
+from contracts.alternance.payload import InvalidPayload, PayPeriod
+from contracts.professionalisation.payload import (
     Employee,
     ProContractPayload,
     ProEmployer,

@@ -15,19 +15,19 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from branches.models import BranchFundingDecision, BranchIdcc, ProfessionalisationRate
-from contracts import workflow
-from contracts.cfa_documents import cfa_document_receive
-from contracts.decisions import (
+from contracts.alternance import workflow
+from contracts.alternance.cfa_documents import cfa_document_receive
+from contracts.alternance.decisions import (
     contract_accept,
     contract_rupture,
     contracts_record_implicit_acceptances,
     contracts_record_implicit_refusals,
 )
+from contracts.alternance.deposit import contract_deposit
+from contracts.alternance.payability import instalments_release
+from contracts.alternance.workflow import TransitionRefused, available_actions
 from contracts.enums import CfaDocumentKind, ContractKind, ContractStatus, InstalmentStatus
 from contracts.models import ApprenticeshipContract, Instalment
-from contracts.payability import instalments_release
-from contracts.services import contract_deposit
-from contracts.workflow import TransitionRefused, available_actions
 from opco.models import AuditEntry
 from payments.enums import BeneficiaryKind
 from payments.models import PayableLine

@@ -10,19 +10,16 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from contracts.models_reconversion import ReconversionPayment, ReconversionPeriod
-from contracts.reconversion import (
-    ReconversionRefused,
-    RuleContext,
+from contracts.models.reconversion import ReconversionPayment, ReconversionPeriod
+from contracts.reconversion.funding import funding_for, period_funding
+from contracts.reconversion.rules import ReconversionRefused, RuleContext, run_rules
+from contracts.reconversion.services import (
     TransitionRefused,
-    funding_for,
-    period_funding,
     reconversion_accept,
     reconversion_documents_received,
     reconversion_instruct,
     reconversion_refuse,
     reconversion_request_documents,
-    run_rules,
 )
 from opco.models import AuditEntry
 from payments.budgets import BudgetExceeded, section_budget_set

@@ -12,15 +12,10 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 
-from contracts.models_reconversion import ReconversionPayment, ReconversionPeriod
-from contracts.reconversion import (
-    providers_with_pending,
-    reconversion_end,
-    reconversion_interrupt,
-    reconversion_payments_release,
-    reconversion_start,
-    year_figures,
-)
+from contracts.models.reconversion import ReconversionPayment, ReconversionPeriod
+from contracts.reconversion.dashboard import year_figures
+from contracts.reconversion.payability import providers_with_pending, reconversion_payments_release
+from contracts.reconversion.services import reconversion_end, reconversion_interrupt, reconversion_start
 from opco.models import AuditEntry
 from payments import sources
 from payments.enums import LineStatus
@@ -180,8 +175,8 @@ def test_an_interruption_needs_a_reason_and_changes_nothing_without(accepted, st
 
 
 def test_the_demo_seed_goes_through_the_services_and_is_idempotent(staff, branches, provider, clock):
-    from contracts.demo import demo_reconversions_seed
-    from contracts.models_reconversion import ProAAmendment
+    from contracts.models.reconversion import ProAAmendment
+    from demo.contracts import demo_reconversions_seed
 
     clock(date(2026, 11, 26))
     counts = demo_reconversions_seed(actor=staff)

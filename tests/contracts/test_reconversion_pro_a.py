@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from contracts.models_reconversion import ProAAmendment
-from contracts.reconversion import pro_a_amendment_record, pro_a_checks
+from contracts.models.reconversion import ProAAmendment
+from contracts.reconversion.pro_a import pro_a_amendment_record, pro_a_checks
 from opco.models import AuditEntry
 from tests.contracts.test_reconversion_support import EMPLOYER_SIRET, staff  # noqa: F401
 

@@ -15,8 +15,9 @@ import pytest
 from django.urls import reverse
 
 from branches.models import BranchMembership
-from contracts.models_reconversion import ReconversionPeriod
-from contracts.reconversion import YearFigures, floor_applies, reconversion_instruct, year_figures
+from contracts.models.reconversion import ReconversionPeriod
+from contracts.reconversion.dashboard import YearFigures, floor_applies, year_figures
+from contracts.reconversion.services import reconversion_instruct
 from opco.models import AuditEntry
 from referentials.models import Company
 from sme_services.models import PortfolioCompany
@@ -305,7 +306,7 @@ def test_api_is_for_staff(world, client_for):
 
 
 def test_running_and_interrupted_pages(accepted, staff, client_for, clock):
-    from contracts.reconversion import reconversion_interrupt, reconversion_start
+    from contracts.reconversion.services import reconversion_interrupt, reconversion_start
 
     period = accepted()
     clock(date(2026, 3, 16))

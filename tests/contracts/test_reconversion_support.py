@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from branches.models import Branch, BranchFundingDecision, BranchIdcc
-from contracts.reconversion import reconversion_accept, reconversion_deposit, reconversion_instruct
+from contracts.reconversion.services import reconversion_accept, reconversion_deposit, reconversion_instruct
 from referentials.models import Idcc, TrainingProvider
 from tests.factories import valid_siret
 

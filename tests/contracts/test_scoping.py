@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from branches.models import Branch, BranchMembership
-from contracts.documents import contract_document_add
+from contracts.alternance.documents import contract_document_add
 from contracts.models import ApprenticeshipContract, CheckRun, ContractDocument
 from opco.models import AuditEntry
 from referentials.models import Company

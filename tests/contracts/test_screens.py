@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from contracts.alternance.deposit import contract_deposit
+from contracts.alternance.workflow import contract_assign, contract_request_documents, contract_transition
 from contracts.enums import ContractStatus
 from contracts.models import ApprenticeshipContract, CheckRun, Commitment, ContractDocument
-from contracts.services import contract_deposit
-from contracts.workflow import contract_assign, contract_request_documents, contract_transition
 from opco.models import AuditEntry
 from tests.contracts.test_payload import VALID_NIR, base, changed
 from tests.factories import valid_siret
@@ -605,7 +605,7 @@ def test_as_you_type_checks(staff_client, referentials, url_name, params, expect
     ],
 )
 def test_the_rncp_check_names_the_fiche_and_its_expiry(staff_client, referentials, monkeypatch, today, expected):
-    monkeypatch.setattr("contracts.views_deposit.timezone.localdate", lambda: today)
+    monkeypatch.setattr("contracts.views.deposit.timezone.localdate", lambda: today)
     response = staff_client.get(reverse("contracts:check_rncp"), {"formation__rncp": "37566"}, HTTP_HX_REQUEST="true")
     assert expected in unescape(response.content.decode())
 

@@ -12,11 +12,11 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from contracts import workflow
-from contracts.decisions import contract_accept, contract_rupture
+from contracts.alternance import workflow
+from contracts.alternance.decisions import contract_accept, contract_rupture
+from contracts.alternance.deposit import contract_deposit
 from contracts.enums import ContractStatus, InstalmentStatus
 from contracts.models import ApprenticeshipContract
-from contracts.services import contract_deposit
 from payments.budgets import BudgetExceeded, budget_net_by_month
 from payments.enums import FinancialSection
 from payments.models import BudgetMovement, SectionBudget

@@ -9,12 +9,12 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from contracts import workflow
-from contracts.decisions import contract_accept, contract_refuse, contract_rupture, contracts_record_implicit_refusals
+from contracts.alternance import workflow
+from contracts.alternance.decisions import contract_accept, contract_refuse, contract_rupture, contracts_record_implicit_refusals
+from contracts.alternance.deposit import contract_deposit
+from contracts.alternance.payload import InvalidPayload
 from contracts.enums import ContractStatus as S
 from contracts.models import ApprenticeshipContract, CheckRun
-from contracts.payload import InvalidPayload
-from contracts.services import contract_deposit
 from opco.models import AuditEntry
 from tests.contracts.test_payload import VALID_NIR, base, changed
 

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from contracts import workflow
-from contracts.decisions import contract_accept
+from contracts.alternance import workflow
+from contracts.alternance.decisions import contract_accept
+from contracts.alternance.deposit import contract_deposit
 from contracts.models import ApprenticeshipContract
-from contracts.services import contract_deposit
 from referentials.models import TrainingProvider
 from tests.contracts.test_payload import base, changed
 

@@ -20,8 +20,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from schwifty import IBAN
 
-from contracts.cfa_documents import cfa_document_receive
-from contracts.decisions import contract_rupture
+from contracts.alternance.cfa_documents import cfa_document_receive
+from contracts.alternance.decisions import contract_rupture
 from contracts.enums import InstalmentStatus
 from contracts.models import Instalment
 from opco.models import AuditEntry

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from schwifty import IBAN
 
-from contracts.cfa_documents import cfa_document_receive
+from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.models import Instalment
 from opco.models import AuditEntry
 from payments.enums import RunStatus

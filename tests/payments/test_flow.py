@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from lxml import etree
 
-from contracts.cfa_documents import cfa_document_receive
+from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.enums import InstalmentStatus
 from payments import sepa
 from payments.enums import LineStatus, RunStatus

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from contracts.checks_runner import check_payload
-from contracts.payload import InvalidPayload
+from contracts.alternance.check_runs import check_payload
+from contracts.alternance.payload import InvalidPayload
 
 
 class Command(BaseCommand):

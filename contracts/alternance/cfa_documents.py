@@ -1,0 +1,202 @@
+"""Receiving a CFA's invoices and attestations (staff upload and POST /api/v1/invoices/): each is
+matched to the instalments it unlocks (contracts.alternance.payability), or refused with a clear French
+reason when it matches nothing or duplicates an earlier one. A refusal stores nothing."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from contracts.alternance.payability import FUNDED, documents_deadline, instalments_release, is_new_cfa
+from contracts.enums import CfaDocumentKind, InstalmentStatus
+from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
+from opco import audit
+from opco.models import AuditEntry
+from referentials.validators import normalize_identifier
+
+FINAL_KINDS = (
+    CfaDocumentKind.FINAL_INVOICE,
+    CfaDocumentKind.COMPLETION_ATTESTATION,
+    CfaDocumentKind.PARTICIPATION_INVOICE,
+)
+INVOICE_KINDS = (CfaDocumentKind.ANNUAL_INVOICE, CfaDocumentKind.FINAL_INVOICE, CfaDocumentKind.PARTICIPATION_INVOICE)
+
+
+@dataclass(frozen=True)
+class Received:
+    document: CfaDocument
+    matched: list[Instalment]
+    released: int
+
+
+def _refuse(field: str, message: str):
+    raise ValidationError({field: message})
+
+
+def _find_contract(reference: str) -> ApprenticeshipContract:
+    reference = (reference or "").strip()
+    contract = (
+        ApprenticeshipContract.objects.filter(Q(file_number=reference) | Q(deca_number=reference)).order_by("id").first()
+        if reference
+        else None
+    )
+    if not reference:
+        _refuse("contract", "Indiquez le n° de dossier OPCO ou le n° DECA du contrat.")
+    if contract is None:
+        _refuse("contract", f"Aucun contrat ne porte le n° de dossier ou DECA « {reference} ».")
+    return contract
+
+
+def _last_year(contract: ApprenticeshipContract) -> int:
+    years = contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED).values_list("year", flat=True)
+    return max(years, default=1)
+
+
+def _matches(contract: ApprenticeshipContract, kind: str, year: int | None) -> list[Instalment]:
+    """The planned instalments this document unlocks (R6332-25)."""
+    live = contract.commitment.instalments.filter(status=InstalmentStatus.PLANNED).order_by("due_date", "id")
+    last_year = _last_year(contract)
+    if kind == CfaDocumentKind.ANNUAL_INVOICE:
+        # The advance of the year, and the balance of the previous one paid with it (III 4°).
+        return list(
+            live.filter(Q(year=year, kind="advance") | Q(year=year - 1, kind="balance")).exclude(year=last_year, kind="balance")
+        )
+    if kind == CfaDocumentKind.START_ATTESTATION:
+        return list(live.filter(kind="advance"))
+    return list(live.filter(year=last_year, kind="balance", net__gt=0))
+
+
+def cfa_document_receive(
+    *,
+    actor,
+    contract_reference: str,
+    kind: str,
+    cfa_siret: str,
+    year: int | None = None,
+    number: str = "",
+    amount: Decimal | None = None,
+    issued_on: date | None = None,
+    received_on: date | None = None,
+    file: UploadedFile | None = None,
+    source: str = AuditEntry.Source.WEB,
+) -> Received:
+    today = timezone.localdate()
+    received_on = received_on or today
+    if kind not in CfaDocumentKind.values:
+        _refuse("kind", "Type de pièce inconnu.")
+    if received_on > today:
+        _refuse("received_on", "La date de réception ne peut pas être dans le futur.")
+    if issued_on and issued_on > received_on:
+        _refuse("issued_on", "La pièce ne peut pas être émise après sa réception.")
+    number = (number or "").strip()
+    if kind in INVOICE_KINDS and not number:
+        _refuse("number", "Indiquez le numéro de la facture.")
+    if kind not in INVOICE_KINDS:
+        number, amount = "", None
+    if kind == CfaDocumentKind.ANNUAL_INVOICE:
+        if not year or year < 1:
+            _refuse("year", "Indiquez l'année du contrat que la facture concerne (1, 2, 3…).")
+    else:
+        year = None
+    cfa_siret = normalize_identifier(cfa_siret)
+
+    with transaction.atomic():
+        contract = _find_contract(contract_reference)
+        contract = ApprenticeshipContract.objects.select_for_update(of=("self",)).select_related("commitment").get(pk=contract.pk)
+        if contract.status not in FUNDED or not hasattr(contract, "commitment"):
+            _refuse(
+                "contract",
+                f"Le contrat {contract.file_number} n'a pas d'engagement de financement (« {contract.get_status_display()} ») : "
+                "la pièce ne correspond à aucune échéance.",
+            )
+        if cfa_siret != contract.cfa_siret:
+            _refuse(
+                "cfa_siret",
+                f"La pièce est émise par le SIRET {cfa_siret or '(vide)'} ; "
+                f"le CFA du contrat {contract.file_number} est {contract.cfa_siret}.",
+            )
+        kind_label = CfaDocumentKind(kind).label
+        earlier = CfaDocument.objects.filter(contract=contract, kind=kind, year=year).first()
+        if earlier is not None:
+            _refuse(
+                "kind",
+                f"{kind_label}{f' (année {year})' if year else ''} du contrat {contract.file_number} "
+                f"déjà reçue le {earlier.received_on:%d/%m/%Y}.",
+            )
+        if number:
+            same_number = CfaDocument.objects.filter(cfa_siret=cfa_siret, number=number).select_related("contract").first()
+            if same_number is not None:
+                _refuse(
+                    "number",
+                    f"La facture n° {number} de ce CFA a déjà été reçue le {same_number.received_on:%d/%m/%Y} "
+                    f"(contrat {same_number.contract.file_number}).",
+                )
+        if kind == CfaDocumentKind.ANNUAL_INVOICE and year > _last_year(contract):
+            _refuse("year", f"Le contrat {contract.file_number} n'a que {_last_year(contract)} année(s) de financement.")
+        if kind == CfaDocumentKind.START_ATTESTATION and not (contract.commitment.regime == "R2025" and is_new_cfa(contract)):
+            _refuse(
+                "kind",
+                "L'attestation de début de formation n'est demandée que pour un CFA déclaré depuis moins de 6 mois "
+                "(R6332-25 V) : elle ne correspond à aucune échéance de ce contrat.",
+            )
+        if kind == CfaDocumentKind.PARTICIPATION_INVOICE and contract.commitment.employer_participation <= 0:
+            _refuse(
+                "kind",
+                "Aucune participation de l'employeur n'est due pour ce contrat (R6332-25-1) : "
+                "la copie de sa facture ne correspond à aucune échéance.",
+            )
+        if kind in FINAL_KINDS and contract.commitment.regime == "R2025" and received_on > documents_deadline(contract):
+            _refuse(
+                "received_on",
+                f"Reçue après le {documents_deadline(contract):%d/%m/%Y}, plus de 4 mois après le terme du contrat : "
+                "le solde n'est pas dû (R6332-25 III 4°).",
+            )
+        matched = _matches(contract, kind, year)
+        if not matched:
+            _refuse(
+                "kind",
+                f"{kind_label}{f' (année {year})' if year else ''} ne correspond à aucune échéance à payer "
+                f"du contrat {contract.file_number} (déjà payée, non due ou remplacée).",
+            )
+
+        document = CfaDocument(
+            contract=contract,
+            kind=kind,
+            year=year,
+            cfa_siret=cfa_siret,
+            number=number,
+            amount=amount,
+            issued_on=issued_on,
+            received_on=received_on,
+            source="api" if source == AuditEntry.Source.API else "upload",
+            received_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if file is not None:
+            document.file = file
+        document.full_clean(exclude=["file"] if file is None else None)
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:
+            # The same document sent twice at the same instant: the unique constraints kept the first.
+            _refuse(
+                "number", "Cette pièce vient d'être reçue par un autre envoi simultané : elle n'est pas enregistrée deux fois."
+            )
+        document.instalments.set(matched)
+        released = instalments_release(contract_ids=[contract.pk]).released
+        audit.record(
+            actor=actor,
+            action="contracts.cfa_document.received",
+            target=contract,
+            summary=(
+                f"{document} reçue le {received_on:%d/%m/%Y} : {len(matched)} échéance(s) concernée(s), "
+                f"{released} mise(s) en paiement"
+            ),
+            source=source,
+        )
+    return Received(document=document, matched=matched, released=released)

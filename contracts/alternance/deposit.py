@@ -1,0 +1,290 @@
+"""Deposit of a contract file: from the payload (CHECKS.md's FA13 payload, or the EJ20 payload of a
+professionalisation contract, `"type_contrat": "professionnalisation"`) to a stored file with its
+checks run. The staff form, the API and the bulk import all call `contract_deposit`."""
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from contracts.alternance.check_runs import contract_check, is_pro_payload
+from contracts.alternance.payload import ContractPayload, parse_contract_payload, payload_without_nir
+from contracts.alternance.reference_cache import cached, remember
+from contracts.alternance.workflow import decision_deadline
+from contracts.enums import ContractKind
+from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, PayPeriod
+from contracts.professionalisation.payload import ProContractPayload, parse_pro_payload, pro_payload_without_nir
+from opco import audit
+from referentials.models import Certification, Company, Idcc, Naf, TrainingProvider
+from referentials.validators import is_valid_siret, normalize_identifier
+
+
+@dataclass(frozen=True)
+class Deposit:
+    contract: ApprenticeshipContract
+    created: bool  # False when the same payload was already deposited (idempotent re-import)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 43, "43" and "43.0" are one rate
+    if isinstance(value, (date,)):
+        return value.isoformat()
+    return str(value)
+
+
+def payload_key(payload: ContractPayload | ProContractPayload | dict) -> str:
+    """A fingerprint of what the payload says, not of how it is written: the parsed values (numbers
+    as numbers, whatever their JSON type), so the same file deposited twice — by the API, then typed
+    into the form — is one file. The NIR is left out."""
+    if isinstance(payload, dict):
+        payload = parse_pro_payload(payload) if is_pro_payload(payload) else parse_contract_payload(payload)
+    parsed = dataclasses.asdict(payload)
+    if isinstance(payload, ProContractPayload):
+        parsed["salarie"]["nir"] = None
+        parsed["kind"] = ContractKind.PROFESSIONNALISATION.value
+    else:
+        parsed["apprenti"]["nir"] = None
+    return hashlib.sha256(json.dumps(parsed, sort_keys=True, ensure_ascii=False, default=_canonical).encode()).hexdigest()
+
+
+def _d(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _idcc_code(value: Any) -> str:
+    """The IDCC as 4 digits, or empty when it is not one (OPCO_RATTACHEMENT warns about it)."""
+    code = str(value or "").strip()
+    return code.zfill(4) if code.isdigit() and len(code) <= 4 else ""
+
+
+def _company(siret: str, employer: dict) -> Company | None:
+    """The employer's company, created from the CERFA block the first time it is seen."""
+    if not is_valid_siret(siret):
+        return None
+    # Not cached: a company created by a row that is then refused is rolled back with it.
+    company = Company.objects.filter(siret=siret).first()
+    if company is not None:
+        return company
+    naf_code = (employer.get("naf") or "").upper()
+    if len(naf_code) == 5 and "." not in naf_code:
+        naf_code = f"{naf_code[:2]}.{naf_code[2:]}"
+    address = employer.get("adresse") or {}
+    company = Company(
+        siret=siret,
+        siren=siret[:9],
+        name=(employer.get("denomination") or siret)[:255],
+        naf=cached(("naf", naf_code), lambda: Naf.objects.filter(code=naf_code).first()),
+        idcc=cached(
+            ("idcc", _idcc_code(employer.get("idcc"))), lambda: Idcc.objects.filter(code=_idcc_code(employer.get("idcc"))).first()
+        ),
+        headcount=employer.get("effectif"),
+        address=" ".join(str(address.get(k) or "") for k in ("numero", "voie")).strip()[:255],
+        postal_code=str(address.get("code_postal") or "")[:5],
+        city=str(address.get("commune") or "")[:128],
+    )
+    company.full_clean()
+    company.save()
+    return company
+
+
+def contract_deposit(
+    *, actor, data: dict, source: str = "web", received_on: date | None = None, depositor_email: str = ""
+) -> Deposit:
+    """Validate the payload (InvalidPayload names the field, nothing stored), store the file with
+    its masters and pay periods, open the 20-day decision period (R6224-3) and run the checks."""
+    if is_pro_payload(data):
+        return professionalisation_deposit(
+            actor=actor, data=data, source=source, received_on=received_on, depositor_email=depositor_email
+        )
+    parsed = parse_contract_payload(data)  # refuses malformed payloads with French messages per field
+    key = payload_key(parsed)
+    existing = ApprenticeshipContract.objects.filter(import_key=key).first()
+    if existing is not None:
+        return Deposit(existing, created=False)
+
+    employer, apprentice, training = data["employeur"], data["apprenti"], data["formation"]
+    cfa, terms = data["cfa"], data["contrat"]
+    received = received_on or _d(data.get("recu_le")) or timezone.localdate()
+    siret = normalize_identifier(employer["siret"])
+    cfa_siret = normalize_identifier(cfa["siret"])
+    rncp = normalize_identifier(training["rncp"])
+    with transaction.atomic():
+        contract = ApprenticeshipContract(
+            file_number=f"tmp-{key[:16]}",
+            contract_type=str(data.get("type_contrat") or "11"),
+            employer_siret=siret[:14],
+            employer_name=(employer.get("denomination") or "")[:255] or siret,
+            employer_idcc=_idcc_code(employer.get("idcc")),
+            employer=(company := _company(siret, employer)),
+            employer_headcount=employer.get("effectif"),
+            apprentice_last_name=(apprentice.get("nom") or "")[:150],
+            apprentice_first_name=(apprentice.get("prenom") or "")[:150],
+            apprentice_birth_date=_d(apprentice["date_naissance"]),
+            apprentice_nir=normalize_identifier(apprentice.get("nir"))[:15],
+            apprentice_handicap=bool(apprentice.get("handicap")),
+            certification=cached(
+                ("certification", rncp),
+                lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+            ),
+            rncp=rncp[:16],
+            code_diplome=(training.get("code_diplome") or "")[:8],
+            level=int(training["niveau"]),
+            training_title=(training.get("intitule") or "")[:500],
+            training_start=_d(training["date_debut"]),
+            training_end=_d(training.get("date_fin")),
+            training_hours=Decimal(str(training["duree_heures"])),
+            distance_pct=Decimal(str(training.get("distance_pct") or 0)),
+            cfa=cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
+            cfa_siret=cfa_siret[:14],
+            cfa_uai=normalize_identifier(cfa["uai"])[:8],
+            cfa_declared_on=_d(cfa.get("declaration_activite_date")),
+            signed_on=_d(terms["date_conclusion"]),
+            start_date=_d(terms["date_debut"]),
+            end_date=_d(terms["date_fin"]),
+            practical_training_start=_d(terms["date_debut_formation_pratique"]),
+            weekly_hours=Decimal(str(terms["duree_hebdo_heures"])) if terms.get("duree_hebdo_heures") is not None else None,
+            monthly_salary=Decimal(str(terms["salaire_brut_mensuel_embauche"]))
+            if terms.get("salaire_brut_mensuel_embauche")
+            else None,
+            received_on=received,
+            complete_on=received,
+            decision_due_on=decision_deadline(received),
+            depositor_email=depositor_email,
+            payload=payload_without_nir(data),
+            import_key=key,
+        )
+        contract.save()
+        if company is not None:
+            remember(("zone", siret), company.holiday_zone)  # DEPOT_DELAI reads it right after
+        contract.file_number = f"AP{received.year}{contract.pk:07d}"
+        contract.save(update_fields=["file_number"])
+        ApprenticeshipMaster.objects.bulk_create(
+            ApprenticeshipMaster(
+                contract=contract,
+                last_name=(m.get("nom") or "")[:150],
+                first_name=(m.get("prenom") or "")[:150],
+                birth_date=_d(m["date_naissance"]),
+                diploma_level=m.get("diplome_niveau"),
+                same_field=bool(m.get("diplome_meme_domaine")),
+                experience_years=Decimal(str(m.get("experience_annees") or 0)),
+            )
+            for m in data["maitres_apprentissage"]
+        )
+        PayPeriod.objects.bulk_create(
+            PayPeriod(contract=contract, start=_d(p["date_debut"]), end=_d(p["date_fin"]), rate=Decimal(str(p["taux"])))
+            for p in terms["remunerations"]
+        )
+        audit.record(
+            actor=actor,
+            action="contract_deposit",
+            target=contract,
+            source=source,
+            summary=f"Dossier reçu le {received:%d/%m/%Y} ({source}) : décision due le {contract.decision_due_on:%d/%m/%Y}",
+        )
+        contract_check(contract=contract, actor=actor, payload=parsed)
+    return Deposit(contract, created=True)
+
+
+def professionalisation_deposit(
+    *, actor, data: dict, source: str = "web", received_on: date | None = None, depositor_email: str = ""
+) -> Deposit:
+    """A professionalisation contract (EJ20) into the same file model and workflow: the salarié in the
+    apprentice's columns, the training body in the CFA's, the tutors as masters. The OPCO decides
+    within 20 days of the contract and its annex (D6325-2; silence accepts it)."""
+    parsed = parse_pro_payload(data)
+    key = payload_key(parsed)
+    existing = ApprenticeshipContract.objects.filter(import_key=key).first()
+    if existing is not None:
+        return Deposit(existing, created=False)
+
+    employer, employee, training = data["employeur"], data["salarie"], data["formation"]
+    provider = data["organisme"]
+    received = received_on or _d(data.get("recu_le")) or timezone.localdate()
+    siret = normalize_identifier(employer["siret"])
+    provider_siret = normalize_identifier(provider["siret"])
+    qualification = parsed.formation.type_qualification
+    rncp = normalize_identifier(training.get("rncp") or "") if qualification == "rncp" else ""
+    with transaction.atomic():
+        contract = ApprenticeshipContract(
+            file_number=f"tmp-{key[:16]}",
+            contract_kind=ContractKind.PROFESSIONNALISATION,
+            contract_type="CD" if parsed.contrat.nature == "cdd" else "CI",
+            priority_public=parsed.priority_public,
+            geiq=parsed.geiq,
+            employer_siret=siret[:14],
+            employer_name=(employer.get("denomination") or "")[:255] or siret,
+            employer_idcc=_idcc_code(employer.get("idcc")),
+            employer=(company := _company(siret, employer)),
+            employer_headcount=employer.get("effectif"),
+            apprentice_last_name=(employee.get("nom") or "")[:150],
+            apprentice_first_name=(employee.get("prenom") or "")[:150],
+            apprentice_birth_date=parsed.salarie.date_naissance,
+            apprentice_nir=normalize_identifier(employee.get("nir"))[:15],
+            apprentice_handicap=bool(employee.get("handicap")),
+            certification=cached(
+                ("certification", rncp),
+                lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+            )
+            if rncp
+            else None,
+            rncp=(rncp or qualification.upper())[:16],
+            level=parsed.formation.niveau,
+            training_title=(training.get("intitule") or "")[:500],
+            training_start=parsed.formation.date_debut,
+            training_end=parsed.formation.date_fin,
+            training_hours=parsed.formation.duree_heures,
+            cfa=cached(("provider", provider_siret), lambda: TrainingProvider.objects.filter(siret=provider_siret).first()),
+            cfa_siret=provider_siret[:14],
+            cfa_uai=normalize_identifier(provider.get("uai") or "")[:8],
+            signed_on=parsed.contrat.date_conclusion,
+            start_date=parsed.contrat.date_debut,
+            # A CDI has no end: its professionalisation action's end is the end of what is funded.
+            end_date=parsed.contrat.date_fin or parsed.contrat.action_end,
+            practical_training_start=parsed.contrat.date_debut,
+            weekly_hours=parsed.contrat.duree_hebdo_heures,
+            monthly_salary=parsed.contrat.salaire_brut_mensuel_embauche,
+            received_on=received,
+            complete_on=received,
+            decision_due_on=decision_deadline(received),
+            depositor_email=depositor_email,
+            payload=pro_payload_without_nir(data),
+            import_key=key,
+        )
+        contract.save()
+        if company is not None:
+            remember(("zone", siret), company.holiday_zone)
+        contract.file_number = f"PR{received.year}{contract.pk:07d}"
+        contract.save(update_fields=["file_number"])
+        ApprenticeshipMaster.objects.bulk_create(
+            ApprenticeshipMaster(
+                contract=contract,
+                last_name=(tutor.nom or "")[:150],
+                first_name=(tutor.prenom or "")[:150],
+                birth_date=tutor.date_naissance,
+                experience_years=tutor.experience_annees,
+            )
+            for tutor in parsed.tuteurs
+        )
+        PayPeriod.objects.bulk_create(
+            PayPeriod(contract=contract, start=period.date_debut, end=period.date_fin, rate=period.taux)
+            for period in parsed.contrat.remunerations
+        )
+        audit.record(
+            actor=actor,
+            action="contract_deposit",
+            target=contract,
+            source=source,
+            summary=(
+                f"Contrat de professionnalisation reçu le {received:%d/%m/%Y} ({source}) : décision due le "
+                f"{contract.decision_due_on:%d/%m/%Y}, acceptation implicite à défaut (D6325-2)"
+            ),
+        )
+        contract_check(contract=contract, actor=actor, payload=parsed)
+    return Deposit(contract, created=True)
