@@ -16,12 +16,6 @@ class ContractStatus(models.TextChoices):
     BROKEN = "broken", "Rompu"
 
 
-class CheckStatus(models.TextChoices):
-    OK = "ok", "Conforme"
-    WARNING = "warning", "À examiner"
-    ERROR = "error", "Bloquant"
-
-
 class DocumentKind(models.TextChoices):
     TRAINING_AGREEMENT = "convention_formation", "Convention de formation"
     TRIPARTITE_AGREEMENT = "convention_tripartite", "Convention tripartite (durée)"

@@ -1,5 +1,6 @@
 """The simulation as a PDF (reportlab: pure Python, no system library)."""
 
+from functools import partial
 from io import BytesIO
 
 from reportlab.lib import colors
@@ -9,6 +10,10 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from contracts.financing.engine import Schedule
+from opco.money import euros
+
+# The PDF font has no narrow no-break space: plain spaces between thousands.
+pdf_euros = partial(euros, thousands=" ")
 
 KIND_LABELS = {
     "advance": "Avance",
@@ -21,11 +26,6 @@ KIND_LABELS = {
     "formation_tuteur": "Formation du tuteur (employeur)",
     "aide_maitre": "Aide au maître d'apprentissage (employeur)",
 }
-
-
-def euros(amount) -> str:
-    text = f"{amount:,.2f}".replace(",", " ").replace(".", ",")
-    return f"{text} €"
 
 
 def simulation_pdf(
@@ -52,15 +52,23 @@ def simulation_pdf(
         Table([["Donnée", "Valeur"], *inputs], colWidths=[7 * cm, 10 * cm], style=grid),
         Spacer(1, 0.4 * cm),
         Paragraph(
-            f"Régime {schedule.regime.value} — NPEC {euros(schedule.npec)} ({npec_origin}) — "
-            f"montant annuel {euros(schedule.annual_amount)} — participation employeur {euros(schedule.employer_participation)}",
+            f"Régime {schedule.regime.value} — NPEC {pdf_euros(schedule.npec)} ({npec_origin}) — "
+            f"montant annuel {pdf_euros(schedule.annual_amount)} — participation "
+            f"employeur {pdf_euros(schedule.employer_participation)}",
             styles["Normal"],
         ),
         Spacer(1, 0.4 * cm),
         Table(
             [["Année", "Du", "Au", "Jours", "Montant", "Frais annexes"]]
             + [
-                [y.index, f"{y.start:%d/%m/%Y}", f"{y.end:%d/%m/%Y}", y.days, euros(y.amount), euros(y.frais_annexes)]
+                [
+                    y.index,
+                    f"{y.start:%d/%m/%Y}",
+                    f"{y.end:%d/%m/%Y}",
+                    y.days,
+                    pdf_euros(y.amount),
+                    pdf_euros(y.frais_annexes),
+                ]
                 for y in schedule.years
             ],
             style=grid,
@@ -73,13 +81,22 @@ def simulation_pdf(
                     line.year,
                     KIND_LABELS[line.kind.value],
                     f"{line.due_date:%d/%m/%Y}",
-                    euros(line.gross),
-                    euros(line.deduction),
-                    euros(line.net),
+                    pdf_euros(line.gross),
+                    pdf_euros(line.deduction),
+                    pdf_euros(line.net),
                 ]
                 for line in schedule.instalments
             ]
-            + [["Total", "", "", euros(schedule.total_gross), euros(schedule.total_deduction), euros(schedule.total_net)]],
+            + [
+                [
+                    "Total",
+                    "",
+                    "",
+                    pdf_euros(schedule.total_gross),
+                    pdf_euros(schedule.total_deduction),
+                    pdf_euros(schedule.total_net),
+                ]
+            ],
             style=grid,
         ),
     ]

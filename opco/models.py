@@ -5,6 +5,7 @@ append-only: a database trigger refuses UPDATE (and DELETE on PostgreSQL), see m
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
@@ -44,3 +45,32 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.actor_label or 'système'} {self.action} {self.target_repr}"
+
+
+class TransitionLog(models.Model):
+    """One move of an instructed file from a status to another, by the workflow engine
+    (`opco.workflow`): the history shown on the file's page, kept apart from the audit trail's
+    field-level detail. Written once, never edited."""
+
+    target_type = models.ForeignKey(ContentType, verbose_name="type de dossier", on_delete=models.PROTECT)
+    target_id = models.PositiveBigIntegerField("identifiant du dossier")
+    target = GenericForeignKey("target_type", "target_id")
+    workflow = models.CharField("circuit", max_length=32)
+    action = models.CharField("action", max_length=32)
+    action_label = models.CharField("libellé de l'action", max_length=255)
+    from_status = models.CharField("statut de départ", max_length=32)
+    to_status = models.CharField("statut d'arrivée", max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.CharField("résumé", max_length=500, blank=True)
+    occurred_at = models.DateTimeField("date", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "étape d'instruction"
+        verbose_name_plural = "journal des étapes d'instruction"
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="transition_target_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.action_label} ({self.from_status} → {self.to_status})"

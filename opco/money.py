@@ -19,3 +19,13 @@ def to_cents(amount: Decimal) -> int:
     if rounded != amount:
         raise ValueError(f"{amount} n'est pas arrondi au centime.")
     return int(rounded * 100)
+
+
+def euros(amount: Decimal | int, *, thousands: str = "\u202f") -> str:
+    """The one euro formatter: 1000000 → « 1 000 000,00 € » (narrow no-break spaces between
+    thousands, sign kept, rounded half up to the cent). `thousands=" "` where a font lacks the
+    narrow space (PDF)."""
+    value = round_money(amount)
+    sign = "-" if value < 0 else ""
+    whole, cents = f"{abs(value):.2f}".split(".")
+    return f"{sign}{int(whole):,}".replace(",", thousands) + f",{cents} €"

@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts import roles
 from opco import audit
 from opco.models import AuditEntry
+from opco.money import euros
 from payments import sepa, sources
 from payments.enums import LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
 from payments.models import (
@@ -243,7 +244,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
                     actor=actor,
                     action="payments.recovery.issued",
                     target=order,
-                    summary=f"{order} émis : {_french(order.amount)} de trop-perçu sans rien à imputer",
+                    summary=f"{order} émis : {euros(order.amount)} de trop-perçu sans rien à imputer",
                     source=source,
                 )
             run.delete()
@@ -292,16 +293,11 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
             target=run,
             summary=(
                 f"Lot préparé pour le {execution_date:%d/%m/%Y} : {run.line_count} ligne(s), {run.transfer_count} virement(s), "
-                f"{_french(run.total)} ; {len(recovery_orders)} titre(s) de recette, {len(waiting_ids)} trop-perçu(s) en attente"
+                f"{euros(run.total)} ; {len(recovery_orders)} titre(s) de recette, {len(waiting_ids)} trop-perçu(s) en attente"
             ),
             source=source,
         )
     return Preparation(run=run, recovery_orders=recovery_orders, left_for_netting=len(waiting_ids))
-
-
-def _french(amount: Decimal) -> str:
-    whole, cents = f"{amount:.2f}".split(".")
-    return f"{int(whole):,}".replace(",", "\u202f") + f",{cents} €"
 
 
 # --- Four eyes ------------------------------------------------------------------------------------
@@ -352,7 +348,7 @@ def payment_run_cancel(*, actor, run_id: int, source: str = AuditEntry.Source.WE
             actor=actor,
             action="payments.run.cancelled",
             target=run,
-            summary=f"{run} annulé : {len(line_ids)} ligne(s) de nouveau à payer ({_french(run.total)})",
+            summary=f"{run} annulé : {len(line_ids)} ligne(s) de nouveau à payer ({euros(run.total)})",
             source=source,
         )
     return run
@@ -507,7 +503,7 @@ def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) ->
                 target=run,
                 summary=(
                     f"Fichier SEPA {path.name} : {built.transaction_count} virement(s), "
-                    f"somme de contrôle {_french(built.control_sum)}"
+                    f"somme de contrôle {euros(built.control_sum)}"
                 ),
                 source=source,
             )
@@ -647,6 +643,6 @@ def recovery_order_settle(*, actor, order_id: int) -> RecoveryOrder:
         order.status = RecoveryStatus.SETTLED
         order.save(update_fields=["status"])
         audit.record(
-            actor=actor, action="payments.recovery.settled", target=order, summary=f"{order} recouvré ({_french(order.amount)})"
+            actor=actor, action="payments.recovery.settled", target=order, summary=f"{order} recouvré ({euros(order.amount)})"
         )
     return order

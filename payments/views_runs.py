@@ -21,6 +21,7 @@ from accounts import roles
 from opco import audit
 from opco.access import allow
 from opco.lists import FilteredListView
+from opco.money import euros
 from payments import exports, runs
 from payments.enums import ReturnSource, RunStatus, TransferStatus
 from payments.filtersets import RunFilter
@@ -40,11 +41,6 @@ TRANSFERS_PER_PAGE = 100
 HISTORY_SHOWN = 100
 STATEMENT_LINES_SHOWN = 100
 REPORT_IDS_SHOWN = 20
-
-
-def _french_amount(amount) -> str:
-    whole, cents = f"{amount:.2f}".split(".")
-    return f"{int(whole):,}".replace(",", "\u202f") + f",{cents} €"
 
 
 # --- Runs ---------------------------------------------------------------------------------------------
@@ -91,7 +87,7 @@ class RunListView(FilteredListView):
                 run = preparation.run
                 text = (
                     f"Lot n° {run.pk} préparé pour le {run.execution_date:%d/%m/%Y} : {run.line_count} ligne(s), "
-                    f"{run.transfer_count} virement(s), {_french_amount(run.total)}. "
+                    f"{run.transfer_count} virement(s), {euros(run.total)}. "
                     "Il doit être approuvé par un autre membre du service financier."
                 )
                 if preparation.recovery_orders:

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from contracts.alternance.decisions import contract_accept
-from contracts.enums import CheckStatus, ContractStatus
+from contracts.enums import ContractStatus
 from contracts.models import ApprenticeshipContract, CheckRun
+from opco.checks import CheckStatus
 
 
 @dataclass(frozen=True)

@@ -26,36 +26,15 @@ from django.utils import timezone
 from branches.models import BranchIdcc
 from contracts.alternance.payload import ContractPayload, Master, PayPeriod, parse_contract_payload
 from contracts.alternance.reference_cache import cached, is_cached
-from contracts.enums import CheckStatus, ContractKind, ContractStatus
+from contracts.enums import ContractKind, ContractStatus
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, EmployerOpposition
+from opco.checks import CheckReport, Outcome, error, error_if_any, fr_date, fr_number, ok, run_table, warning
 from referentials.enums import HolidayZone
 from referentials.models import Certification, Company, Idcc
 from referentials.selectors import public_holidays_between
 from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, is_valid_uai
 
-
 # --- The report --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CheckResult:
-    code: str
-    status: CheckStatus
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "status": self.status.value, "message": self.message}
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    checks: list[CheckResult]
-
-    @property
-    def eligible(self) -> bool:
-        """No check in error (a warning needs a staff decision, it does not block)."""
-        return all(check.status != CheckStatus.ERROR for check in self.checks)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"eligible": self.eligible, "checks": [check.as_dict() for check in self.checks]}
 
 
 @dataclass(frozen=True)
@@ -64,33 +43,7 @@ class CheckContext:
     exclude_contract_id: int | None = None
 
 
-Outcome = tuple[CheckStatus, str]
-
-
-def _ok(message: str) -> Outcome:
-    return CheckStatus.OK, message
-
-
-def _warning(message: str) -> Outcome:
-    return CheckStatus.WARNING, message
-
-
-def _error(message: str) -> Outcome:
-    return CheckStatus.ERROR, message
-
-
-def _error_if_any(problems: list[str], ok_message: str) -> Outcome:
-    return _error(" ".join(problems)) if problems else _ok(ok_message)
-
-
 # --- Formatting and calendar helpers ---------------------------------------------------------------
-def _fr(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
-
-
-def _number(value: Decimal | int) -> str:
-    """A number as French staff read it: no trailing zeros, a decimal comma."""
-    return format(Decimal(value).normalize(), "f").replace(".", ",")
 
 
 def _ordinal_year(year: int) -> str:
@@ -107,7 +60,7 @@ def age_on(birth: date, day: date) -> int:
 
 
 def _period(first: date, last: date) -> str:
-    return f"du {_fr(first)} au {_fr(last)}"
+    return f"du {fr_date(first)} au {fr_date(last)}"
 
 
 # --- EMPLOYEUR_SIRET, CFA_SIRET -----------------------------------------------------------------------
@@ -118,10 +71,10 @@ def _siret_outcome(siret: str, whose: str) -> Outcome:
     # INSEE: 14 digits and the Luhn key; La Poste's establishments (SIREN 356000000) use a digit
     # sum that is a multiple of 5 (python-stdnum's rule, behind is_valid_siret).
     if not SIRET_RE.match(siret):
-        return _error(f"Le SIRET {whose} « {siret} » doit compter exactement 14 chiffres.")
+        return error(f"Le SIRET {whose} « {siret} » doit compter exactement 14 chiffres.")
     if not is_valid_siret(siret):
-        return _error(f"Le SIRET {whose} « {siret} » a une clé de contrôle invalide.")
-    return _ok(f"SIRET {whose} valide ({siret}).")
+        return error(f"Le SIRET {whose} « {siret} » a une clé de contrôle invalide.")
+    return ok(f"SIRET {whose} valide ({siret}).")
 
 
 def check_employer_siret(payload: ContractPayload, context: CheckContext) -> Outcome:
@@ -140,11 +93,11 @@ def check_cfa_uai(payload: ContractPayload, context: CheckContext) -> Outcome:
     # UAI/RNE key: the 7-digit number modulo 23, as a letter of UAI_CHECK_LETTERS.
     uai = payload.cfa.uai
     if not UAI_FORMAT_RE.match(uai):
-        return _error(f"L'UAI du CFA « {uai} » doit compter 7 chiffres suivis d'une lettre majuscule.")
+        return error(f"L'UAI du CFA « {uai} » doit compter 7 chiffres suivis d'une lettre majuscule.")
     if not is_valid_uai(uai):
         expected = UAI_CHECK_LETTERS[int(uai[:7]) % 23]
-        return _error(f"L'UAI du CFA « {uai} » a une lettre de contrôle fausse : « {expected} » est attendue après {uai[:7]}.")
-    return _ok(f"UAI du CFA valide ({uai}).")
+        return error(f"L'UAI du CFA « {uai} » a une lettre de contrôle fausse : « {expected} » est attendue après {uai[:7]}.")
+    return ok(f"UAI du CFA valide ({uai}).")
 
 
 # --- CFA_QUALIOPI -------------------------------------------------------------------------------------
@@ -156,23 +109,23 @@ def check_cfa_qualiopi(payload: ContractPayload, context: CheckContext) -> Outco
     # counted here from its déclaration d'activité (house rule: the payload has no first agreement).
     cfa, start = payload.cfa, payload.contrat.date_debut
     if cfa.qualiopi:
-        return _ok("Le CFA est certifié Qualiopi (L6316-1).")
+        return ok("Le CFA est certifié Qualiopi (L6316-1).")
     declared = cfa.declaration_activite_date
     if declared is None:
-        return _error(
+        return error(
             "Le CFA n'est pas certifié Qualiopi et aucune date de déclaration d'activité n'ouvre le délai de grâce "
             "de 6 mois (L6316-1, R6316-9)."
         )
     last_grace_day = declared + QUALIOPI_GRACE - timedelta(days=1)
     if start < declared + QUALIOPI_GRACE:
-        return _warning(
-            f"Le CFA n'est pas certifié Qualiopi ; déclaré le {_fr(declared)}, il est dans le délai de grâce de 6 mois "
-            f"(jusqu'au {_fr(last_grace_day)}) pour un contrat commençant le {_fr(start)} : il doit transmettre sous "
+        return warning(
+            f"Le CFA n'est pas certifié Qualiopi ; déclaré le {fr_date(declared)}, il est dans le délai de grâce de 6 mois "
+            f"(jusqu'au {fr_date(last_grace_day)}) pour un contrat commençant le {fr_date(start)} : il doit transmettre sous "
             "2 mois son contrat avec un organisme certificateur (R6316-9)."
         )
-    return _error(
-        f"Le CFA n'est pas certifié Qualiopi et le contrat commence le {_fr(start)}, après le délai de grâce de 6 mois "
-        f"ouvert par sa déclaration d'activité du {_fr(declared)} (fin le {_fr(last_grace_day)}) (L6316-1, R6316-9)."
+    return error(
+        f"Le CFA n'est pas certifié Qualiopi et le contrat commence le {fr_date(start)}, après le délai de grâce de 6 mois "
+        f"ouvert par sa déclaration d'activité du {fr_date(declared)} (fin le {fr_date(last_grace_day)}) (L6316-1, R6316-9)."
     )
 
 
@@ -194,7 +147,8 @@ def _certification_problems(rncp: str, rows: list[Certification], concluded: dat
     expiry = _latest_expiry(rows)
     if expiry is not None and expiry < concluded:
         problems.append(
-            f"La fiche {rncp} est arrivée à échéance le {_fr(expiry)}, avant la conclusion du contrat le {_fr(concluded)}."
+            f"La fiche {rncp} est arrivée à échéance le {fr_date(expiry)}, "
+            f"avant la conclusion du contrat le {fr_date(concluded)}."
         )
     return problems
 
@@ -204,20 +158,20 @@ def check_certification(payload: ContractPayload, context: CheckContext) -> Outc
     # in the Kit apprentissage by exact fiche code (several rows: one per code diplôme).
     rncp, concluded = payload.formation.rncp, payload.contrat.date_conclusion
     if not RNCP_RE.match(rncp):
-        return _error(f"« {rncp} » n'est pas un code de fiche RNCP (« RNCP » suivi de 2 à 6 chiffres).")
+        return error(f"« {rncp} » n'est pas un code de fiche RNCP (« RNCP » suivi de 2 à 6 chiffres).")
     rows = cached(("certifications", rncp), lambda: list(Certification.objects.filter(rncp=rncp).order_by("code_diplome")))
     if not rows:
-        return _error(f"La fiche {rncp} est absente du référentiel des certifications (Kit apprentissage).")
+        return error(f"La fiche {rncp} est absente du référentiel des certifications (Kit apprentissage).")
     problems = _certification_problems(rncp, rows, concluded)
     if problems:
         successor = next((row.successor_rncp for row in rows if row.successor_rncp), "")
         if successor:
             problems.append(f"Fiche remplaçante (« Nouvelle Certification ») : {successor}.")
-        return _error(" ".join(problems))
+        return error(" ".join(problems))
     expiry = _latest_expiry(rows)
     level = f", niveau {rows[0].level}" if rows[0].level else ""
-    validity = f", échéance le {_fr(expiry)}" if expiry else ""
-    return _ok(f"Fiche {rncp} ({rows[0].title}{level}) ouverte à l'apprentissage{validity}.")
+    validity = f", échéance le {fr_date(expiry)}" if expiry else ""
+    return ok(f"Fiche {rncp} ({rows[0].title}{level}) ouverte à l'apprentissage{validity}.")
 
 
 # --- AGE ----------------------------------------------------------------------------------------------
@@ -237,7 +191,8 @@ def _derogation_problems(payload: ContractPayload) -> list[str]:
         problems.append("la date de fin du précédent contrat n'est pas renseignée")
     elif concluded > previous_end + relativedelta(years=1):
         problems.append(
-            f"le contrat est conclu le {_fr(concluded)}, plus d'un an après la fin du précédent contrat ({_fr(previous_end)})"
+            f"le contrat est conclu le {fr_date(concluded)}, plus d'un an "
+            f"après la fin du précédent contrat ({fr_date(previous_end)})"
         )
     age_at_conclusion = age_on(apprentice.date_naissance, concluded)
     if age_at_conclusion > 35:
@@ -254,32 +209,32 @@ def _age_over_29(payload: ContractPayload, intro: str) -> Outcome:
     )
     for applies, reason in no_limit:
         if applies:
-            return _ok(f"{intro} : la limite de 29 ans ne s'applique pas ({reason}).")
+            return ok(f"{intro} : la limite de 29 ans ne s'applique pas ({reason}).")
     derogation = apprentice.derogation_age
     if derogation is None:
-        return _error(f"{intro} : au-delà de 29 ans, une dérogation est nécessaire (L6222-1, L6222-2).")
+        return error(f"{intro} : au-delà de 29 ans, une dérogation est nécessaire (L6222-1, L6222-2).")
     label = AGE_DEROGATION_LABELS[derogation]
     problems = _derogation_problems(payload)
     if problems:
-        return _error(f"{intro} : la dérogation demandée ({label}) ne s'applique pas : {' ; '.join(problems)} (D6222-1).")
-    return _ok(f"{intro} : dérogation à la limite de 29 ans admise ({label}, D6222-1).")
+        return error(f"{intro} : la dérogation demandée ({label}) ne s'applique pas : {' ; '.join(problems)} (D6222-1).")
+    return ok(f"{intro} : dérogation à la limite de 29 ans admise ({label}, D6222-1).")
 
 
 def check_age(payload: ContractPayload, context: CheckContext) -> Outcome:
     # L6222-1: 16 to 29 at the start; from 15 with the first cycle of secondary school completed.
     apprentice = payload.apprenti
     age = age_on(apprentice.date_naissance, payload.contrat.date_debut)
-    intro = f"L'apprenti a {age} ans au début du contrat (date de naissance : {_fr(apprentice.date_naissance)})"
+    intro = f"L'apprenti a {age} ans au début du contrat (date de naissance : {fr_date(apprentice.date_naissance)})"
     if 16 <= age <= 29:
-        return _ok(f"{intro}.")
+        return ok(f"{intro}.")
     if age == 15:
         if apprentice.premier_cycle_acheve:
-            return _ok(f"{intro} et a achevé le premier cycle de l'enseignement secondaire (L6222-1).")
-        return _error(
+            return ok(f"{intro} et a achevé le premier cycle de l'enseignement secondaire (L6222-1).")
+        return error(
             f"{intro} : à 15 ans, il doit justifier avoir achevé le premier cycle de l'enseignement secondaire (L6222-1)."
         )
     if age < 15:
-        return _error(f"{intro} : l'âge minimum est de 15 ans, avec le premier cycle du secondaire achevé (L6222-1).")
+        return error(f"{intro} : l'âge minimum est de 15 ans, avec le premier cycle du secondaire achevé (L6222-1).")
     return _age_over_29(payload, intro)
 
 
@@ -292,12 +247,14 @@ def check_duration(payload: ContractPayload, context: CheckContext) -> Outcome:
     latest_end = start + relativedelta(years=years) - timedelta(days=1)
     span = _period(start, end)
     if end < earliest_end:
-        return _error(f"Le contrat dure moins de 6 mois ({span}) : il doit finir le {_fr(earliest_end)} au plus tôt (L6222-7-1).")
-    if end > latest_end:
-        return _error(
-            f"Le contrat dure plus de {years} ans ({span}) : il doit finir le {_fr(latest_end)} au plus tard ({source})."
+        return error(
+            f"Le contrat dure moins de 6 mois ({span}) : il doit finir le {fr_date(earliest_end)} au plus tôt (L6222-7-1)."
         )
-    return _ok(f"Durée conforme ({span}) : entre 6 mois et {years} ans ({source}).")
+    if end > latest_end:
+        return error(
+            f"Le contrat dure plus de {years} ans ({span}) : il doit finir le {fr_date(latest_end)} au plus tard ({source})."
+        )
+    return ok(f"Durée conforme ({span}) : entre 6 mois et {years} ans ({source}).")
 
 
 # --- DATES --------------------------------------------------------------------------------------------
@@ -309,13 +266,13 @@ def _training_start_problem(training_start: date, start: date) -> str | None:
     # may start at the CFA up to 3 months before signing a contract.
     if training_start < start - THREE_MONTHS:
         return (
-            f"La formation en CFA commence le {_fr(training_start)}, plus de 3 mois avant le début du contrat "
-            f"({_fr(start)}) : au plus tôt le {_fr(start - THREE_MONTHS)} (L6222-12-1)."
+            f"La formation en CFA commence le {fr_date(training_start)}, plus de 3 mois avant le début du contrat "
+            f"({fr_date(start)}) : au plus tôt le {fr_date(start - THREE_MONTHS)} (L6222-12-1)."
         )
     if training_start > start + THREE_MONTHS:
         return (
-            f"La formation en CFA commence le {_fr(training_start)}, plus de 3 mois après le début du contrat "
-            f"({_fr(start)}) : au plus tard le {_fr(start + THREE_MONTHS)} (L6222-12)."
+            f"La formation en CFA commence le {fr_date(training_start)}, plus de 3 mois après le début du contrat "
+            f"({fr_date(start)}) : au plus tard le {fr_date(start + THREE_MONTHS)} (L6222-12)."
         )
     return None
 
@@ -324,13 +281,13 @@ def _practical_start_problem(practical_start: date, start: date) -> str | None:
     # L6222-12: the practical training at the employer starts at most 3 months after the contract.
     if practical_start < start:
         return (
-            f"La formation pratique chez l'employeur commence le {_fr(practical_start)}, avant le début du contrat "
-            f"({_fr(start)})."
+            f"La formation pratique chez l'employeur commence le {fr_date(practical_start)}, avant le début du contrat "
+            f"({fr_date(start)})."
         )
     if practical_start > start + THREE_MONTHS:
         return (
-            f"La formation pratique chez l'employeur commence le {_fr(practical_start)}, plus de 3 mois après le début "
-            f"du contrat ({_fr(start)}) : au plus tard le {_fr(start + THREE_MONTHS)} (L6222-12)."
+            f"La formation pratique chez l'employeur commence le {fr_date(practical_start)}, plus de 3 mois après le début "
+            f"du contrat ({fr_date(start)}) : au plus tard le {fr_date(start + THREE_MONTHS)} (L6222-12)."
         )
     return None
 
@@ -340,17 +297,18 @@ def check_dates(payload: ContractPayload, context: CheckContext) -> Outcome:
     start, end = contract.date_debut, contract.date_fin
     problems = []
     if end <= start:
-        problems.append(f"La fin du contrat ({_fr(end)}) doit être postérieure à son début ({_fr(start)}).")
+        problems.append(f"La fin du contrat ({fr_date(end)}) doit être postérieure à son début ({fr_date(start)}).")
     for problem in (
         _training_start_problem(payload.formation.date_debut, start),
         _practical_start_problem(contract.date_debut_formation_pratique, start),
     ):
         if problem:
             problems.append(problem)
-    return _error_if_any(
+    return error_if_any(
         problems,
-        f"Dates cohérentes : contrat {_period(start, end)}, formation en CFA à partir du {_fr(payload.formation.date_debut)}, "
-        f"formation pratique à partir du {_fr(contract.date_debut_formation_pratique)}.",
+        f"Dates cohérentes : contrat {_period(start, end)}, formation "
+        f"en CFA à partir du {fr_date(payload.formation.date_debut)}, "
+        f"formation pratique à partir du {fr_date(contract.date_debut_formation_pratique)}.",
     )
 
 
@@ -363,14 +321,14 @@ def check_training_hours(payload: ContractPayload, context: CheckContext) -> Out
     start, end = payload.contrat.date_debut, payload.contrat.date_fin
     days = (end - start).days + 1  # contract days, counted inclusively
     if days <= 0:
-        return _ok("Sans objet : la fin du contrat précède son début (voir DATES).")
+        return ok("Sans objet : la fin du contrat précède son début (voir DATES).")
     hours = payload.formation.duree_heures
     minimum = CFA_SHARE * YEARLY_HOURS * Fraction(days, 365)  # exact: no rounding before comparing
     if Fraction(hours) >= minimum:
-        return _ok(f"Formation en CFA de {_number(hours)} h, au moins 25 % de la durée du contrat ({days} jours) (L6211-2).")
+        return ok(f"Formation en CFA de {fr_number(hours)} h, au moins 25 % de la durée du contrat ({days} jours) (L6211-2).")
     shown = Decimal(math.ceil(minimum * 100)) / 100  # rounded up, for reading only
-    return _error(
-        f"La formation en CFA compte {_number(hours)} h : il en faut au moins {_number(shown)} h, soit 25 % de 1 607 h "
+    return error(
+        f"La formation en CFA compte {fr_number(hours)} h : il en faut au moins {fr_number(shown)} h, soit 25 % de 1 607 h "
         f"× {days} jours / 365 pour un contrat {_period(start, end)} (L6211-2)."
     )
 
@@ -482,7 +440,7 @@ def _rate_problems(periods: tuple[PayPeriod, ...], minimum: PayMinimum, start: d
         if period.taux < rate:
             problems.append(
                 f"La période de rémunération n° {number} ({_period(period.date_debut, period.date_fin)}) est payée "
-                f"{_number(period.taux)} % du SMIC : le minimum est de {rate} % à partir du {_fr(from_day)} "
+                f"{fr_number(period.taux)} % du SMIC : le minimum est de {rate} % à partir du {fr_date(from_day)} "
                 f"({minimum.label(from_day)}) (D6222-26, D6222-31)."
             )
     return problems
@@ -492,7 +450,7 @@ def check_pay(payload: ContractPayload, context: CheckContext) -> Outcome:
     contract = payload.contrat
     start, end, periods = contract.date_debut, contract.date_fin, contract.remunerations
     if not periods:
-        return _error("Aucune période de rémunération n'est indiquée (D6222-26).")
+        return error("Aucune période de rémunération n'est indiquée (D6222-26).")
     minimum = PayMinimum.of(payload.apprenti.date_naissance, start)
     problems = _layout_problems(periods, start, end)
     if end >= start:
@@ -500,8 +458,8 @@ def check_pay(payload: ContractPayload, context: CheckContext) -> Outcome:
     problems += _rate_problems(periods, minimum, start, end)
     span, sources = _period(start, end), "(D6222-26, D6222-31)"
     if len(periods) == 1:
-        return _error_if_any(problems, f"La période de rémunération couvre le contrat {span} et respecte le minimum {sources}.")
-    return _error_if_any(
+        return error_if_any(problems, f"La période de rémunération couvre le contrat {span} et respecte le minimum {sources}.")
+    return error_if_any(
         problems, f"Les {len(periods)} périodes de rémunération couvrent le contrat {span} et respectent le minimum {sources}."
     )
 
@@ -540,7 +498,7 @@ def _competence_description(master: Master) -> str:
     else:
         field = "du même domaine" if master.diplome_meme_domaine else "d'un autre domaine"
         diploma = f"diplôme de niveau {master.diplome_niveau} {field}"
-    return f"{diploma}, {_number(master.experience_annees)} an(s) d'expérience"
+    return f"{diploma}, {fr_number(master.experience_annees)} an(s) d'expérience"
 
 
 def _employers_with_running_contracts() -> set[str]:
@@ -584,7 +542,7 @@ def _master_problems(master: Master, number: int, payload: ContractPayload, cont
         problems.append(f"{who} n'a pas de date de naissance : sa majorité ne peut être vérifiée (L6223-8-1).")
     elif (age := age_on(master.date_naissance, start)) < 18:
         problems.append(
-            f"{who} a {age} ans au début du contrat (date de naissance : {_fr(master.date_naissance)}) : "
+            f"{who} a {age} ans au début du contrat (date de naissance : {fr_date(master.date_naissance)}) : "
             "il doit être majeur (L6223-8-1)."
         )
     if not _is_competent(master, level):
@@ -605,17 +563,17 @@ def _master_problems(master: Master, number: int, payload: ContractPayload, cont
 def check_masters(payload: ContractPayload, context: CheckContext) -> Outcome:
     masters = payload.maitres_apprentissage
     if not masters:
-        return _error("Aucun maître d'apprentissage n'est désigné (L6223-8-1).")
+        return error("Aucun maître d'apprentissage n'est désigné (L6223-8-1).")
     problems = [
         problem
         for number, master in enumerate(masters, start=1)
         for problem in _master_problems(master, number, payload, context)
     ]
     if len(masters) == 1:
-        return _error_if_any(
+        return error_if_any(
             problems, "Le maître d'apprentissage est majeur, compétent et disponible (L6223-8-1, R6223-22, R6223-6)."
         )
-    return _error_if_any(
+    return error_if_any(
         problems,
         f"Les {len(masters)} maîtres d'apprentissage sont majeurs, compétents et disponibles (L6223-8-1, R6223-22, R6223-6).",
     )
@@ -629,30 +587,30 @@ def check_opco_branch(payload: ContractPayload, context: CheckContext) -> Outcom
     # R6332-23-1: the OPCO checks that the company belongs to it (an IDCC linked to one of its branches).
     raw, opco = payload.employeur.idcc, settings.OPCO_NAME
     if not raw:
-        return _warning("L'IDCC de l'employeur n'est pas renseigné : rattachement à l'OPCO à vérifier (R6332-23-1).")
+        return warning("L'IDCC de l'employeur n'est pas renseigné : rattachement à l'OPCO à vérifier (R6332-23-1).")
     code = raw.zfill(4)
     if not IDCC_RE.match(code):
-        return _warning(f"« {raw} » n'est pas un IDCC (4 chiffres) : rattachement à l'OPCO à vérifier (R6332-23-1).")
+        return warning(f"« {raw} » n'est pas un IDCC (4 chiffres) : rattachement à l'OPCO à vérifier (R6332-23-1).")
     link = cached(
         ("branch_link", code), lambda: BranchIdcc.objects.select_related("branch", "idcc").filter(idcc__code=code).first()
     )
     if link is not None:
-        return _ok(f"IDCC {code} ({link.idcc.title}) : branche « {link.branch.name} » de l'{opco}.")
+        return ok(f"IDCC {code} ({link.idcc.title}) : branche « {link.branch.name} » de l'{opco}.")
     idcc = cached(("idcc", code), lambda: Idcc.objects.filter(code=code).first())
     if idcc is None:
-        return _warning(
+        return warning(
             f"L'IDCC {code} est inconnu du référentiel des conventions collectives : rattachement à vérifier (R6332-23-1)."
         )
     if idcc.opco_name and idcc.opco_name != opco:
-        return _warning(
+        return warning(
             f"L'IDCC {code} ({idcc.title}) relève d'un autre OPCO : {idcc.opco_name}. Rattachement à vérifier (R6332-23-1)."
         )
     if idcc.opco_name:
-        return _warning(
+        return warning(
             f"L'IDCC {code} ({idcc.title}) est attribué à l'{opco} mais n'est lié à aucune de ses branches : "
             "rattachement à vérifier (R6332-23-1)."
         )
-    return _warning(f"L'IDCC {code} ({idcc.title}) n'est rattaché à aucun OPCO connu : rattachement à vérifier (R6332-23-1).")
+    return warning(f"L'IDCC {code} ({idcc.title}) n'est rattaché à aucun OPCO connu : rattachement à vérifier (R6332-23-1).")
 
 
 # --- EMPLOYEUR_OPPOSITION -----------------------------------------------------------------------------
@@ -664,15 +622,15 @@ def check_employer_opposition(payload: ContractPayload, context: CheckContext) -
     recorded = by_siret.get(siret, [])
     active = [o for o in recorded if o.starts_on <= start and (o.ends_on is None or o.ends_on >= start)]
     descriptions = [
-        f"{opposition.get_kind_display()} depuis le {_fr(opposition.starts_on)}"
-        + (f" jusqu'au {_fr(opposition.ends_on)}" if opposition.ends_on else ", sans date de fin")
+        f"{opposition.get_kind_display()} depuis le {fr_date(opposition.starts_on)}"
+        + (f" jusqu'au {fr_date(opposition.ends_on)}" if opposition.ends_on else ", sans date de fin")
         for opposition in active
     ]
     if descriptions:
-        return _error(
-            f"L'employeur (SIRET {siret}) fait l'objet, au début du contrat le {_fr(start)}, de : {' ; '.join(descriptions)}."
+        return error(
+            f"L'employeur (SIRET {siret}) fait l'objet, au début du contrat le {fr_date(start)}, de : {' ; '.join(descriptions)}."
         )
-    return _ok(f"Aucune opposition, suspension ni interdiction enregistrée contre l'employeur au {_fr(start)}.")
+    return ok(f"Aucune opposition, suspension ni interdiction enregistrée contre l'employeur au {fr_date(start)}.")
 
 
 def _oppositions_by_siret(siret: str | None = None) -> dict[str, list[EmployerOpposition]]:
@@ -712,7 +670,7 @@ def received_on(payload, context: CheckContext) -> tuple[date, str]:
     """The file's reception date (today when the payload has none) and how a message says it; shared
     by the deposit-delay checks of both kinds of contracts."""
     received = payload.recu_le or context.today
-    return received, f"reçu le {_fr(received)}" + ("" if payload.recu_le else " (date du jour : la date de réception manque)")
+    return received, f"reçu le {fr_date(received)}" + ("" if payload.recu_le else " (date du jour : la date de réception manque)")
 
 
 def check_deposit_delay(payload: ContractPayload, context: CheckContext) -> Outcome:
@@ -721,9 +679,9 @@ def check_deposit_delay(payload: ContractPayload, context: CheckContext) -> Outc
     received, received_text = received_on(payload, context)
     deadline = last_deposit_day(start, _holiday_zone_of(payload.employeur.siret))
     if received <= deadline:
-        return _ok(f"Dossier {received_text}, au plus tard le {_fr(deadline)} : dans les 5 jours ouvrables (D6224-1).")
-    return _warning(
-        f"Dossier {received_text}, après le {_fr(deadline)} : le contrat commencé le {_fr(start)} devait être transmis "
+        return ok(f"Dossier {received_text}, au plus tard le {fr_date(deadline)} : dans les 5 jours ouvrables (D6224-1).")
+    return warning(
+        f"Dossier {received_text}, après le {fr_date(deadline)} : le contrat commencé le {fr_date(start)} devait être transmis "
         "dans les 5 jours ouvrables (lundi au samedi, hors jours fériés) (D6224-1)."
     )
 
@@ -748,17 +706,9 @@ CHECKS: tuple[tuple[str, Check], ...] = (
 )
 
 
-def run_table(table, payload, *, today: date, exclude_contract_id: int | None = None) -> CheckReport:
-    """Every check of `table` (CHECKS, or the EJ20 table of contracts.professionalisation.checks), in its order, each
-    exactly once. `exclude_contract_id`: the contract being instructed, so that it does not count
-    against its own master or tutor."""
-    context = CheckContext(today=today, exclude_contract_id=exclude_contract_id)
-    return CheckReport([CheckResult(code, *check(payload, context)) for code, check in table])
-
-
 def run_checks(payload: ContractPayload, *, today: date, exclude_contract_id: int | None = None) -> CheckReport:
     """Every check of CHECKS.md."""
-    return run_table(CHECKS, payload, today=today, exclude_contract_id=exclude_contract_id)
+    return run_table(CHECKS, payload, CheckContext(today=today, exclude_contract_id=exclude_contract_id))
 
 
 def check_contract_data(data: Any, *, today: date | None = None, exclude_contract_id: int | None = None) -> CheckReport:

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from contracts.alternance.workflow import TransitionRefused, apply, lock_for
+from contracts.alternance.workflow import CONTRACTS, TransitionRefused
 from contracts.enums import ContractKind, ContractStatus, InstalmentOrigin, InstalmentStatus
 from contracts.financing.engine import Schedule
 from contracts.financing.io import InvalidInput
@@ -209,7 +209,7 @@ def contract_accept(
     from contracts.alternance.check_runs import contract_check
 
     with transaction.atomic():
-        contract, action = lock_for(contract_id, "accept_implicit" if implicit else "accept")
+        contract, action = CONTRACTS.lock(contract_id, "accept_implicit" if implicit else "accept", actor=actor)
         professionalisation = contract.contract_kind == ContractKind.PROFESSIONNALISATION
         if implicit:
             # Re-checked under the lock: the file may have been decided, declared incomplete (the
@@ -240,7 +240,7 @@ def contract_accept(
         commitment_budget_sync(commitment, actor=actor, allow_overrun=implicit or budget_overrun_acknowledged)
         if implicit:
             summary = f"Acceptation implicite (D6325-2) : pas de décision dans les 20 jours. {summary}"
-        apply(
+        CONTRACTS.apply(
             contract,
             action,
             actor=actor,
@@ -310,7 +310,7 @@ def contract_refuse(
     if not implicit and not (codes or text.strip()):
         raise ValidationError({"text": "Un refus est motivé : indiquez des contrôles en cause ou un motif."})
     with transaction.atomic():
-        contract, action = lock_for(contract_id, "refuse")
+        contract, action = CONTRACTS.lock(contract_id, "refuse", actor=actor)
         if implicit:
             # R6224-3, re-checked under the lock: the file may have been declared incomplete (the
             # clock stops) or completed again (a new deadline) since the job listed it.
@@ -323,7 +323,7 @@ def contract_refuse(
                 or not apprenticeship
             ):
                 raise TransitionRefused(f"Le dossier {contract.file_number} n'est plus en attente de décision au-delà du délai.")
-        contract = apply(
+        contract = CONTRACTS.apply(
             contract,
             action,
             actor=actor,
@@ -485,7 +485,7 @@ def reconcile(*, commitment: Commitment, schedule: Schedule, origin: str, effect
 
 def contract_rupture(*, actor, contract_id: int, rupture_date: date, cause: str, during_probation: bool = False) -> Rupture:
     with transaction.atomic():
-        contract, action = lock_for(contract_id, "rupture")
+        contract, action = CONTRACTS.lock(contract_id, "rupture", actor=actor)
         if not contract.start_date <= rupture_date <= contract.end_date:
             raise ValidationError({"date": "La date de rupture doit être comprise entre le début et la fin prévue du contrat."})
         rupture = Rupture(contract=contract, date=rupture_date, cause=cause, during_probation=during_probation, recorded_by=actor)
@@ -499,7 +499,7 @@ def contract_rupture(*, actor, contract_id: int, rupture_date: date, cause: str,
                 commitment=contract.commitment, schedule=schedule, origin=InstalmentOrigin.RUPTURE, effective_on=rupture_date
             )
             summary += f" : {result.superseded} échéance(s) remplacée(s), {len(result.added)} ajoutée(s)"
-        apply(contract, action, actor=actor, summary=summary)
+        CONTRACTS.apply(contract, action, actor=actor, summary=summary)
     return rupture
 
 

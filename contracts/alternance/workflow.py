@@ -7,67 +7,71 @@ is an implicit refusal, recorded once by a beat task. A professionalisation cont
 way, except that its acceptance deposits it and silence accepts it (D6325-2), also by a beat task.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import roles
 from contracts.enums import ContractKind
 from contracts.enums import ContractStatus as S
 from contracts.models import ApprenticeshipContract
 from opco import audit
+from opco.workflow import Action, TransitionRefused, Workflow, register
 
 DECISION_DAYS = 20  # R6224-3
+APPRENTISSAGE_ONLY = (ContractKind.APPRENTISSAGE,)
+PROFESSIONNALISATION_ONLY = (ContractKind.PROFESSIONNALISATION,)
+BOTH_KINDS = (ContractKind.APPRENTISSAGE, ContractKind.PROFESSIONNALISATION)
 
-
-@dataclass(frozen=True)
-class Action:
-    code: str
-    label: str
-    allowed_from: tuple[str, ...]
-    to_status: str
-    kinds: tuple[str, ...] = (ContractKind.APPRENTISSAGE, ContractKind.PROFESSIONNALISATION)
-    automatic: bool = False  # recorded by a beat task, never offered on a screen
-
-
-ACTIONS = {
-    action.code: action
-    for action in (
-        Action("instruct", "Prendre en instruction", (S.RECEIVED,), S.UNDER_INSTRUCTION),
-        Action("request_documents", "Déclarer incomplet", (S.RECEIVED, S.UNDER_INSTRUCTION), S.INCOMPLETE),
-        Action("documents_received", "Pièces reçues : dossier complet", (S.INCOMPLETE,), S.UNDER_INSTRUCTION),
-        Action("accept", "Accepter la prise en charge", (S.UNDER_INSTRUCTION,), S.ACCEPTED),
-        # D6325-2: silence accepts a professionalisation contract, from wherever the file waits for a decision.
-        Action(
-            "accept_implicit",
-            "Acceptation implicite (D6325-2)",
-            (S.RECEIVED, S.UNDER_INSTRUCTION),
-            S.DEPOSITED,
-            (ContractKind.PROFESSIONNALISATION,),
-            automatic=True,
+CONTRACTS = register(
+    Workflow(
+        code="contract",
+        model=ApprenticeshipContract,
+        noun=lambda contract: f"le dossier {contract.file_number}",
+        kind_field="contract_kind",
+        default_roles=(roles.STAFF,),  # representatives and advisors read; staff instruct
+        clean_exclude=("employer", "certification", "cfa", "assigned_to", "decided_by"),
+        audit_value=str,
+        audit_skip=("refusal_codes",),
+        actions=(
+            Action("instruct", "Prendre en instruction", (S.RECEIVED,), S.UNDER_INSTRUCTION, BOTH_KINDS),
+            Action("request_documents", "Déclarer incomplet", (S.RECEIVED, S.UNDER_INSTRUCTION), S.INCOMPLETE, BOTH_KINDS),
+            Action("documents_received", "Pièces reçues : dossier complet", (S.INCOMPLETE,), S.UNDER_INSTRUCTION, BOTH_KINDS),
+            Action("accept", "Accepter la prise en charge", (S.UNDER_INSTRUCTION,), S.ACCEPTED, BOTH_KINDS, decides=True),
+            # D6325-2: silence accepts a professionalisation contract, from wherever the file waits for a decision.
+            Action(
+                "accept_implicit",
+                "Acceptation implicite (D6325-2)",
+                (S.RECEIVED, S.UNDER_INSTRUCTION),
+                S.DEPOSITED,
+                PROFESSIONNALISATION_ONLY,
+                automatic=True,
+                decides=True,
+            ),
+            Action(
+                "refuse",
+                "Refuser la prise en charge",
+                (S.RECEIVED, S.UNDER_INSTRUCTION, S.INCOMPLETE),
+                S.REFUSED,
+                BOTH_KINDS,
+                decides=True,
+            ),
+            # A professionalisation contract is deposited by the OPCO's acceptance itself (D6325-2).
+            Action("deposit", "Enregistrer le dépôt (n° DECA)", (S.ACCEPTED,), S.DEPOSITED, APPRENTISSAGE_ONLY),
+            Action("start", "Constater le début d'exécution", (S.DEPOSITED,), S.RUNNING, BOTH_KINDS),
+            Action("end", "Constater la fin du contrat", (S.RUNNING,), S.ENDED, BOTH_KINDS),
+            Action("rupture", "Enregistrer une rupture", (S.ACCEPTED, S.DEPOSITED, S.RUNNING), S.BROKEN, BOTH_KINDS),
         ),
-        Action("refuse", "Refuser la prise en charge", (S.RECEIVED, S.UNDER_INSTRUCTION, S.INCOMPLETE), S.REFUSED),
-        # A professionalisation contract is deposited by the OPCO's acceptance itself (D6325-2).
-        Action("deposit", "Enregistrer le dépôt (n° DECA)", (S.ACCEPTED,), S.DEPOSITED, (ContractKind.APPRENTISSAGE,)),
-        Action("start", "Constater le début d'exécution", (S.DEPOSITED,), S.RUNNING),
-        Action("end", "Constater la fin du contrat", (S.RUNNING,), S.ENDED),
-        Action("rupture", "Enregistrer une rupture", (S.ACCEPTED, S.DEPOSITED, S.RUNNING), S.BROKEN),
     )
-}
+)
+ACTIONS = CONTRACTS.by_code
+__all__ = ["ACTIONS", "CONTRACTS", "TransitionRefused"]
 
 
-class TransitionRefused(ValidationError):
-    pass
-
-
-def available_actions(contract: ApprenticeshipContract) -> list[Action]:
-    return [
-        action
-        for action in ACTIONS.values()
-        if contract.status in action.allowed_from and contract.contract_kind in action.kinds and not action.automatic
-    ]
+def available_actions(contract: ApprenticeshipContract, user=None) -> list[Action]:
+    return CONTRACTS.available(contract, user)
 
 
 def decision_deadline(complete_on: date) -> date:
@@ -75,44 +79,9 @@ def decision_deadline(complete_on: date) -> date:
     return complete_on + timedelta(days=DECISION_DAYS)
 
 
-def lock_for(contract_id: int, action_code: str) -> tuple[ApprenticeshipContract, Action]:
-    """Lock the contract row and check the action is allowed from its current status (called
-    inside a transaction; a refusal changes nothing)."""
-    action = ACTIONS[action_code]
-    contract = ApprenticeshipContract.objects.select_for_update(of=("self",)).get(pk=contract_id)
-    if contract.status not in action.allowed_from or contract.contract_kind not in action.kinds:
-        raise TransitionRefused(
-            f"« {action.label} » est impossible : le dossier {contract.file_number} est « {contract.get_status_display()} »."
-        )
-    return contract, action
-
-
-def apply(
-    contract: ApprenticeshipContract, action: Action, *, actor, summary: str = "", to_status: str | None = None, **fields
-) -> ApprenticeshipContract:
-    """Move the locked contract to the action's status (or `to_status`, when the decision itself moves
-    further, as D6325-2's deposit on acceptance) with `fields`, and record it."""
-    before = contract.status
-    contract.status = to_status or action.to_status
-    for name, value in fields.items():
-        setattr(contract, name, value)
-    contract.full_clean(exclude=["employer", "certification", "cfa", "assigned_to"])
-    contract.save()
-    audit.record(
-        actor=actor,
-        action=f"contract_{action.code}",
-        target=contract,
-        changes={"status": [before, contract.status], **{k: [None, str(v)] for k, v in fields.items() if k != "refusal_codes"}},
-        summary=summary or action.label,
-    )
-    return contract
-
-
 def contract_transition(*, actor, contract_id: int, action_code: str, **fields) -> ApprenticeshipContract:
     """A plain transition (no side effect beyond the fields given)."""
-    with transaction.atomic():
-        contract, action = lock_for(contract_id, action_code)
-        return apply(contract, action, actor=actor, **fields)
+    return CONTRACTS.transition(actor=actor, pk=contract_id, code=action_code, **fields)
 
 
 def contract_request_documents(*, actor, contract_id: int, message: str) -> ApprenticeshipContract:
@@ -120,8 +89,8 @@ def contract_request_documents(*, actor, contract_id: int, message: str) -> Appr
     if not message.strip():
         raise ValidationError({"message": "Indiquez les pièces ou informations demandées au déposant."})
     with transaction.atomic():
-        contract, action = lock_for(contract_id, "request_documents")
-        contract = apply(
+        contract, action = CONTRACTS.lock(contract_id, "request_documents", actor=actor)
+        contract = CONTRACTS.apply(
             contract,
             action,
             actor=actor,
@@ -137,8 +106,8 @@ def contract_request_documents(*, actor, contract_id: int, message: str) -> Appr
 def contract_documents_received(*, actor, contract_id: int, on: date | None = None) -> ApprenticeshipContract:
     complete_on = on or timezone.localdate()
     with transaction.atomic():
-        contract, action = lock_for(contract_id, "documents_received")
-        return apply(
+        contract, action = CONTRACTS.lock(contract_id, "documents_received", actor=actor)
+        return CONTRACTS.apply(
             contract,
             action,
             actor=actor,

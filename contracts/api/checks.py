@@ -17,8 +17,8 @@ from contracts.alternance.check_runs import check_payload
 from contracts.alternance.checks import CHECKS
 from contracts.alternance.payload import AGE_DEROGATIONS, InvalidPayload
 from contracts.api.simulations import ErrorSerializer, HasRole
-from contracts.enums import CheckStatus
 from contracts.professionalisation.checks import PRO_CHECKS
+from opco.checks import CheckStatus
 
 
 class AddressSerializer(serializers.Serializer):

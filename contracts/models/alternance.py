@@ -23,13 +23,14 @@ from contracts.enums import (
     OppositionKind,
     RuptureCause,
 )
+from opco.instruction import InstructedFile
 from referentials.models import Certification, Company, TrainingProvider
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 HALF_CENT = Value(Decimal("0.005"))
 
 
-class ApprenticeshipContract(models.Model):
+class ApprenticeshipContract(InstructedFile):
     file_number = models.CharField("n° de dossier OPCO", max_length=20, unique=True)
     deca_number = models.CharField("n° DECA", max_length=32, blank=True)
     status = models.CharField(
@@ -98,24 +99,9 @@ class ApprenticeshipContract(models.Model):
     weekly_hours = models.DecimalField("durée hebdomadaire (h)", max_digits=5, decimal_places=2, null=True, blank=True)
     monthly_salary = models.DecimalField("salaire brut mensuel à l'embauche", **MONEY, null=True, blank=True)
 
-    received_on = models.DateField("reçu le", db_index=True)
-    complete_on = models.DateField("dossier complet le", null=True, blank=True)
-    decision_due_on = models.DateField("décision due au plus tard le", null=True, blank=True, db_index=True)
-    decided_on = models.DateField("décidé le", null=True, blank=True)
     implicit_refusal = models.BooleanField("refus implicite (R6224-3)", default=False)
     implicit_acceptance = models.BooleanField("acceptation implicite (D6325-2)", default=False)
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="gestionnaire",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="assigned_contracts",
-    )
     depositor_email = models.EmailField("e-mail du déposant", blank=True)
-    incomplete_message = models.TextField("pièces ou informations demandées", blank=True)
-    refusal_codes = models.JSONField("motifs de refus (codes)", default=list, blank=True)
-    refusal_text = models.TextField("motif de refus", blank=True)
     payload = models.JSONField("données du CERFA (sans NIR)", default=dict)
     import_key = models.CharField("empreinte d'import", max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from opco.instruction import InstructedFile
 from referentials.models import Certification, Company, TrainingProvider
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -72,10 +73,9 @@ class PaymentStatus(models.TextChoices):
     RECOVERY = "recovery", "En titre de recette"
 
 
-class ReconversionPeriod(models.Model):
+class ReconversionPeriod(InstructedFile):
     """One request for a période de reconversion, from its receipt to its end or interruption."""
 
-    file_number = models.CharField("n° de dossier", max_length=20, unique=True)
     kind = models.CharField("nature", max_length=8, choices=ReconversionKind.choices)
     status = models.CharField(
         "statut", max_length=16, choices=ReconversionStatus.choices, default=ReconversionStatus.RECEIVED, db_index=True
@@ -148,20 +148,7 @@ class ReconversionPeriod(models.Model):
 
     # Instruction (R6324-1 … R6324-3).
     received_on = models.DateField("reçue le", db_index=True)
-    complete_on = models.DateField("dossier complet le", null=True, blank=True)
-    decision_due_on = models.DateField("décision due au plus tard le", null=True, blank=True, db_index=True)
     decided_on = models.DateField("décidée le", null=True, blank=True, db_index=True)
-    incomplete_message = models.TextField("pièces ou informations demandées", blank=True)
-    refusal_codes = models.JSONField("motifs de refus (codes)", default=list, blank=True)
-    refusal_text = models.TextField("motif de refus", blank=True)
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="gestionnaire",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="assigned_reconversions",
-    )
 
     # Funding snapshot, taken on acceptance (D6332-89, D6332-90).
     funding_hourly_rate = models.DecimalField("forfait horaire retenu (€/h)", **MONEY, null=True, blank=True)

@@ -24,24 +24,15 @@ from contracts.alternance.checks import (
     RUNNING_STATUSES,
     YEARLY_HOURS,
     CheckContext,
-    CheckReport,
-    Outcome,
-    _error,
-    _error_if_any,
     _folded,
-    _fr,
     _latest_expiry,
-    _number,
     _numbered,
-    _ok,
     _period,
     _siret_outcome,
-    _warning,
     age_on,
     check_employer_siret,
     check_opco_branch,
     received_on,
-    run_table,
 )
 from contracts.alternance.payload import PayPeriod
 from contracts.alternance.reference_cache import cached
@@ -53,6 +44,7 @@ from contracts.professionalisation.payload import (
     parse_pro_payload,
     priority_public_reasons,
 )
+from opco.checks import CheckReport, Outcome, error, error_if_any, fr_date, fr_number, ok, run_table, warning
 from referentials.models import Certification
 from referentials.selectors import legal_parameter_on
 
@@ -79,7 +71,7 @@ def _capitalised(text: str) -> str:
 def _shown(value: Fraction, rounding: str = ROUND_UP) -> str:
     """A fraction shown to the cent, rounded away from the side that passes (display only)."""
     exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return _number(exact.quantize(Decimal("0.01"), rounding=rounding))
+    return fr_number(exact.quantize(Decimal("0.01"), rounding=rounding))
 
 
 # --- EMPLOYEUR_SIRET, ORGANISME_SIRET ---------------------------------------------------------------
@@ -103,30 +95,30 @@ def check_pro_qualification(payload: ProContractPayload, context: CheckContext) 
     if training.type_qualification != "rncp":
         title = f" « {training.intitule} »" if training.intitule else ""
         rncp = f" (fiche {training.rncp})" if training.rncp else ""
-        return _ok(
+        return ok(
             f"Qualification visée : {QUALIFICATION_LABELS[training.type_qualification]}{title}{rncp}, "
             "admise sans contrôle dans le référentiel des certifications (L6314-1)."
         )
     rncp = training.rncp
     if not RNCP_RE.match(rncp):
-        return _error(f"« {rncp} » n'est pas un code de fiche RNCP (« RNCP » suivi de 2 à 6 chiffres).")
+        return error(f"« {rncp} » n'est pas un code de fiche RNCP (« RNCP » suivi de 2 à 6 chiffres).")
     rows = cached(("certifications", rncp), lambda: list(Certification.objects.filter(rncp=rncp).order_by("code_diplome")))
     if not rows:
-        return _error(f"La fiche {rncp} est absente du référentiel des certifications.")
+        return error(f"La fiche {rncp} est absente du référentiel des certifications.")
     expiry = _latest_expiry(rows)
     successor = next((row.successor_rncp for row in rows if row.successor_rncp), "")
     replaced = f" Fiche remplaçante (« Nouvelle Certification ») : {successor}." if successor else ""
     if expiry is not None and expiry < concluded:
-        return _error(
-            f"La fiche {rncp} est arrivée à échéance le {_fr(expiry)}, avant la conclusion du contrat le {_fr(concluded)}."
-            + replaced
+        return error(
+            f"La fiche {rncp} est arrivée à échéance le {fr_date(expiry)}, "
+            f"avant la conclusion du contrat le {fr_date(concluded)}." + replaced
         )
     if expiry is None and not any(row.active for row in rows):
         # Without a « Date d'échéance », the referential's ACTIVE/INACTIVE column is all there is.
-        return _error(f"La fiche {rncp} est inactive au référentiel des certifications, sans date d'échéance." + replaced)
+        return error(f"La fiche {rncp} est inactive au référentiel des certifications, sans date d'échéance." + replaced)
     level = f", niveau {rows[0].level}" if rows[0].level else ""
-    validity = f", échéance le {_fr(expiry)}" if expiry else ", sans date d'échéance"
-    return _ok(f"Fiche {rncp} ({rows[0].title}{level}) en vigueur à la conclusion du contrat le {_fr(concluded)}{validity}.")
+    validity = f", échéance le {fr_date(expiry)}" if expiry else ", sans date d'échéance"
+    return ok(f"Fiche {rncp} ({rows[0].title}{level}) en vigueur à la conclusion du contrat le {fr_date(concluded)}{validity}.")
 
 
 # --- PRO_PUBLIC -------------------------------------------------------------------------------------
@@ -137,18 +129,19 @@ def check_pro_public(payload: ProContractPayload, context: CheckContext) -> Outc
     age = age_on(employee.date_naissance, start)
     situation = SITUATIONS[employee.situation]
     intro = (
-        f"Le salarié a {age} ans au début du contrat le {_fr(start)} (date de naissance : {_fr(employee.date_naissance)}), "
+        f"Le salarié a {age} ans au début du contrat le {fr_date(start)} "
+        f"(date de naissance : {fr_date(employee.date_naissance)}), "
         f"situation : {situation}"
     )
     if age < 16:
-        return _error(f"{intro} : le contrat de professionnalisation est ouvert à partir de 16 ans (L6325-1).")
+        return error(f"{intro} : le contrat de professionnalisation est ouvert à partir de 16 ans (L6325-1).")
     if age <= 25:
-        return _ok(f"{intro} : public de 16 à 25 ans révolus (L6325-1 1°).")
+        return ok(f"{intro} : public de 16 à 25 ans révolus (L6325-1 1°).")
     if employee.situation == "demandeur_emploi":
-        return _ok(f"{intro} : demandeur d'emploi de 26 ans et plus (L6325-1 2°).")
+        return ok(f"{intro} : demandeur d'emploi de 26 ans et plus (L6325-1 2°).")
     if employee.situation in ("rsa", "ass", "aah", "cui"):
-        return _ok(f"{intro} : bénéficiaire d'un minimum social ou d'un ancien CUI, sans condition d'âge (L6325-1 3°).")
-    return _error(
+        return ok(f"{intro} : bénéficiaire d'un minimum social ou d'un ancien CUI, sans condition d'âge (L6325-1 3°).")
+    return error(
         f"{intro} : à 26 ans et plus, le contrat est ouvert aux seuls demandeurs d'emploi et aux bénéficiaires du RSA, "
         "de l'ASS, de l'AAH ou d'un ancien contrat unique d'insertion (L6325-1 2° et 3°)."
     )
@@ -197,13 +190,15 @@ def check_pro_duration(payload: ProContractPayload, context: CheckContext) -> Ou
     span = _period(start, end)
     because = f"{why}, {source}" if why else source
     if end < earliest_end:
-        return _error(f"{what} dure moins de 6 mois ({span}) : sa fin doit être au plus tôt le {_fr(earliest_end)} (L6325-11).")
+        return error(
+            f"{what} dure moins de 6 mois ({span}) : sa fin doit être au plus tôt le {fr_date(earliest_end)} (L6325-11)."
+        )
     if end > latest_end:
-        return _error(
-            f"{what} dure plus de {months} mois ({span}) : sa fin doit être au plus tard le {_fr(latest_end)} ({because})"
+        return error(
+            f"{what} dure plus de {months} mois ({span}) : sa fin doit être au plus tard le {fr_date(latest_end)} ({because})"
             f"{_LONGER[months]}."
         )
-    return _ok(f"{what} dure de 6 à {months} mois ({span}{', ' + why if why else ''}) ({source}).")
+    return ok(f"{what} dure de 6 à {months} mois ({span}{', ' + why if why else ''}) ({source}).")
 
 
 # --- PRO_DATES ----------------------------------------------------------------------------------------
@@ -212,16 +207,18 @@ def _contract_problems(payload: ProContractPayload) -> list[str]:
     start, end, concluded = contract.date_debut, contract.date_fin, contract.date_conclusion
     problems = []
     if concluded > start:
-        problems.append(f"Le contrat est conclu le {_fr(concluded)}, après son début le {_fr(start)}.")
+        problems.append(f"Le contrat est conclu le {fr_date(concluded)}, après son début le {fr_date(start)}.")
     if end is not None and end < start:
-        problems.append(f"La fin du contrat ({_fr(end)}) précède son début ({_fr(start)}).")
+        problems.append(f"La fin du contrat ({fr_date(end)}) précède son début ({fr_date(start)}).")
     first, last = contract.action_date_debut, contract.action_date_fin
     if first is not None and last is not None and last < first:
-        problems.append(f"La fin de l'action de professionnalisation ({_fr(last)}) précède son début ({_fr(first)}).")
+        problems.append(f"La fin de l'action de professionnalisation ({fr_date(last)}) précède son début ({fr_date(first)}).")
     if first is not None and first < start:
-        problems.append(f"L'action de professionnalisation commence le {_fr(first)}, avant le début du contrat ({_fr(start)}).")
+        problems.append(
+            f"L'action de professionnalisation commence le {fr_date(first)}, avant le début du contrat ({fr_date(start)})."
+        )
     if last is not None and end is not None and last > end:
-        problems.append(f"L'action de professionnalisation finit le {_fr(last)}, après la fin du contrat ({_fr(end)}).")
+        problems.append(f"L'action de professionnalisation finit le {fr_date(last)}, après la fin du contrat ({fr_date(end)}).")
     return problems
 
 
@@ -231,11 +228,15 @@ def _training_problems(payload: ProContractPayload) -> list[str]:
     of_action = _of_action(payload)
     problems = []
     if training.date_fin < training.date_debut:
-        problems.append(f"La formation finit le {_fr(training.date_fin)}, avant de commencer le {_fr(training.date_debut)}.")
+        problems.append(
+            f"La formation finit le {fr_date(training.date_fin)}, avant de commencer le {fr_date(training.date_debut)}."
+        )
     if training.date_debut < start:
-        problems.append(f"La formation commence le {_fr(training.date_debut)}, avant le début {of_action} ({_fr(start)}).")
+        problems.append(
+            f"La formation commence le {fr_date(training.date_debut)}, avant le début {of_action} ({fr_date(start)})."
+        )
     if training.date_fin > end:
-        problems.append(f"La formation finit le {_fr(training.date_fin)}, après la fin {of_action} ({_fr(end)}).")
+        problems.append(f"La formation finit le {fr_date(training.date_fin)}, après la fin {of_action} ({fr_date(end)}).")
     return problems
 
 
@@ -244,10 +245,10 @@ def check_pro_dates(payload: ProContractPayload, context: CheckContext) -> Outco
     # lies within the contract and the training within the action (L6325-2, L6325-13).
     contract, training = payload.contrat, payload.formation
     start, end = _action(payload)
-    term = _period(contract.date_debut, contract.date_fin) if contract.date_fin else f"à partir du {_fr(contract.date_debut)}"
-    return _error_if_any(
+    term = _period(contract.date_debut, contract.date_fin) if contract.date_fin else f"à partir du {fr_date(contract.date_debut)}"
+    return error_if_any(
         _contract_problems(payload) + _training_problems(payload),
-        f"Dates cohérentes : contrat conclu le {_fr(contract.date_conclusion)}, exécuté {term}, action de "
+        f"Dates cohérentes : contrat conclu le {fr_date(contract.date_conclusion)}, exécuté {term}, action de "
         f"professionnalisation {_period(start, end)}, formation {_period(training.date_debut, training.date_fin)}.",
     )
 
@@ -280,17 +281,17 @@ def check_pro_training_hours(payload: ProContractPayload, context: CheckContext)
     start, end = _action(payload)
     days = (end - start).days + 1
     if days <= 0:
-        return _ok("Sans objet : la fin de l'action de professionnalisation précède son début (voir PRO_DATES).")
+        return ok("Sans objet : la fin de l'action de professionnalisation précède son début (voir PRO_DATES).")
     weekly = payload.contrat.duree_hebdo_heures
     if weekly is not None and weekly == 0:
-        return _error("La durée hebdomadaire du contrat est nulle : la part de formation ne peut être calculée (L6325-13).")
+        return error("La durée hebdomadaire du contrat est nulle : la part de formation ne peut être calculée (L6325-13).")
     total = total_hours(days, weekly)
     hours = Fraction(payload.formation.duree_heures)
     share = hours / total * 100
-    weekly_text = f"{_number(weekly)} h par semaine" if weekly is not None else "durée hebdomadaire absente : 35 h retenues"
+    weekly_text = f"{fr_number(weekly)} h par semaine" if weekly is not None else "durée hebdomadaire absente : 35 h retenues"
     basis = f"{days} jours, {weekly_text} ; base 1 607 h par an pour 35 h par semaine"
     base = f"durée totale de {_shown(total, ROUND_DOWN)} h pour {_action_name(payload)} {_period(start, end)} ({basis})"
-    training = f"La formation compte {_number(payload.formation.duree_heures)} h"
+    training = f"La formation compte {fr_number(payload.formation.duree_heures)} h"
     problems = []
     if hours < MIN_TRAINING_HOURS:
         problems.append(f"{training} : il en faut au moins 150 (L6325-13).")
@@ -306,12 +307,12 @@ def check_pro_training_hours(payload: ProContractPayload, context: CheckContext)
             f"{_shown(MAX_TRAINING_SHARE * total, ROUND_DOWN)} h, un accord de branche est nécessaire (L6325-13, L6325-14)."
         )
     if problems:
-        return _error(" ".join(problems))
+        return error(" ".join(problems))
     if above:
-        return _ok(
+        return ok(
             f"{training}, soit {_shown(share)} % de la {base} : au-delà de 25 % en vertu d'un accord de branche (L6325-14)."
         )
-    return _ok(f"{training}, soit {_shown(share, ROUND_DOWN)} % de la {base} : entre 15 % et 25 %, et 150 h au moins (L6325-13).")
+    return ok(f"{training}, soit {_shown(share, ROUND_DOWN)} % de la {base} : entre 15 % et 25 %, et 150 h au moins (L6325-13).")
 
 
 # --- PRO_REMUNERATION ---------------------------------------------------------------------------------
@@ -377,8 +378,8 @@ class ProPayMinimum:
             if floor * 100 / Fraction(smic) > rate:
                 rate = floor * 100 / Fraction(smic)
                 reason = (
-                    f"{label}, 85 % du salaire minimum conventionnel de {_number(self.conventional)} €, soit "
-                    f"{_shown(floor)} € par mois pour un SMIC mensuel de {_number(smic)} €"
+                    f"{label}, 85 % du salaire minimum conventionnel de {fr_number(self.conventional)} €, soit "
+                    f"{_shown(floor)} € par mois pour un SMIC mensuel de {fr_number(smic)} €"
                 )
                 sources = ["L6325-9", "D6325-18"]
         if day in self.band_changes:
@@ -454,10 +455,10 @@ def _rate_problems(payload: ProContractPayload, start: date, end: date) -> tuple
             unknown.append(f"n° {number} ({_period(period.date_debut, period.date_fin)})")
             continue
         if Fraction(period.taux) < rate:
-            shown = _number(Decimal(rate.numerator)) if rate.denominator == 1 else _shown(rate)
+            shown = fr_number(Decimal(rate.numerator)) if rate.denominator == 1 else _shown(rate)
             problems.append(
                 f"La période de rémunération n° {number} ({_period(period.date_debut, period.date_fin)}) est payée "
-                f"{_number(period.taux)} % du SMIC : le minimum est de {shown} % à partir du {_fr(from_day)} : {reason}."
+                f"{fr_number(period.taux)} % du SMIC : le minimum est de {shown} % à partir du {fr_date(from_day)} : {reason}."
             )
     return problems, unknown
 
@@ -469,23 +470,23 @@ def check_pro_pay(payload: ProContractPayload, context: CheckContext) -> Outcome
     periods = payload.contrat.remunerations
     what, of_action = _action_name(payload), _of_action(payload)
     if not periods:
-        return _error("Aucune période de rémunération n'est indiquée (D6325-15).")
+        return error("Aucune période de rémunération n'est indiquée (D6325-15).")
     problems = _layout_problems(periods, start, end, of_action)
     if end >= start:
         problems += _gap_problems(periods, start, end, of_action)
     rate_problems, unknown = _rate_problems(payload, start, end)
     problems += rate_problems
     if problems:
-        return _error(" ".join(problems))
+        return error(" ".join(problems))
     if unknown:
-        return _warning(
+        return warning(
             f"Le SMIC mensuel en vigueur est absent des paramètres légaux pour la période de rémunération "
             f"{', '.join(unknown)} : le salaire minimum conventionnel ne peut y être comparé (D6325-18)."
         )
     covered = (
         "La période de rémunération couvre" if len(periods) == 1 else f"Les {len(periods)} périodes de rémunération couvrent"
     )
-    return _ok(
+    return ok(
         f"{covered} {what} {_period(start, end)} et respecte{'nt' if len(periods) > 1 else ''} le minimum (D6325-15 à D6325-18)."
     )
 
@@ -528,7 +529,7 @@ def _tutor_problems(tutor: Tutor, payload: ProContractPayload, context: CheckCon
     problems = []
     if tutor.experience_annees < MIN_TUTOR_EXPERIENCE_YEARS:
         problems.append(
-            f"{who} a {_number(tutor.experience_annees)} an(s) d'expérience professionnelle : il en faut au moins 2 dans une "
+            f"{who} a {fr_number(tutor.experience_annees)} an(s) d'expérience professionnelle : il en faut au moins 2 dans une "
             "qualification en rapport avec l'objectif de professionnalisation (D6325-6)."
         )
     start, end = _action(payload)
@@ -550,11 +551,11 @@ def check_pro_tutors(payload: ProContractPayload, context: CheckContext) -> Outc
     # employer. The count is of stored contracts whose masters or tutors match by identity.
     tutors = payload.tuteurs
     if not tutors:
-        return _error("Aucun tuteur n'est désigné (D6325-6).")
+        return error("Aucun tuteur n'est désigné (D6325-6).")
     problems = [problem for tutor in tutors for problem in _tutor_problems(tutor, payload, context)]
     if len(tutors) == 1:
-        return _error_if_any(problems, f"{_tutor_name(tutors[0])} est expérimenté et disponible (D6325-6, D6325-9).")
-    return _error_if_any(problems, f"Les {len(tutors)} tuteurs sont expérimentés et disponibles (D6325-6, D6325-9).")
+        return error_if_any(problems, f"{_tutor_name(tutors[0])} est expérimenté et disponible (D6325-6, D6325-9).")
+    return error_if_any(problems, f"Les {len(tutors)} tuteurs sont expérimentés et disponibles (D6325-6, D6325-9).")
 
 
 # --- PRO_DEPOT_DELAI ----------------------------------------------------------------------------------
@@ -572,9 +573,11 @@ def check_pro_deposit_delay(payload: ProContractPayload, context: CheckContext) 
     received, received_text = received_on(payload, context)
     deadline = pro_last_deposit_day(start)
     if received <= deadline:
-        return _ok(f"Dossier {received_text}, au plus tard le {_fr(deadline)} : dans les 5 jours qui suivent le début (D6325-1).")
-    return _warning(
-        f"Dossier {received_text}, après le {_fr(deadline)} : le contrat commencé le {_fr(start)} devait être transmis "
+        return ok(
+            f"Dossier {received_text}, au plus tard le {fr_date(deadline)} : dans les 5 jours qui suivent le début (D6325-1)."
+        )
+    return warning(
+        f"Dossier {received_text}, après le {fr_date(deadline)} : le contrat commencé le {fr_date(start)} devait être transmis "
         "dans les 5 jours qui suivent son début (D6325-1)."
     )
 
@@ -600,7 +603,7 @@ PRO_CHECKS: tuple[tuple[str, ProCheck], ...] = (
 
 def run_pro_checks(payload: ProContractPayload, *, today: date, exclude_contract_id: int | None = None) -> CheckReport:
     """Every check of PRO_CHECKS (the same runner as the apprenticeship checks)."""
-    return run_table(PRO_CHECKS, payload, today=today, exclude_contract_id=exclude_contract_id)
+    return run_table(PRO_CHECKS, payload, CheckContext(today=today, exclude_contract_id=exclude_contract_id))
 
 
 def check_pro_contract_data(data: Any, *, today: date | None = None, exclude_contract_id: int | None = None) -> CheckReport:

@@ -10,8 +10,8 @@ from contracts.models.reconversion import (
     PaymentKind,
     ReconversionPeriod,
 )
-from contracts.reconversion.rules import ADVANCE_SHARE, _rate, euros
-from opco.money import round_money
+from contracts.reconversion.rules import ADVANCE_SHARE, _rate
+from opco.money import euros, round_money
 
 
 # --- Funding -----------------------------------------------------------------------------------------

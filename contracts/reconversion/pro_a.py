@@ -6,16 +6,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from branches.reconversion_funding import DEFAULT_HOURLY_RATE
-from contracts.alternance.checks import CheckReport, CheckResult
-from contracts.enums import CheckStatus
 from contracts.models.reconversion import (
     PRO_A_END,
     ProAAmendment,
     ProAEmployeeContract,
     ProATarget,
 )
-from contracts.reconversion.rules import Outcome, _error, _fr, _hours, _ok, last_day
+from contracts.reconversion.rules import _hours, last_day
 from opco import audit
+from opco.checks import CheckReport, CheckStatus, Outcome, error, fr_date, ok, run_table
 from opco.models import AuditEntry
 from opco.money import round_money
 from referentials.models import Company
@@ -32,55 +31,56 @@ PRO_A_MIN_MONTHS, PRO_A_MAX_MONTHS, PRO_A_MAX_MONTHS_BRANCH = 6, 12, 24  # L6325
 PRO_A_MIN_SHARE, PRO_A_MAX_SHARE, PRO_A_MIN_HOURS = Decimal(15), Decimal(25), Decimal(150)  # L6325-13, L6325-14
 
 
-def _pro_a_date(amendment: ProAAmendment) -> Outcome:
+def _pro_a_date(amendment: ProAAmendment, context: None = None) -> Outcome:
     if amendment.signed_on >= PRO_A_END:
-        return _error(
-            f"Avenant conclu le {_fr(amendment.signed_on)} : à partir du 01/01/2026, c'est une période de reconversion "
+        return error(
+            f"Avenant conclu le {fr_date(amendment.signed_on)} : à partir du 01/01/2026, c'est une période de reconversion "
             "(loi n° 2025-989 du 24 octobre 2025, art. 11)."
         )
-    return _ok(
-        f"Avenant conclu le {_fr(amendment.signed_on)}, avant le 01/01/2026 : règles de la Pro-A (loi n° 2025-989, art. 11 III)."
+    return ok(
+        f"Avenant conclu le {fr_date(amendment.signed_on)}, avant le "
+        "01/01/2026 : règles de la Pro-A (loi n° 2025-989, art. 11 III)."
     )
 
 
-def _pro_a_public(amendment: ProAAmendment) -> Outcome:
+def _pro_a_public(amendment: ProAAmendment, context: None = None) -> Outcome:
     if amendment.employee_contract not in PRO_A_PUBLIC:
-        return _error(
+        return error(
             f"Contrat du salarié « {amendment.get_employee_contract_display()} » : la Pro-A concernait les salariés "
             "en CDI, CUI-CDI, "
             "CDD de sportif ou en activité partielle (L6324-1 ancien)."
         )
-    return _ok(f"Salarié en {amendment.get_employee_contract_display()} (L6324-1 ancien).")
+    return ok(f"Salarié en {amendment.get_employee_contract_display()} (L6324-1 ancien).")
 
 
-def _pro_a_level(amendment: ProAAmendment) -> Outcome:
+def _pro_a_level(amendment: ProAAmendment, context: None = None) -> Outcome:
     if not amendment.below_licence:
-        return _error("Le salarié a atteint le grade de la licence : la Pro-A lui était fermée (L6324-2 et D6324-1-1 anciens).")
-    return _ok("Qualification inférieure au grade de la licence (D6324-1-1 ancien).")
+        return error("Le salarié a atteint le grade de la licence : la Pro-A lui était fermée (L6324-2 et D6324-1-1 anciens).")
+    return ok("Qualification inférieure au grade de la licence (D6324-1-1 ancien).")
 
 
-def _pro_a_duration(amendment: ProAAmendment) -> Outcome:
+def _pro_a_duration(amendment: ProAAmendment, context: None = None) -> Outcome:
     if amendment.target != ProATarget.QUALIFICATION:
-        return _ok(f"{amendment.get_target_display()} : la durée de 6 à 12 mois ne s'applique pas (D6324-1 ancien).")
+        return ok(f"{amendment.get_target_display()} : la durée de 6 à 12 mois ne s'applique pas (D6324-1 ancien).")
     start, end = amendment.start_date, amendment.end_date
     longest = PRO_A_MAX_MONTHS_BRANCH if amendment.extended_by_branch else PRO_A_MAX_MONTHS
-    span = f"du {_fr(start)} au {_fr(end)}"
+    span = f"du {fr_date(start)} au {fr_date(end)}"
     if end < last_day(start, PRO_A_MIN_MONTHS):
-        return _error(
-            f"L'action {span} dure moins de 6 mois (fin au plus tôt le {_fr(last_day(start, PRO_A_MIN_MONTHS))} ; "
+        return error(
+            f"L'action {span} dure moins de 6 mois (fin au plus tôt le {fr_date(last_day(start, PRO_A_MIN_MONTHS))} ; "
             "L6325-11 via D6324-1 ancien)."
         )
     if end > last_day(start, longest):
-        return _error(
-            f"L'action {span} dépasse {longest} mois (fin au plus tard le {_fr(last_day(start, longest))} ; "
+        return error(
+            f"L'action {span} dépasse {longest} mois (fin au plus tard le {fr_date(last_day(start, longest))} ; "
             "L6325-11 et L6325-12 via D6324-1 ancien)."
         )
-    return _ok(f"L'action {span} dure de 6 à {longest} mois (D6324-1 ancien).")
+    return ok(f"L'action {span} dure de 6 à {longest} mois (D6324-1 ancien).")
 
 
-def _pro_a_hours(amendment: ProAAmendment) -> Outcome:
+def _pro_a_hours(amendment: ProAAmendment, context: None = None) -> Outcome:
     if amendment.target != ProATarget.QUALIFICATION:
-        return _ok(f"{amendment.get_target_display()} : la part de 15 à 25 % ne s'applique pas (D6324-1 ancien).")
+        return ok(f"{amendment.get_target_display()} : la part de 15 à 25 % ne s'applique pas (D6324-1 ancien).")
     hours, total = Decimal(amendment.training_hours), Decimal(amendment.total_hours)
     share = hours * 100 / total
     shown = f"{_hours(hours)} h sur {_hours(total)} h, soit {str(round_money(share)).replace('.', ',')} %"
@@ -92,14 +92,14 @@ def _pro_a_hours(amendment: ProAAmendment) -> Outcome:
     if share > PRO_A_MAX_SHARE and not amendment.above_25_by_agreement:
         problems.append(f"{shown} : plus de 25 % sans accord de branche (L6325-14).")
     if problems:
-        return _error(" ".join(problems))
-    return _ok(f"{shown} : au moins 150 h, entre 15 % et 25 % (D6324-1 ancien).")
+        return error(" ".join(problems))
+    return ok(f"{shown} : au moins 150 h, entre 15 % et 25 % (D6324-1 ancien).")
 
 
-def _pro_a_tutor(amendment: ProAAmendment) -> Outcome:
+def _pro_a_tutor(amendment: ProAAmendment, context: None = None) -> Outcome:
     if not (amendment.tutor_last_name.strip() and amendment.tutor_first_name.strip()):
-        return _error("Aucun tuteur désigné : l'employeur en désigne un pour chaque bénéficiaire (D6324-2 ancien).")
-    return _ok(f"Tuteur : {amendment.tutor_first_name} {amendment.tutor_last_name} (D6324-2 ancien).")
+        return error("Aucun tuteur désigné : l'employeur en désigne un pour chaque bénéficiaire (D6324-2 ancien).")
+    return ok(f"Tuteur : {amendment.tutor_first_name} {amendment.tutor_last_name} (D6324-2 ancien).")
 
 
 PRO_A_RULES = [
@@ -114,7 +114,7 @@ PRO_A_RULES = [
 
 def pro_a_checks(amendment: ProAAmendment) -> CheckReport:
     """The old rules, shown on the amendment's page (the stock is read, not decided again)."""
-    return CheckReport([CheckResult(code, *check(amendment)) for code, check in PRO_A_RULES])
+    return run_table(PRO_A_RULES, amendment)
 
 
 def pro_a_funding(branch_hourly_rate: Decimal | None, hours: Decimal) -> tuple[Decimal, Decimal]:
@@ -163,7 +163,7 @@ def pro_a_amendment_record(*, actor, data: dict) -> ProAAmendment:
         raise ValidationError(
             {
                 "signed_on": (
-                    f"Avenant conclu le {_fr(signed)} : depuis le 1er janvier 2026, la Pro-A est remplacée par la période de "
+                    f"Avenant conclu le {fr_date(signed)} : depuis le 1er janvier 2026, la Pro-A est remplacée par la période de "
                     "reconversion (loi n° 2025-989 du 24 octobre 2025, art. 11) ; déposez une période de reconversion."
                 )
             }

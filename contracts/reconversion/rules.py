@@ -48,8 +48,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from branches.reconversion_funding import reconversion_funding
-from contracts.alternance.checks import CheckReport, CheckResult
-from contracts.enums import CheckStatus
 from contracts.models.reconversion import (
     PRO_A_END,
     HostContractKind,
@@ -58,7 +56,7 @@ from contracts.models.reconversion import (
     ReconversionTarget,
 )
 from contracts.models.reconversion import ReconversionStatus as S
-from opco.money import round_money
+from opco.checks import CheckReport, CheckStatus, Outcome, error, fr_date, ok, run_table, warning
 from referentials.models import Certification
 from referentials.validators import is_valid_siret, normalize_identifier
 
@@ -97,8 +95,6 @@ class ReconversionRefused(ValidationError):
 
 
 # --- Formatting --------------------------------------------------------------------------------------
-def _fr(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
 
 
 def _hours(value: Decimal) -> str:
@@ -106,14 +102,6 @@ def _hours(value: Decimal) -> str:
     integer, _, decimals = text.partition(",")
     grouped = f"{int(integer):,}".replace(",", "\u202f")
     return f"{grouped},{decimals}" if decimals else grouped
-
-
-def euros(value: Decimal) -> str:
-    """« 5 000,01 € »."""
-    value = round_money(value)
-    sign = "-" if value < 0 else ""
-    integer, decimals = f"{abs(value):.2f}".split(".")
-    return f"{sign}{int(integer):,}".replace(",", "\u202f") + f",{decimals} €"
 
 
 def _rate(value: Decimal) -> str:
@@ -126,7 +114,6 @@ def last_day(start: date, months: int) -> date:
 
 
 # --- Rules -------------------------------------------------------------------------------------------
-Outcome = tuple[CheckStatus, str]
 
 
 @dataclass(frozen=True)
@@ -136,18 +123,6 @@ class RuleContext:
 
     branch_extended: bool = False
     certifications: tuple[Certification, ...] = ()
-
-
-def _ok(message: str) -> Outcome:
-    return CheckStatus.OK, message
-
-
-def _warning(message: str) -> Outcome:
-    return CheckStatus.WARNING, message
-
-
-def _error(message: str) -> Outcome:
-    return CheckStatus.ERROR, message
 
 
 def _agreement_label(period: ReconversionPeriod, branch_extended: bool) -> str:
@@ -165,17 +140,17 @@ def check_date_regime(period: ReconversionPeriod, context: RuleContext) -> Outco
     problems = []
     if period.agreement_signed_on and period.agreement_signed_on < REGIME_START:
         problems.append(
-            f"L'accord a été conclu le {_fr(period.agreement_signed_on)}, avant le 01/01/2026 : il relève de la Pro-A "
+            f"L'accord a été conclu le {fr_date(period.agreement_signed_on)}, avant le 01/01/2026 : il relève de la Pro-A "
             "(loi n° 2025-989 du 24 octobre 2025, art. 11 III) et s'enregistre dans le stock Pro-A."
         )
     if period.start_date < REGIME_START:
         problems.append(
-            f"La période commence le {_fr(period.start_date)}, avant l'entrée en vigueur de la période de reconversion "
+            f"La période commence le {fr_date(period.start_date)}, avant l'entrée en vigueur de la période de reconversion "
             "le 01/01/2026 (loi n° 2025-989, art. 11 II)."
         )
     if problems:
-        return _error(" ".join(problems))
-    return _ok("Période de reconversion : accord conclu et période commençant à partir du 01/01/2026.")
+        return error(" ".join(problems))
+    return ok("Période de reconversion : accord conclu et période commençant à partir du 01/01/2026.")
 
 
 def check_employee_agreement(period: ReconversionPeriod, context: RuleContext) -> Outcome:
@@ -183,37 +158,42 @@ def check_employee_agreement(period: ReconversionPeriod, context: RuleContext) -
     # agreement); the request cannot precede it.
     signed = period.agreement_signed_on
     if signed is None:
-        return _error("L'accord écrit du salarié est obligatoire (L6324-3) : sa date n'est pas renseignée.")
+        return error("L'accord écrit du salarié est obligatoire (L6324-3) : sa date n'est pas renseignée.")
     if period.received_on and signed > period.received_on:
-        return _error(
-            f"L'accord écrit du salarié est daté du {_fr(signed)}, après la demande reçue le {_fr(period.received_on)} (L6324-3)."
+        return error(
+            f"L'accord écrit du salarié est daté du {fr_date(signed)}, après "
+            f"la demande reçue le {fr_date(period.received_on)} (L6324-3)."
         )
-    return _ok(f"Accord écrit du salarié du {_fr(signed)} (L6324-3).")
+    return ok(f"Accord écrit du salarié du {fr_date(signed)} (L6324-3).")
 
 
 def check_deposit(period: ReconversionPeriod, context: RuleContext) -> Outcome:
     received, start = period.received_on, period.start_date
     if received < DEPOSIT_RULE_FROM:
-        return _ok(
-            f"Demande reçue le {_fr(received)}, avant le 01/02/2026 : le délai de R6324-1 (décret n° 2026-39) ne s'applique pas."
+        return ok(
+            f"Demande reçue le {fr_date(received)}, avant le 01/02/2026 : "
+            "le délai de R6324-1 (décret n° 2026-39) ne s'applique pas."
         )
     earliest = start - timedelta(days=DEPOSIT_WINDOW_DAYS)
     if received >= start:
-        return _error(
-            f"Demande reçue le {_fr(received)}, alors que la période commence le {_fr(start)} : l'employeur l'adresse "
-            f"dans les 30 jours précédant le début (R6324-1), soit du {_fr(earliest)} au {_fr(start - timedelta(days=1))}."
+        return error(
+            f"Demande reçue le {fr_date(received)}, alors que la période "
+            f"commence le {fr_date(start)} : l'employeur l'adresse "
+            "dans les 30 jours précédant le début (R6324-1), soit du "
+            f"{fr_date(earliest)} au {fr_date(start - timedelta(days=1))}."
         )
     if received < earliest:
-        return _warning(
-            f"Demande reçue le {_fr(received)}, plus de 30 jours avant le début le {_fr(start)} : R6324-1 prévoit un envoi "
-            f"à partir du {_fr(earliest)}."
+        return warning(
+            f"Demande reçue le {fr_date(received)}, plus de 30 jours avant "
+            f"le début le {fr_date(start)} : R6324-1 prévoit un envoi "
+            f"à partir du {fr_date(earliest)}."
         )
-    return _ok(f"Demande reçue le {_fr(received)}, dans les 30 jours précédant le début le {_fr(start)} (R6324-1).")
+    return ok(f"Demande reçue le {fr_date(received)}, dans les 30 jours précédant le début le {fr_date(start)} (R6324-1).")
 
 
 def check_external(period: ReconversionPeriod, context: RuleContext) -> Outcome:
     if period.kind == ReconversionKind.INTERNAL:
-        return _ok("Période interne : le contrat est maintenu, la rémunération sans modification (L6324-3 I).")
+        return ok("Période interne : le contrat est maintenu, la rémunération sans modification (L6324-3 I).")
     problems = []
     host = normalize_identifier(period.host_siret)
     if not is_valid_siret(host):
@@ -235,15 +215,17 @@ def check_external(period: ReconversionPeriod, context: RuleContext) -> Outcome:
             problems.append("Les dates du CDD d'accueil sont obligatoires pour vérifier ses 6 mois (L6324-3 II).")
         elif last < last_day(first, HOST_CDD_MIN_MONTHS):
             problems.append(
-                f"Le CDD d'accueil du {_fr(first)} au {_fr(last)} dure moins de 6 mois : il devrait finir au plus tôt "
-                f"le {_fr(last_day(first, HOST_CDD_MIN_MONTHS))} (L6324-3 II)."
+                f"Le CDD d'accueil du {fr_date(first)} au {fr_date(last)} dure moins de 6 mois : il devrait finir au plus tôt "
+                f"le {fr_date(last_day(first, HOST_CDD_MIN_MONTHS))} (L6324-3 II)."
             )
     if problems:
-        return _error(" ".join(problems))
+        return error(" ".join(problems))
     contract = (
-        "CDI" if kind == HostContractKind.CDI else f"CDD du {_fr(period.host_contract_start)} au {_fr(period.host_contract_end)}"
+        "CDI"
+        if kind == HostContractKind.CDI
+        else f"CDD du {fr_date(period.host_contract_start)} au {fr_date(period.host_contract_end)}"
     )
-    return _ok(f"Période externe chez {period.host_name} ({host}) : {contract}, contrat d'origine suspendu (L6324-3 II).")
+    return ok(f"Période externe chez {period.host_name} ({host}) : {contract}, contrat d'origine suspendu (L6324-3 II).")
 
 
 def _latest_expiry(rows: tuple[Certification, ...]) -> date | None:
@@ -255,73 +237,74 @@ def check_certification(period: ReconversionPeriod, context: RuleContext) -> Out
     code = (period.target_code or "").strip().upper()
     target = period.target
     if target == ReconversionTarget.SOCLE:
-        return _ok("Socle de connaissances et de compétences (L6324-1 al. 2).")
+        return ok("Socle de connaissances et de compétences (L6324-1 al. 2).")
     if target == ReconversionTarget.CQP:
         if not code:
-            return _error("Le code du CQP ou de la qualification de branche visé n'est pas renseigné (L6324-1, L6314-1 3°).")
-        return _ok(f"CQP ou qualification de branche « {code} » (L6314-1 3°).")
+            return error("Le code du CQP ou de la qualification de branche visé n'est pas renseigné (L6324-1, L6314-1 3°).")
+        return ok(f"CQP ou qualification de branche « {code} » (L6314-1 3°).")
     if target == ReconversionTarget.BLOCS:
         codes = [part.strip() for part in code.split(",") if part.strip()]
         wrong = [part for part in codes if not BLOC_RE.match(part)]
         if not codes:
-            return _error("Aucun bloc de compétences renseigné (codes « RNCP12345BC01 »).")
+            return error("Aucun bloc de compétences renseigné (codes « RNCP12345BC01 »).")
         if wrong:
-            return _error(f"Code(s) de bloc de compétences invalide(s) : {', '.join(wrong)} (attendu : « RNCP12345BC01 »).")
-        return _ok(f"Bloc(s) de compétences : {', '.join(codes)} (L6324-1).")
+            return error(f"Code(s) de bloc de compétences invalide(s) : {', '.join(wrong)} (attendu : « RNCP12345BC01 »).")
+        return ok(f"Bloc(s) de compétences : {', '.join(codes)} (L6324-1).")
     if target != ReconversionTarget.RNCP:
-        return _error("L'objectif de la période n'est pas renseigné (L6324-1).")
+        return error("L'objectif de la période n'est pas renseigné (L6324-1).")
     if not RNCP_RE.match(code):
-        return _error(f"« {code or 'non renseigné'} » n'est pas un code de fiche RNCP (« RNCP » suivi de 2 à 6 chiffres).")
+        return error(f"« {code or 'non renseigné'} » n'est pas un code de fiche RNCP (« RNCP » suivi de 2 à 6 chiffres).")
     rows = context.certifications
     if not rows:
-        return _warning(f"La fiche {code} est absente du référentiel local : vérifiez son enregistrement au RNCP.")
+        return warning(f"La fiche {code} est absente du référentiel local : vérifiez son enregistrement au RNCP.")
     expiry = _latest_expiry(rows)
     if expiry is not None and expiry < period.start_date:
-        return _error(
-            f"La fiche {code} est arrivée à échéance le {_fr(expiry)}, avant le début de la période le {_fr(period.start_date)}."
+        return error(
+            f"La fiche {code} est arrivée à échéance le {fr_date(expiry)}, "
+            f"avant le début de la période le {fr_date(period.start_date)}."
         )
-    return _ok(f"Fiche {code} ({rows[0].title}) enregistrée au RNCP" + (f", échéance le {_fr(expiry)}." if expiry else "."))
+    return ok(f"Fiche {code} ({rows[0].title}) enregistrée au RNCP" + (f", échéance le {fr_date(expiry)}." if expiry else "."))
 
 
 def check_hours(period: ReconversionPeriod, context: RuleContext) -> Outcome:
     hours = Decimal(period.training_hours)
     if period.target == ReconversionTarget.SOCLE:
-        return _ok(f"{_hours(hours)} h : la durée de 150 à 450 heures ne s'applique pas au socle (L6324-4).")
+        return ok(f"{_hours(hours)} h : la durée de 150 à 450 heures ne s'applique pas au socle (L6324-4).")
     agreement = _agreement_label(period, context.branch_extended)
     ceiling = MAX_HOURS_EXTENDED if agreement else MAX_HOURS
     if hours < MIN_HOURS:
-        return _error(f"{_hours(hours)} h de formation : 150 heures au minimum (L6324-4).")
+        return error(f"{_hours(hours)} h de formation : 150 heures au minimum (L6324-4).")
     if hours > ceiling:
         if agreement:
-            return _error(
+            return error(
                 f"{_hours(hours)} h de formation : 2\u202f100 heures au plus, même avec un accord (L6324-4, {agreement})."
             )
-        return _error(
+        return error(
             f"{_hours(hours)} h de formation : 450 heures au plus sans accord d'entreprise ou de branche (L6324-4) ; "
             "un tel accord permet d'aller jusqu'à 2\u202f100 heures."
         )
     bounds = f"entre 150 et {_hours(ceiling)} heures"
-    return _ok(f"{_hours(hours)} h de formation, {bounds} (L6324-4{', ' + agreement if agreement else ''}).")
+    return ok(f"{_hours(hours)} h de formation, {bounds} (L6324-4{', ' + agreement if agreement else ''}).")
 
 
 def check_duration(period: ReconversionPeriod, context: RuleContext) -> Outcome:
     if period.target == ReconversionTarget.SOCLE:
-        return _ok("La limite de 12 mois ne s'applique pas au socle (L6324-4).")
+        return ok("La limite de 12 mois ne s'applique pas au socle (L6324-4).")
     agreement = _agreement_label(period, context.branch_extended)
     months = MAX_MONTHS_EXTENDED if agreement else MAX_MONTHS
     latest = last_day(period.start_date, months)
-    span = f"du {_fr(period.start_date)} au {_fr(period.end_date)}"
+    span = f"du {fr_date(period.start_date)} au {fr_date(period.end_date)}"
     if period.end_date > latest:
         if agreement:
-            return _error(
+            return error(
                 f"La période {span} dépasse 36 mois, même avec un accord ({agreement}) : "
-                f"fin au plus tard le {_fr(latest)} (L6324-4)."
+                f"fin au plus tard le {fr_date(latest)} (L6324-4)."
             )
-        return _error(
-            f"La période {span} dépasse 12 mois : fin au plus tard le {_fr(latest)} "
+        return error(
+            f"La période {span} dépasse 12 mois : fin au plus tard le {fr_date(latest)} "
             "sans accord d'entreprise ou de branche (L6324-4)."
         )
-    return _ok(f"La période {span} tient en {months} mois au plus (L6324-4{', ' + agreement if agreement else ''}).")
+    return ok(f"La période {span} tient en {months} mois au plus (L6324-4{', ' + agreement if agreement else ''}).")
 
 
 RULES: list[tuple[str, str, Callable[[ReconversionPeriod, RuleContext], Outcome]]] = [
@@ -348,7 +331,7 @@ REFUSAL_REASONS = {
 
 
 def run_rules(period: ReconversionPeriod, context: RuleContext) -> CheckReport:
-    return CheckReport([CheckResult(code, *check(period, context)) for code, _, check in RULES])
+    return run_table(((code, check) for code, _, check in RULES), period, context)
 
 
 def rule_context(period: ReconversionPeriod) -> RuleContext:

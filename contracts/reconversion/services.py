@@ -4,9 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 
-from contracts.alternance.workflow import Action, TransitionRefused
+from accounts import roles
 from contracts.models.reconversion import (
     PaymentKind,
     PaymentStatus,
@@ -22,80 +22,56 @@ from contracts.reconversion.rules import (
     INTERRUPTION_REPORT_DAYS,
     REFUSAL_REASONS,
     ZERO,
-    _fr,
     _refusal,
-    euros,
     rule_context,
     run_rules,
     today_or_local,
 )
 from opco import audit
+from opco.checks import fr_date
+from opco.money import euros
+from opco.workflow import Action, TransitionRefused, Workflow, register
 from payments.budgets import budget_commit
 from payments.enums import FinancialSection
 from referentials.models import Company, TrainingProvider
 from referentials.validators import normalize_identifier
 
-# --- Workflow (the pattern of contracts.alternance.workflow: an action table, lock, re-check, act, audit) -------
-ACTIONS = {
-    action.code: action
-    for action in (
-        Action("instruct", "Prendre en instruction", (S.RECEIVED,), S.UNDER_INSTRUCTION),
-        Action("request_documents", "Déclarer incomplète", (S.RECEIVED, S.UNDER_INSTRUCTION), S.INCOMPLETE),
-        Action("documents_received", "Pièces reçues : dossier complet", (S.INCOMPLETE,), S.UNDER_INSTRUCTION),
-        Action("accept", "Accepter la prise en charge", (S.UNDER_INSTRUCTION,), S.ACCEPTED),
-        Action("refuse", "Refuser la prise en charge", (S.RECEIVED, S.UNDER_INSTRUCTION, S.INCOMPLETE), S.REFUSED),
-        Action("start", "Constater le début de la formation", (S.ACCEPTED,), S.RUNNING),
-        Action("end", "Constater la fin de la formation", (S.RUNNING,), S.ENDED),
-        Action("interrupt", "Enregistrer une interruption", (S.ACCEPTED, S.RUNNING), S.INTERRUPTED),
+# --- Workflow (the one engine, opco.workflow) ------------------------------------------------------------
+RECONVERSIONS = register(
+    Workflow(
+        code="reconversion",
+        model=ReconversionPeriod,
+        noun=lambda period: f"la période {period.file_number}",
+        default_roles=(roles.STAFF,),
+        clean_exclude=("employer", "certification", "provider", "assigned_to", "created_by", "decided_by"),
+        actions=(
+            Action("instruct", "Prendre en instruction", (S.RECEIVED,), S.UNDER_INSTRUCTION),
+            Action("request_documents", "Déclarer incomplète", (S.RECEIVED, S.UNDER_INSTRUCTION), S.INCOMPLETE),
+            Action("documents_received", "Pièces reçues : dossier complet", (S.INCOMPLETE,), S.UNDER_INSTRUCTION),
+            Action("accept", "Accepter la prise en charge", (S.UNDER_INSTRUCTION,), S.ACCEPTED, decides=True),
+            Action(
+                "refuse",
+                "Refuser la prise en charge",
+                (S.RECEIVED, S.UNDER_INSTRUCTION, S.INCOMPLETE),
+                S.REFUSED,
+                decides=True,
+            ),
+            Action("start", "Constater le début de la formation", (S.ACCEPTED,), S.RUNNING),
+            Action("end", "Constater la fin de la formation", (S.RUNNING,), S.ENDED),
+            Action("interrupt", "Enregistrer une interruption", (S.ACCEPTED, S.RUNNING), S.INTERRUPTED),
+        ),
     )
-}
+)
+ACTIONS = RECONVERSIONS.by_code
 
 
-def available_actions(period: ReconversionPeriod) -> list[Action]:
-    return [action for action in ACTIONS.values() if period.status in action.allowed_from]
+def available_actions(period: ReconversionPeriod, user=None) -> list[Action]:
+    return RECONVERSIONS.available(period, user)
 
 
 def decision_deadline(complete_on: date) -> date:
     """R6324-2: 20 days from the receipt of the documents of R6324-1."""
     return complete_on + timedelta(days=DECISION_DAYS)
-
-
-def lock_for(period_id: int, action_code: str) -> tuple[ReconversionPeriod, Action]:
-    """Lock the period's row and check the action is allowed from its status (inside a transaction;
-    a refusal changes nothing)."""
-    action = ACTIONS[action_code]
-    period = ReconversionPeriod.objects.select_for_update(of=("self",)).get(pk=period_id)
-    if period.status not in action.allowed_from:
-        raise TransitionRefused(
-            f"« {action.label} » est impossible : la période {period.file_number} est « {period.get_status_display()} »."
-        )
-    return period, action
-
-
-def _plain(value):
-    if isinstance(value, models.Model):
-        return value.pk
-    if value is None or isinstance(value, (bool, int, list)):
-        return value
-    return str(value)
-
-
-def apply(period: ReconversionPeriod, action: Action, *, actor, summary: str = "", **fields) -> ReconversionPeriod:
-    """Move the locked period to the action's status with `fields`, and record it."""
-    before = period.status
-    period.status = action.to_status
-    for name, value in fields.items():
-        setattr(period, name, value)
-    period.full_clean(exclude=["employer", "certification", "provider", "assigned_to", "created_by"])
-    period.save()
-    audit.record(
-        actor=actor,
-        action=f"reconversion_{action.code}",
-        target=period,
-        changes={"status": [before, period.status], **{k: [None, _plain(v)] for k, v in fields.items()}},
-        summary=summary or action.label,
-    )
-    return period
 
 
 def _reload(period_id: int) -> ReconversionPeriod:
@@ -180,18 +156,18 @@ def reconversion_deposit(*, actor, data: dict, received_on: date | None = None) 
             action="reconversion_deposit",
             target=period,
             changes={"status": [None, period.status], "training_hours": [None, str(period.training_hours)]},
-            summary=f"Demande reçue le {_fr(received)} : décision due le {_fr(period.decision_due_on)} (R6324-2)",
+            summary=f"Demande reçue le {fr_date(received)} : décision due le {fr_date(period.decision_due_on)} (R6324-2)",
         )
     return period
 
 
 def reconversion_instruct(*, actor, period_id: int) -> ReconversionPeriod:
     with transaction.atomic():
-        period, action = lock_for(period_id, "instruct")
+        period, action = RECONVERSIONS.lock(period_id, "instruct", actor=actor)
         fields = {}
         if period.assigned_to_id is None and getattr(actor, "is_authenticated", False):
             fields["assigned_to"] = actor
-        return apply(period, action, actor=actor, **fields)
+        return RECONVERSIONS.apply(period, action, actor=actor, **fields)
 
 
 def reconversion_request_documents(*, actor, period_id: int, message: str) -> ReconversionPeriod:
@@ -199,8 +175,8 @@ def reconversion_request_documents(*, actor, period_id: int, message: str) -> Re
     if not message.strip():
         raise ValidationError({"message": "Indiquez les pièces ou informations demandées à l'employeur."})
     with transaction.atomic():
-        period, action = lock_for(period_id, "request_documents")
-        return apply(
+        period, action = RECONVERSIONS.lock(period_id, "request_documents", actor=actor)
+        return RECONVERSIONS.apply(
             period,
             action,
             actor=actor,
@@ -214,15 +190,15 @@ def reconversion_request_documents(*, actor, period_id: int, message: str) -> Re
 def reconversion_documents_received(*, actor, period_id: int, on: date | None = None) -> ReconversionPeriod:
     complete_on = today_or_local(on)
     with transaction.atomic():
-        period, action = lock_for(period_id, "documents_received")
+        period, action = RECONVERSIONS.lock(period_id, "documents_received", actor=actor)
         due = decision_deadline(complete_on)
-        return apply(
+        return RECONVERSIONS.apply(
             period,
             action,
             actor=actor,
             complete_on=complete_on,
             decision_due_on=due,
-            summary=f"Dossier complet le {_fr(complete_on)} : décision due le {_fr(due)} (R6324-2)",
+            summary=f"Dossier complet le {fr_date(complete_on)} : décision due le {fr_date(due)} (R6324-2)",
         )
 
 
@@ -232,7 +208,7 @@ def reconversion_accept(*, actor, period_id: int, allow_overrun: bool = False, t
     (payments.budgets; BudgetExceeded leaves the period undecided), the audit entry."""
     day = today_or_local(today)
     with transaction.atomic():
-        period, action = lock_for(period_id, "accept")
+        period, action = RECONVERSIONS.lock(period_id, "accept", actor=actor)
         context = rule_context(period)
         refusal = _refusal(run_rules(period, context))
         if refusal is not None:
@@ -258,7 +234,7 @@ def reconversion_accept(*, actor, period_id: int, allow_overrun: bool = False, t
             label=f"Période de reconversion {period.file_number}",
             allow_overrun=allow_overrun,
         )
-        return apply(
+        return RECONVERSIONS.apply(
             period,
             action,
             actor=actor,
@@ -289,8 +265,8 @@ def reconversion_refuse(*, actor, period_id: int, codes: list[str], text: str, t
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        period, action = lock_for(period_id, "refuse")
-        return apply(
+        period, action = RECONVERSIONS.lock(period_id, "refuse", actor=actor)
+        return RECONVERSIONS.apply(
             period,
             action,
             actor=actor,
@@ -308,24 +284,26 @@ def reconversion_start(
     day = today_or_local(today)
     errors = {}
     if started_on > day:
-        errors["started_on"] = f"Le début constaté ({_fr(started_on)}) ne peut pas être dans le futur."
+        errors["started_on"] = f"Le début constaté ({fr_date(started_on)}) ne peut pas être dans le futur."
     if invoice_received_on > day:
-        errors["invoice_received_on"] = f"La facture ne peut pas être reçue dans le futur ({_fr(invoice_received_on)})."
+        errors["invoice_received_on"] = f"La facture ne peut pas être reçue dans le futur ({fr_date(invoice_received_on)})."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        period, action = lock_for(period_id, "start")
+        period, action = RECONVERSIONS.lock(period_id, "start", actor=actor)
         if started_on > period.end_date:
             raise ValidationError(
-                {"started_on": f"Le début constaté ({_fr(started_on)}) est après la fin prévue ({_fr(period.end_date)})."}
+                {"started_on": f"Le début constaté ({fr_date(started_on)}) est après la fin prévue ({fr_date(period.end_date)})."}
             )
-        period = apply(
+        period = RECONVERSIONS.apply(
             period,
             action,
             actor=actor,
             started_on=started_on,
             start_invoice_received_on=invoice_received_on,
-            summary=f"Formation commencée le {_fr(started_on)}, facture de l'organisme reçue le {_fr(invoice_received_on)}",
+            summary=(
+                f"Formation commencée le {fr_date(started_on)}, facture de l'organisme reçue le {fr_date(invoice_received_on)}"
+            ),
         )
         reconversion_payments_release(until=day, today=day, period_ids=[period.pk])
     return _reload(period.pk)
@@ -338,25 +316,25 @@ def reconversion_end(
     payable (house rule)."""
     day = today_or_local(today)
     with transaction.atomic():
-        period, action = lock_for(period_id, "end")
+        period, action = RECONVERSIONS.lock(period_id, "end", actor=actor)
         errors = {}
         if ended_on > day or ended_on < (period.started_on or period.start_date):
-            errors["ended_on"] = f"La fin constatée ({_fr(ended_on)}) est entre le début de la formation et aujourd'hui."
+            errors["ended_on"] = f"La fin constatée ({fr_date(ended_on)}) est entre le début de la formation et aujourd'hui."
         if completion_attested_on > day or completion_attested_on < ended_on:
             errors["completion_attested_on"] = (
-                f"L'attestation de réalisation ({_fr(completion_attested_on)}) est reçue après la fin "
+                f"L'attestation de réalisation ({fr_date(completion_attested_on)}) est reçue après la fin "
                 "et au plus tard aujourd'hui."
             )
         if errors:
             raise ValidationError(errors)
-        period = apply(
+        period = RECONVERSIONS.apply(
             period,
             action,
             actor=actor,
             ended_on=ended_on,
             completion_attested_on=completion_attested_on,
-            summary=f"Formation terminée le {_fr(ended_on)}, attestation de réalisation et facture finale reçues le "
-            f"{_fr(completion_attested_on)}",
+            summary=f"Formation terminée le {fr_date(ended_on)}, attestation de réalisation et facture finale reçues le "
+            f"{fr_date(completion_attested_on)}",
         )
         reconversion_payments_release(until=day, today=day, period_ids=[period.pk])
     return _reload(period.pk)
@@ -376,17 +354,21 @@ def reconversion_interrupt(
         errors["reason"] = "Indiquez le motif de l'interruption."
     if interrupted_on > reported:
         errors["interrupted_on"] = (
-            f"L'interruption ({_fr(interrupted_on)}) ne peut pas être après son signalement ({_fr(reported)})."
+            f"L'interruption ({fr_date(interrupted_on)}) ne peut pas être après son signalement ({fr_date(reported)})."
         )
     if reported > day:
         errors["reported_on"] = "Le signalement ne peut pas être dans le futur."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        period, action = lock_for(period_id, "interrupt")
+        period, action = RECONVERSIONS.lock(period_id, "interrupt", actor=actor)
         if interrupted_on > period.end_date:
             raise ValidationError(
-                {"interrupted_on": f"L'interruption ({_fr(interrupted_on)}) est après la fin prévue ({_fr(period.end_date)})."}
+                {
+                    "interrupted_on": (
+                        f"L'interruption ({fr_date(interrupted_on)}) est après la fin prévue ({fr_date(period.end_date)})."
+                    )
+                }
             )
         started = period.status == S.RUNNING
         superseded = [
@@ -406,11 +388,11 @@ def reconversion_interrupt(
             )
         late = reported > interrupted_on + timedelta(days=INTERRUPTION_REPORT_DAYS)
         released = sum((row.amount for row in superseded), ZERO)
-        summary = f"Interrompue le {_fr(interrupted_on)}, signalée le {_fr(reported)}"
+        summary = f"Interrompue le {fr_date(interrupted_on)}, signalée le {fr_date(reported)}"
         if late:
             summary += " — hors du délai de 30 jours (R6324-5)"
         summary += f" ; {euros(released)} dégagé(s)"
-        return apply(
+        return RECONVERSIONS.apply(
             period,
             action,
             actor=actor,

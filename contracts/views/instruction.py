@@ -44,7 +44,7 @@ from contracts.alternance.workflow import (
     contract_request_documents,
     contract_transition,
 )
-from contracts.enums import CheckStatus, ContractKind, ContractStatus, InstalmentStatus
+from contracts.enums import ContractKind, ContractStatus, InstalmentStatus
 from contracts.filtersets import OPEN_STATUSES, ContractFilter, ContractQueueFilter
 from contracts.forms.instruction import (
     AcceptForm,
@@ -62,7 +62,9 @@ from contracts.pdf import KIND_LABELS
 from contracts.selectors import can_instruct, contracts_visible_to
 from opco import audit
 from opco.access import allow
+from opco.checks import CheckStatus
 from opco.lists import FilteredListView
+from opco.workflow import transitions_of
 
 AMENDABLE_STATUSES = (ContractStatus.ACCEPTED, ContractStatus.DEPOSITED, ContractStatus.RUNNING)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -343,6 +345,7 @@ def contract_detail(request, pk: int):
         "amendments": contract.amendments.select_related("recorded_by"),
         "rupture": getattr(contract, "rupture", None),
         "history": audit.history_of(contract)[:200],
+        "transitions": transitions_of(contract),
         "can_instruct": staff,
     }
     if staff:

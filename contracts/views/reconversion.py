@@ -28,7 +28,6 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from contracts.api.simulations import HasRole
-from contracts.enums import CheckStatus
 from contracts.forms.instruction import DATE
 from contracts.forms.reconversion import ACTION_FORMS, ProAAmendmentForm, ReconversionDepositForm
 from contracts.models.reconversion import (
@@ -47,7 +46,6 @@ from contracts.reconversion.rules import (
     AWAITING_DECISION,
     EXTERNAL_FLOOR_PCT,
     ReconversionRefused,
-    euros,
     rule_context,
     run_rules,
 )
@@ -69,7 +67,10 @@ from contracts.reconversion.services import (
 )
 from opco import audit
 from opco.access import allow, user_has_any_role
+from opco.checks import CheckStatus
 from opco.lists import FilteredListView
+from opco.money import euros
+from opco.workflow import transitions_of
 from referentials.validators import normalize_identifier
 
 READERS = roles.ANY_USER
@@ -222,6 +223,7 @@ def reconversion_detail(request, pk: int):
         "report": report,
         "payments": _payment_rows(period),
         "history": audit.history_of(period)[:200],
+        "transitions": transitions_of(period),
         "can_instruct": staff,
         "late_report": interruption_reported_late(period),
         "overdue": period.status in AWAITING_DECISION

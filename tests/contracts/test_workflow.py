@@ -198,3 +198,33 @@ def test_the_same_contract_written_differently_is_one_file(staff, referentials):
     )
     again = contract_deposit(actor=staff, data=rewritten)
     assert (again.created, again.contract.pk) == (False, first.pk)
+
+
+def test_each_transition_is_logged_once_with_its_author_and_the_decision_says_who_took_it(staff, referentials, client_for):
+    contract = deposit(staff)
+    workflow.contract_transition(actor=staff, contract_id=contract.pk, action_code="instruct")
+    contract_refuse(actor=staff, contract_id=contract.pk, codes=["AGE"], text="Âge hors des bornes de L6222-1.")
+
+    from opco.workflow import transitions_of
+
+    contract.refresh_from_db()
+    steps = transitions_of(contract)
+    assert [(s.action, s.from_label, s.to_label, s.actor) for s in steps] == [
+        ("instruct", "Reçu", "En instruction", staff),
+        ("refuse", "En instruction", "Refusé", staff),
+    ]
+    assert contract.decided_by == staff
+    page = client_for(staff).get(f"/contrats/{contract.pk}/").content.decode()
+    assert "Étapes de l'instruction" in page and "En instruction → Refusé" in page
+
+
+def test_a_reader_role_cannot_move_a_file_even_through_the_service(staff, referentials, make_user):
+    contract = deposit(staff)
+    representative = make_user(kind="branch_rep")
+    with pytest.raises(workflow.TransitionRefused, match="Votre rôle ne permet pas « Prendre en instruction »"):
+        workflow.contract_transition(actor=representative, contract_id=contract.pk, action_code="instruct")
+    contract.refresh_from_db()
+    assert contract.status == S.RECEIVED
+    from opco.models import TransitionLog
+
+    assert not TransitionLog.objects.exists()

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from opco import audit
 from opco.models import AuditEntry
+from opco.money import euros
 from payments.enums import RunStatus
 from payments.models import PaymentRun
 from payments.runs import EXECUTABLE, EXECUTED, RunRefused, payment_run_approve, payment_run_execute, payment_run_prepare
@@ -36,11 +37,6 @@ def _refused(message: str) -> CommandError:
 
 def _not_executable(run: PaymentRun) -> CommandError:
     return _refused(f"Impossible d'exécuter ce lot : le {run} est « {run.get_status_display()} ».")
-
-
-def _french_amount(amount) -> str:
-    whole, cents = f"{amount:.2f}".split(".")
-    return f"{int(whole):,}".replace(",", "\u202f") + f",{cents} €"
 
 
 class Command(BaseCommand):
@@ -90,7 +86,7 @@ class Command(BaseCommand):
         preparation = payment_run_prepare(actor=self._user(email), execution_date=day, source=SOURCE)
         run, orders = preparation.run, preparation.recovery_orders
         orders_line = f"Titres de recette : {len(orders)}" + (
-            f" ({', '.join(f'{order.number} : {_french_amount(order.amount)}' for order in orders)})" if orders else ""
+            f" ({', '.join(f'{order.number} : {euros(order.amount)}' for order in orders)})" if orders else ""
         )
         if run is None:
             # Only trop-perçus with nothing left to net against: their recovery orders stand, no run.
@@ -102,7 +98,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{run} préparé par {email}.")
         self.stdout.write(f"Lignes : {run.line_count} (dont {run.netted_count} trop-perçu(s) imputé(s))")
         self.stdout.write(f"Virements : {run.transfer_count}")
-        self.stdout.write(f"Montant : {_french_amount(run.total)}")
+        self.stdout.write(f"Montant : {euros(run.total)}")
         self.stdout.write(orders_line)
         self.stdout.write(f"Trop-perçus en attente d'imputation : {preparation.left_for_netting}")
         self.stdout.write(f"À faire approuver par un autre membre du service financier : payment_run approve {run.pk} --by …")
@@ -110,7 +106,7 @@ class Command(BaseCommand):
 
     def _approve(self, run_id: int, email: str) -> None:
         run = payment_run_approve(actor=self._user(email), run_id=run_id, source=SOURCE)
-        self.stdout.write(f"{run} approuvé par {email} : {run.transfer_count} virement(s), {_french_amount(run.total)}.")
+        self.stdout.write(f"{run} approuvé par {email} : {run.transfer_count} virement(s), {euros(run.total)}.")
         self.stdout.write(f"Exécution : payment_run execute {run.pk}")
 
     def _execute(self, run_id: int, *, sync: bool, timeout: float) -> None:
@@ -186,7 +182,5 @@ class Command(BaseCommand):
         path = Path(run.file.path).resolve()
         if not path.is_file():
             raise Erreur(f"Le fichier SEPA du {run} est introuvable : {path}", returncode=FAILED)
-        self.stdout.write(
-            f"Fichier SEPA prêt : {run.transaction_count} virement(s), somme de contrôle {_french_amount(run.control_sum)}."
-        )
+        self.stdout.write(f"Fichier SEPA prêt : {run.transaction_count} virement(s), somme de contrôle {euros(run.control_sum)}.")
         self.stdout.write(str(path))
