@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class BranchesConfig(AppConfig):
     name = "branches"
     verbose_name = "Branches professionnelles"
+
+    def ready(self) -> None:
+        # A representative finds their branch on the home page (opco.home).
+        from accounts import roles
+        from branches.selectors import branches_visible_to
+        from opco import home
+
+        home.register_panel(
+            "branches",
+            template="branches/_home_panel.html",
+            context=lambda user: {"my_branches": branches_visible_to(user)},
+            roles=(roles.BRANCH_REP,),
+            order=10,
+        )
