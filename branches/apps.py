@@ -6,8 +6,9 @@ class BranchesConfig(AppConfig):
     verbose_name = "Branches professionnelles"
 
     def ready(self) -> None:
-        # A representative finds their branch on the home page (opco.home).
+        # A representative finds their branches on the home page (opco.home) and their profile.
         from accounts import roles
+        from accounts.views import PROFILE_SECTIONS
         from branches.selectors import branches_visible_to
         from opco import home
 
@@ -15,6 +16,13 @@ class BranchesConfig(AppConfig):
             "branches",
             template="branches/_home_panel.html",
             context=lambda user: {"my_branches": branches_visible_to(user)},
+            roles=(roles.BRANCH_REP,),
+            order=10,
+        )
+        PROFILE_SECTIONS.register(
+            "branches",
+            template="branches/_profile_section.html",
+            context=lambda user: {"branches": branches_visible_to(user)},
             roles=(roles.BRANCH_REP,),
             order=10,
         )
