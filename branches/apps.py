@@ -6,11 +6,17 @@ class BranchesConfig(AppConfig):
     verbose_name = "Branches professionnelles"
 
     def ready(self) -> None:
-        # A representative finds their branches on the home page (opco.home) and their profile.
         from accounts import roles
         from accounts.views import PROFILE_SECTIONS
+        from branches.loaders import load_branches
         from branches.selectors import branches_visible_to
         from opco import home
+        from referentials.loaders import register_loader
+
+        # The OPCO's branches are loaded with the referentials, once the IDCC are.
+        register_loader("branches", "Branches de l'OPCO", load_branches, after="idcc")
+
+        # A representative finds their branches on the home page (opco.home) and their profile.
 
         home.register_panel(
             "branches",
