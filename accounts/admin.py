@@ -1,9 +1,9 @@
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from accounts.models import User
-from branches.models import BranchMembership
 from opco.admin import AuditedModelAdmin
 
 
@@ -19,17 +19,12 @@ class BackOfficeUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class BranchMembershipInline(admin.TabularInline):
-    model = BranchMembership
-    extra = 0
-    autocomplete_fields = ["branch"]
-
-
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     form = BackOfficeUserChangeForm
     add_form = BackOfficeUserCreationForm
-    inlines = [BranchMembershipInline]
+    # Apps above accounts add their rows about a user with add_user_inline() (branches: memberships).
+    inlines = []
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "kind", "is_active", "is_demo"]
     list_filter = ["kind", "is_active", "groups", "is_demo"]
@@ -44,3 +39,9 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "kind", "password1", "password2")}),
     )
     filter_horizontal = ["groups"]
+
+
+def add_user_inline(inline: type[InlineModelAdmin]) -> None:
+    """Show an inline of a higher app on the user's admin page; call it from that app's admin.py."""
+    if inline not in UserAdmin.inlines:
+        UserAdmin.inlines.append(inline)

@@ -1,8 +1,8 @@
 from django.shortcuts import render
 
 from accounts import roles
-from branches.selectors import branches_visible_to
 from opco.access import allow
+from opco.panels import Panels
 
 DISPLAYED_ROLES = (
     roles.STAFF,
@@ -14,13 +14,18 @@ DISPLAYED_ROLES = (
     roles.BRANCH_REP,
 )
 
+# Rows of the profile's description list (<dt>…</dt><dd>…</dd>) that apps above accounts register in
+# their AppConfig.ready() (opco.panels): branches lists a representative's branches.
+PROFILE_SECTIONS = Panels()
+
 
 @allow(*roles.ANY_USER)
 def profile(request):
-    """Who am I here: roles, branches, and the link to manage the second factor."""
+    """Who am I here: roles, what the other apps registered (branches), and the link to manage the second
+    factor."""
     user = request.user
     context = {
         "role_labels": [role.label for role in DISPLAYED_ROLES if role(user)],
-        "branches": branches_visible_to(user) if roles.BRANCH_REP(user) else None,
+        "sections": PROFILE_SECTIONS.render(request),
     }
     return render(request, "accounts/profile.html", context)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.admin import add_user_inline
 from branches.models import (
     AmorcageValue,
     Branch,
@@ -27,6 +28,15 @@ class BranchAdmin(AuditedModelAdmin):
     list_display = ["code", "name", "active"]
     search_fields = ["code", "name"]
     inlines = [BranchIdccInline]
+
+
+class BranchMembershipInline(admin.TabularInline):
+    model = BranchMembership
+    extra = 0
+    autocomplete_fields = ["branch"]
+
+
+add_user_inline(BranchMembershipInline)
 
 
 @admin.register(BranchMembership)

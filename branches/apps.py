@@ -4,3 +4,31 @@ from django.apps import AppConfig
 class BranchesConfig(AppConfig):
     name = "branches"
     verbose_name = "Branches professionnelles"
+
+    def ready(self) -> None:
+        from accounts import roles
+        from accounts.views import PROFILE_SECTIONS
+        from branches.loaders import load_branches
+        from branches.selectors import branches_visible_to
+        from opco import home
+        from referentials.loaders import register_loader
+
+        # The OPCO's branches are loaded with the referentials, once the IDCC are.
+        register_loader("branches", "Branches de l'OPCO", load_branches, after="idcc")
+
+        # A representative finds their branches on the home page (opco.home) and their profile.
+
+        home.register_panel(
+            "branches",
+            template="branches/_home_panel.html",
+            context=lambda user: {"my_branches": branches_visible_to(user)},
+            roles=(roles.BRANCH_REP,),
+            order=10,
+        )
+        PROFILE_SECTIONS.register(
+            "branches",
+            template="branches/_profile_section.html",
+            context=lambda user: {"branches": branches_visible_to(user)},
+            roles=(roles.BRANCH_REP,),
+            order=10,
+        )

@@ -1,15 +1,27 @@
-"""The Django admin, for raw data: administrators only, every change audited."""
+"""The Django admin, for raw data: administrators only, every change audited.
+
+Who is an administrator is the accounts app's to say (it owns the roles, above opco): it calls
+`set_admin_access(roles.ADMINISTRATEUR)` in its AppConfig.ready(). Until then nobody gets in.
+"""
+
+from collections.abc import Callable
 
 from django.contrib import admin
 
 from opco import audit
 from opco.models import AuditEntry
 
+_admin_access: Callable[[object], bool] | None = None
+
+
+def set_admin_access(predicate: Callable[[object], bool]) -> None:
+    """Who may use the admin: `predicate(user)` (a role of opco.access is one)."""
+    global _admin_access
+    _admin_access = predicate
+
 
 def _is_administrator(request) -> bool:
-    from accounts import roles
-
-    return roles.ADMINISTRATEUR(request.user)
+    return _admin_access is not None and _admin_access(request.user)
 
 
 admin.site.has_permission = lambda request: request.user.is_active and _is_administrator(request)

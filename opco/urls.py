@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import roles
 from opco import views
+from opco.access import allow
 
 admin.site.site_header = "Administration du back-office OPCO"
 admin.site.site_title = "Back-office OPCO"
@@ -9,7 +11,7 @@ admin.site.index_title = "Données brutes"
 admin.site.login = views.admin_login_redirect
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", allow(*roles.ANY_USER)(views.home), name="home"),
     path("sante/", views.health, name="health"),
     path("comptes/", include("allauth.urls")),
     path("comptes/", include("accounts.urls")),

@@ -5,25 +5,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from accounts import roles
-from branches.selectors import branches_visible_to
-from opco.access import allow
-from referentials.models import Certification, Company, Idcc, TrainingProvider
+from opco.home import PANELS, TILES
 
 
-@allow(*roles.ANY_USER)
 def home(request):
-    """The landing page: what each role can do, with the size of the referentials."""
-    context = {
-        "counts": {
-            "providers": TrainingProvider.objects.count(),
-            "certifications": Certification.objects.count(),
-            "idcc": Idcc.objects.count(),
-            "companies": Company.objects.count(),
-        },
-        "my_branches": branches_visible_to(request.user) if roles.BRANCH_REP(request.user) else None,
-    }
-    return render(request, "home.html", context)
+    """The landing page: what the apps registered for this user (opco.home). Who may open it is declared
+    where it is wired (opco/urls.py): the roles belong to accounts, above opco."""
+    return render(request, "home.html", {"panels": PANELS.render(request), "tiles": TILES.render(request)})
 
 
 @login_not_required

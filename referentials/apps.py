@@ -4,3 +4,37 @@ from django.apps import AppConfig
 class ReferentialsConfig(AppConfig):
     name = "referentials"
     verbose_name = "Référentiels"
+
+    def ready(self) -> None:
+        # The home page counts the referentials (opco.home).
+        from opco import home
+        from referentials.models import Certification, Company, Idcc, TrainingProvider
+
+        home.register_tile(
+            "providers",
+            label="organismes de formation (CFA)",
+            url_name="referentials:providers",
+            count=lambda user: TrainingProvider.objects.count(),
+            order=10,
+        )
+        home.register_tile(
+            "certifications",
+            label="certifications (Kit apprentissage)",
+            url_name="referentials:certifications",
+            count=lambda user: Certification.objects.count(),
+            order=20,
+        )
+        home.register_tile(
+            "idcc",
+            label="conventions collectives",
+            url_name="referentials:idcc",
+            count=lambda user: Idcc.objects.count(),
+            order=30,
+        )
+        home.register_tile(
+            "companies",
+            label="entreprises",
+            url_name="referentials:companies",
+            count=lambda user: Company.objects.count(),
+            order=40,
+        )

@@ -4,6 +4,9 @@ Each loader parses its files into records keyed by their natural key, reports ev
 file, line and reason, and synchronises the table: new keys are created, changed rows updated, the
 rest left alone — so a second run changes nothing. Rows missing from a file are never deleted: other
 rows may point at them.
+
+Apps above referentials add the loaders of what follows from them with `register_loader()` (branches:
+the OPCO's branches, from the IDCC).
 """
 
 import csv
@@ -193,36 +196,6 @@ def load_idcc(data_dir: Path) -> LoadReport:
             f"IDCC {code} absent de la liste des conventions collectives : rattachement à l'OPCO ignoré",
         )
     _sync(Idcc, ("code",), records, report)
-    return report
-
-
-# --- The OPCO's branches follow from the IDCC → OPCO table --------------------------------------
-def load_branches(data_dir: Path) -> LoadReport:
-    """One branch per IDCC attached to this installation's OPCO, unless the IDCC already belongs to
-    a branch (staff may have grouped several conventions into one branch: that is kept)."""
-    from branches.models import Branch, BranchIdcc
-
-    report = LoadReport("branches", f"Branches de l'{settings.OPCO_NAME}")
-    idccs = Idcc.objects.filter(opco_name=settings.OPCO_NAME).order_by("code")
-    linked = set(BranchIdcc.objects.values_list("idcc_id", flat=True))
-    for idcc in idccs:
-        if idcc.pk in linked:
-            report.unchanged += 1
-            continue
-        branch, created = Branch.objects.get_or_create(code=f"IDCC-{idcc.code}", defaults={"name": idcc.title})
-        BranchIdcc.objects.create(branch=branch, idcc=idcc)
-        if created:
-            report.created += 1
-        else:
-            report.updated += 1
-    if not idccs.exists():
-        report.issues.append(
-            RowIssue(
-                "idcc_opco.csv",
-                0,
-                f"aucun IDCC rattaché à « {settings.OPCO_NAME} » (OPCO_NAME)",
-            )
-        )
     return report
 
 
@@ -465,10 +438,9 @@ def load_legal_parameters(data_dir: Path) -> LoadReport:
     return report
 
 
-# In dependency order: branches need the IDCC.
+# In the order they run; apps above referentials add theirs with register_loader().
 LOADERS: dict[str, Callable[[Path], LoadReport]] = {
     "idcc": load_idcc,
-    "branches": load_branches,
     "naf": load_naf,
     "certifications": load_certifications,
     "providers": load_providers,
@@ -477,13 +449,30 @@ LOADERS: dict[str, Callable[[Path], LoadReport]] = {
 }
 KIND_LABELS = {
     "idcc": "Conventions collectives (IDCC)",
-    "branches": "Branches de l'OPCO",
     "naf": "Codes NAF",
     "certifications": "Certifications (Kit apprentissage)",
     "providers": "Organismes de formation (CFA)",
     "holidays": "Jours fériés",
     "legal_parameters": "Paramètres légaux (SMIC…)",
 }
+
+
+def register_loader(kind: str, label: str, loader: Callable[[Path], LoadReport], *, after: str) -> None:
+    """Load data of a higher app that follows from the referentials in the same runs (the command, the
+    staff screen), right after the kind it needs: branches registers « branches » after « idcc » in its
+    AppConfig.ready(). Registering a kind again replaces it."""
+    if after not in LOADERS or after == kind:
+        raise ValueError(f"Référentiel « {after} » inconnu : « {kind} » ne peut pas être chargé après lui.")
+    _insert_after(LOADERS, after, kind, loader)
+    _insert_after(KIND_LABELS, after, kind, label)
+
+
+def _insert_after(registry: dict, after: str, key: str, value) -> None:
+    # In place: the command, the services and the staff screen hold these very dicts.
+    entries = [(k, v) for k, v in registry.items() if k != key]
+    entries.insert([k for k, _ in entries].index(after) + 1, (key, value))
+    registry.clear()
+    registry.update(entries)
 
 
 def referentials_load(

@@ -105,9 +105,10 @@ class CompanyListView(FilteredListView):
 class ReferentialLoadForm(forms.Form):
     kinds = forms.MultipleChoiceField(
         label="Référentiels à recharger",
-        choices=list(KIND_LABELS.items()),
+        # Read when the form is used: apps above referentials register loaders in their ready().
+        choices=lambda: list(KIND_LABELS.items()),
         widget=forms.CheckboxSelectMultiple,
-        initial=list(KIND_LABELS),
+        initial=lambda: list(KIND_LABELS),
     )
 
 
