@@ -11,3 +11,8 @@ class AccountsConfig(AppConfig):
         from opco.admin import set_admin_access
 
         set_admin_access(roles.ADMINISTRATEUR)
+
+        # Staff see the files of every company (opco.scoping).
+        from opco import scoping
+
+        scoping.register_company_rule(roles.STAFF, lambda user: scoping.EVERY_COMPANY)

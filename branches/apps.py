@@ -16,6 +16,16 @@ class BranchesConfig(AppConfig):
         # The OPCO's branches are loaded with the referentials, once the IDCC are.
         register_loader("branches", "Branches de l'OPCO", load_branches, after="idcc")
 
+        # A representative sees the files of the companies whose IDCC in the referential is one of
+        # their branch's (opco.scoping): the referential decides, not the IDCC typed on a file.
+        from opco import scoping
+        from referentials.models import Company
+
+        scoping.register_company_rule(
+            roles.BRANCH_REP,
+            lambda user: Company.objects.filter(idcc__branch_link__branch__memberships__user=user).values("pk"),
+        )
+
         # A representative finds their branches on the home page (opco.home) and their profile.
 
         home.register_panel(

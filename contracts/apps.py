@@ -6,6 +6,13 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contrats et financements"
 
     def ready(self) -> None:
+        # Who sees a file is who sees its employer's files (opco.scoping).
+        from contracts.models import ApprenticeshipContract, ProAAmendment, ReconversionPeriod
+        from opco import scoping
+
+        for model in (ApprenticeshipContract, ReconversionPeriod, ProAAmendment):
+            scoping.register_file_kind(model, company="employer")
+
         # Instalments are a source of payable lines (payments.sources).
         from contracts.alternance import payability
         from contracts.models import Instalment

@@ -1,27 +1,17 @@
-"""Reads of contract files that depend on who asks: the one place that scopes them to a user.
-Staff see every file; a branch representative the files of their branch's conventions (read-only);
-an advisor the files of the companies in their portfolio; anyone else nothing (so: 404)."""
+"""Reads of contract files that depend on who asks. Staff see every file; a branch representative the
+files of their branch's companies (by the company's IDCC in the referential); an advisor the files of
+the companies in their portfolio; anyone else nothing (so: 404). The rule is the spine's
+(`opco.scoping`), the same for every file kind."""
 
 from django.db.models import QuerySet
 
 from accounts import roles
-from branches.models import BranchIdcc
 from contracts.models import ApprenticeshipContract
+from opco import scoping
 
 
 def contracts_visible_to(user) -> QuerySet[ApprenticeshipContract]:
-    contracts = ApprenticeshipContract.objects.all()
-    if roles.STAFF(user):
-        return contracts
-    if roles.BRANCH_REP(user):
-        codes = BranchIdcc.objects.filter(branch__memberships__user=user).values("idcc__code")
-        return contracts.filter(employer_idcc__in=codes)
-    if roles.ADVISOR(user):
-        from sme_services.models import PortfolioCompany
-
-        sirets = PortfolioCompany.objects.filter(advisor=user).values("company__siret")
-        return contracts.filter(employer_siret__in=sirets)
-    return contracts.none()
+    return scoping.visible(user, ApprenticeshipContract.objects.all())
 
 
 def can_instruct(user) -> bool:

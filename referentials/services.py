@@ -7,7 +7,8 @@ from opco import audit
 from opco.models import AuditEntry
 from referentials.enums import LoadStatus
 from referentials.loaders import LOADERS, LoadReport, referentials_load
-from referentials.models import ReferentialLoad
+from referentials.models import Company, Idcc, Naf, ReferentialLoad
+from referentials.validators import is_valid_siret
 
 
 def referential_load_request(*, actor, kinds: list[str]) -> ReferentialLoad:
@@ -50,3 +51,38 @@ def referential_load_run(*, job_id: int) -> ReferentialLoad:
     job.status, job.finished_at = LoadStatus.DONE, timezone.now()
     job.save(update_fields=["status", "finished_at"])
     return job
+
+
+def company_for_siret(
+    *,
+    siret: str,
+    name: str,
+    idcc: Idcc | None = None,
+    naf: Naf | None = None,
+    headcount: int | None = None,
+    address: str = "",
+    postal_code: str = "",
+    city: str = "",
+) -> Company | None:
+    """The company of a valid SIRET, created from what a file declares the first time it is seen (a
+    company missing from the referential is created, never overwritten); None for an invalid SIRET.
+    Every mission's files hang off it, and the scoping reads its IDCC (opco.scoping)."""
+    if not is_valid_siret(siret):
+        return None
+    company = Company.objects.filter(siret=siret).first()
+    if company is not None:
+        return company
+    company = Company(
+        siret=siret,
+        siren=siret[:9],
+        name=(name or siret)[:255],
+        naf=naf,
+        idcc=idcc,
+        headcount=headcount,
+        address=address[:255],
+        postal_code=postal_code[:5],
+        city=city[:128],
+    )
+    company.full_clean()
+    company.save()
+    return company

@@ -22,7 +22,8 @@ from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, PayPe
 from contracts.professionalisation.payload import ProContractPayload, parse_pro_payload, pro_payload_without_nir
 from opco import audit
 from referentials.models import Certification, Company, Idcc, Naf, TrainingProvider
-from referentials.validators import is_valid_siret, normalize_identifier
+from referentials.services import company_for_siret
+from referentials.validators import normalize_identifier
 
 
 @dataclass(frozen=True)
@@ -65,33 +66,23 @@ def _idcc_code(value: Any) -> str:
 
 
 def _company(siret: str, employer: dict) -> Company | None:
-    """The employer's company, created from the CERFA block the first time it is seen."""
-    if not is_valid_siret(siret):
-        return None
-    # Not cached: a company created by a row that is then refused is rolled back with it.
-    company = Company.objects.filter(siret=siret).first()
-    if company is not None:
-        return company
+    """The employer's company, created from the CERFA block the first time it is seen (not cached: a
+    company created by a row that is then refused is rolled back with it)."""
     naf_code = (employer.get("naf") or "").upper()
     if len(naf_code) == 5 and "." not in naf_code:
         naf_code = f"{naf_code[:2]}.{naf_code[2:]}"
+    idcc_code = _idcc_code(employer.get("idcc"))
     address = employer.get("adresse") or {}
-    company = Company(
+    return company_for_siret(
         siret=siret,
-        siren=siret[:9],
-        name=(employer.get("denomination") or siret)[:255],
+        name=employer.get("denomination") or siret,
         naf=cached(("naf", naf_code), lambda: Naf.objects.filter(code=naf_code).first()),
-        idcc=cached(
-            ("idcc", _idcc_code(employer.get("idcc"))), lambda: Idcc.objects.filter(code=_idcc_code(employer.get("idcc"))).first()
-        ),
+        idcc=cached(("idcc", idcc_code), lambda: Idcc.objects.filter(code=idcc_code).first()),
         headcount=employer.get("effectif"),
-        address=" ".join(str(address.get(k) or "") for k in ("numero", "voie")).strip()[:255],
-        postal_code=str(address.get("code_postal") or "")[:5],
-        city=str(address.get("commune") or "")[:128],
+        address=" ".join(str(address.get(k) or "") for k in ("numero", "voie")).strip(),
+        postal_code=str(address.get("code_postal") or ""),
+        city=str(address.get("commune") or ""),
     )
-    company.full_clean()
-    company.save()
-    return company
 
 
 def contract_deposit(

@@ -33,7 +33,8 @@ from opco.money import euros
 from opco.workflow import Action, TransitionRefused, Workflow, register
 from payments.budgets import budget_commit
 from payments.enums import FinancialSection
-from referentials.models import Company, TrainingProvider
+from referentials.models import Idcc, TrainingProvider
+from referentials.services import company_for_siret
 from referentials.validators import normalize_identifier
 
 # --- Workflow (the one engine, opco.workflow) ------------------------------------------------------------
@@ -139,7 +140,11 @@ def reconversion_deposit(*, actor, data: dict, received_on: date | None = None) 
     if refusal is not None:
         raise refusal
     period.branch_agreement = context.branch_extended
-    period.employer = Company.objects.filter(siret=period.employer_siret).first()
+    period.employer = company_for_siret(
+        siret=period.employer_siret,
+        name=period.employer_name,
+        idcc=Idcc.objects.filter(code=period.employer_idcc).first() if period.employer_idcc else None,
+    )
     period.provider = TrainingProvider.objects.filter(siret=period.provider_siret).first()
     if period.provider and not period.provider_name:
         period.provider_name = period.provider.display_name

@@ -231,7 +231,7 @@ def world(deposit, branches, make_user):
     representative = make_user(kind="branch_rep")
     BranchMembership.objects.create(user=representative, branch=branches["1486"])
     advisor = make_user(kind="advisor")
-    company = Company.objects.create(siret=EMPLOYER_SIRET, siren=EMPLOYER_SIRET[:9], name="Boulangerie Durand")
+    company = Company.objects.get(siret=EMPLOYER_SIRET)  # created from the deposit (referentials.services.company_for_siret)
     PortfolioCompany.objects.create(advisor=advisor, company=company)
     return {"mine": mine, "theirs": theirs, "rep": representative, "advisor": advisor, "lonely": make_user(kind="advisor")}
 

@@ -1,0 +1,77 @@
+"""The one registry that decides which files a user may see (DESIGN.md, the spine, point 6).
+
+Every instructed file hangs off a company, and who sees a file is who sees its company's files:
+
+- a layer that knows a kind of user registers, for a role, which companies' files that role sees
+  (`register_company_rule`): accounts says staff see every file (`EVERY_COMPANY`); branches says a
+  representative sees the companies whose IDCC in the referential belongs to their branch; sme_services
+  says an advisor sees the companies of their portfolio;
+- a mission registers, for each of its file models, the path from the file to its company
+  (`register_file_kind(Model, company="employer")`).
+
+`visible(user, queryset)` is then the only scoping a selector needs: the union of what the user's
+roles allow, nothing for a user no rule covers (a 404, never a leak). Documents hang off their file
+and are reached only through it. No mission imports another to scope its rows.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from opco.access import Role
+
+
+class _EveryCompany:
+    def __repr__(self) -> str:
+        return "EVERY_COMPANY"
+
+
+EVERY_COMPANY = _EveryCompany()
+# A rule answers the companies a user sees: a queryset of company primary keys, or EVERY_COMPANY.
+CompanyRule = Callable[[object], "QuerySet | _EveryCompany"]
+
+
+@dataclass(frozen=True)
+class _Registered:
+    role: Role
+    rule: CompanyRule
+
+
+_COMPANY_RULES: dict[str, _Registered] = {}
+_FILE_KINDS: dict[str, str] = {}
+
+
+def register_company_rule(role: Role, rule: CompanyRule) -> None:
+    _COMPANY_RULES[role.code] = _Registered(role, rule)
+
+
+def register_file_kind(model: type[models.Model], *, company: str) -> None:
+    """`company`: the lookup path from the file to its company (« employer »)."""
+    _FILE_KINDS[model._meta.label_lower] = company
+
+
+def company_path(model: type[models.Model]) -> str:
+    try:
+        return _FILE_KINDS[model._meta.label_lower]
+    except KeyError:
+        raise LookupError(f"{model._meta.label} n'a pas déclaré le chemin vers son entreprise (opco.scoping).") from None
+
+
+def visible(user, queryset: QuerySet) -> QuerySet:
+    """`queryset` narrowed to the files of the companies `user` may see."""
+    path = company_path(queryset.model)
+    allowed = Q(pk__in=[])
+    for registered in _COMPANY_RULES.values():
+        if not registered.role(user):
+            continue
+        companies = registered.rule(user)
+        if companies is EVERY_COMPANY:
+            return queryset
+        allowed |= Q(**{f"{path}__in": companies})
+    return queryset.filter(allowed)
+
+
+def sees_every_company(user) -> bool:
+    return any(r.role(user) and r.rule(user) is EVERY_COMPANY for r in _COMPANY_RULES.values())
