@@ -1,8 +1,7 @@
 from django import forms
 
+from opco.forms import DateWidget
 from referentials.validators import normalize_identifier
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _rncp(value: str) -> str:
@@ -24,7 +23,7 @@ class NpecDecisionForm(forms.Form):
         decimal_places=2,
         help_text="Laisser vide pour « NC » (non communiqué : valeur d'amorçage).",
     )
-    applicable_from = forms.DateField(label="Date d'applicabilité", widget=DATE)
+    applicable_from = forms.DateField(label="Date d'applicabilité", widget=DateWidget())
     status = forms.ChoiceField(label="Statut", choices=[("CPNE", "CPNE"), ("R", "R"), ("A", "A")])
     title = forms.CharField(label="Intitulé (facultatif)", max_length=500, required=False)
 

@@ -13,6 +13,7 @@ from branches.models import AmorcageValue, NpecExemption
 from branches.selectors import branches_visible_to, npec_entries_visible_to, npec_publications_visible_to
 from branches.services import npec_decision_record, npec_exemption_add, npec_exemption_remove
 from opco.access import allow
+from opco.forms import add_service_errors
 from opco.lists import FilteredListView
 from referentials.selectors import companies_visible_to
 
@@ -89,8 +90,7 @@ def npec_decision(request):
         try:
             entry = npec_decision_record(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, messages_ in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages_)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Décision enregistrée : {entry}.")
             return redirect(f"{reverse('branches:npec_history')}?code={entry.rncp}&cpne={entry.cpne.code}")

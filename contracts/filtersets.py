@@ -14,10 +14,10 @@ from branches.models import BranchIdcc
 from branches.selectors import branches_visible_to
 from contracts.enums import ContractKind, ContractStatus
 from contracts.models import ApprenticeshipContract
+from opco.forms import DateWidget
 from referentials.validators import normalize_identifier
 
 LEVELS = [("", "Tous"), *((level, f"Niveau {level}") for level in range(3, 9))]
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 UNASSIGNED = "null"
 OPEN_STATUSES = (ContractStatus.RECEIVED, ContractStatus.UNDER_INSTRUCTION, ContractStatus.INCOMPLETE)
 
@@ -49,10 +49,12 @@ class ContractFilter(django_filters.FilterSet):
     cfa = django_filters.CharFilter(label="CFA (SIRET ou UAI)", method="filter_cfa")
     rncp = django_filters.CharFilter(label="Fiche RNCP", method="filter_rncp")
     level = django_filters.TypedChoiceFilter(label="Niveau", choices=LEVELS, coerce=int)
-    start_from = django_filters.DateFilter(label="Début à partir du", field_name="start_date", lookup_expr="gte", widget=DATE)
-    start_to = django_filters.DateFilter(label="Début jusqu'au", field_name="start_date", lookup_expr="lte", widget=DATE)
+    start_from = django_filters.DateFilter(
+        label="Début à partir du", field_name="start_date", lookup_expr="gte", widget=DateWidget()
+    )
+    start_to = django_filters.DateFilter(label="Début jusqu'au", field_name="start_date", lookup_expr="lte", widget=DateWidget())
     due_before = django_filters.DateFilter(
-        label="Décision due avant le", field_name="decision_due_on", lookup_expr="lte", widget=DATE
+        label="Décision due avant le", field_name="decision_due_on", lookup_expr="lte", widget=DateWidget()
     )
     assigned_to = django_filters.ChoiceFilter(label="Gestionnaire", choices=(), empty_label="Tous", method="filter_assigned")
     amorcage = django_filters.BooleanFilter(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles
 from opco.access import allow
+from opco.forms import add_service_errors
 from opco.lists import FilteredListView
 from payments import exports
 from payments.enums import LineStatus, RecoveryStatus
@@ -80,9 +81,7 @@ def account_correct(request, pk: int):
                 actor=request.user, account_id=account.pk, iban=form.cleaned_data["iban"], bic=form.cleaned_data["bic"]
             )
         except ValidationError as refusal:
-            for field, errors in refusal.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, refusal)
         else:
             messages.success(
                 request,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import roles
 from opco import audit
 from opco.access import allow
+from opco.forms import add_service_errors
 from opco.lists import FilteredListView
 from opco.money import euros
 from payments import exports, runs
@@ -274,9 +275,7 @@ def transfer_return(request, pk: int):
         except runs.RunRefused as refusal:
             form.add_error(None, str(refusal))
         except ValidationError as refusal:
-            for field, errors in refusal.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, refusal)
         else:
             messages.success(
                 request,

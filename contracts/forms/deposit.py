@@ -16,7 +16,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from contracts.alternance.payload import AGE_DEROGATIONS
-from contracts.forms.instruction import DATE, StyledForm
+from opco.forms import DateWidget, StyledForm
 from referentials.validators import normalize_identifier
 
 MASTERS = 2  # at least one, a second allowed (R6223-23: several masters, one referent)
@@ -61,7 +61,7 @@ def _text(label, max_length=255, **attrs):
 
 
 def _date(label):
-    return forms.DateField(label=label, required=False, widget=DATE)
+    return forms.DateField(label=label, required=False, widget=DateWidget())
 
 
 def _bool(label):

@@ -2,10 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from contracts.enums import AmendmentType, DocumentKind, RuptureCause
-from referentials.models import Certification, Company
+from opco.forms import DateWidget, StyledForm
 from referentials.validators import normalize_identifier
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class SimulationForm(forms.Form):
@@ -25,9 +23,9 @@ class SimulationForm(forms.Form):
     )
     idcc = forms.CharField(label="IDCC de l'employeur", max_length=4, required=False)
     siret = forms.CharField(label="ou SIRET de l'entreprise", max_length=20, required=False)
-    signature_date = forms.DateField(label="Date de conclusion", widget=DATE)
-    start_date = forms.DateField(label="Début d'exécution", widget=DATE)
-    end_date = forms.DateField(label="Fin prévue", widget=DATE)
+    signature_date = forms.DateField(label="Date de conclusion", widget=DateWidget())
+    start_date = forms.DateField(label="Début d'exécution", widget=DateWidget())
+    end_date = forms.DateField(label="Fin prévue", widget=DateWidget())
     npec = forms.DecimalField(
         label="NPEC annuel (si connu)",
         required=False,
@@ -42,9 +40,9 @@ class SimulationForm(forms.Form):
     nights = forms.IntegerField(label="Frais annexes 1re année : nuitées", required=False, min_value=0)
     meals = forms.IntegerField(label="Frais annexes 1re année : repas", required=False, min_value=0)
     first_equipment = forms.DecimalField(label="Premier équipement (€)", required=False, min_value=0, decimal_places=2)
-    cfa_declared_on = forms.DateField(label="Déclaration d'activité du CFA enregistrée le", required=False, widget=DATE)
+    cfa_declared_on = forms.DateField(label="Déclaration d'activité du CFA enregistrée le", required=False, widget=DateWidget())
     shortened_duration = forms.BooleanField(label="Durée réduite par convention tripartite (+10 %)", required=False)
-    rupture_date = forms.DateField(label="Date de rupture", required=False, widget=DATE)
+    rupture_date = forms.DateField(label="Date de rupture", required=False, widget=DateWidget())
     rupture_during_probation = forms.BooleanField(label="Rupture pendant les 45 premiers jours", required=False)
     after_previous_rupture = forms.BooleanField(label="Nouveau contrat après une rupture (L6222-18-2)", required=False)
 
@@ -54,32 +52,6 @@ class SimulationForm(forms.Form):
             if isinstance(field, forms.BooleanField):
                 field.widget.attrs["class"] = "form-check-input"
 
-    def clean(self):
-        data = super().clean()
-        rncp = normalize_identifier(data.get("rncp"))
-        if rncp and not rncp.startswith("RNCP"):
-            rncp = f"RNCP{rncp}"
-        data["rncp"] = rncp
-        self.certification = (
-            Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first() if rncp else None
-        )
-        if rncp and self.certification is None:
-            self.add_error("rncp", f"La fiche {rncp} est absente du Kit apprentissage.")
-        if not data.get("certification_level"):
-            if self.certification:
-                data["certification_level"] = self.certification.level
-            else:
-                self.add_error("certification_level", "Indiquez le niveau, ou une fiche RNCP connue.")
-        siret = normalize_identifier(data.get("siret"))
-        self.company = None
-        if siret:
-            self.company = Company.objects.select_related("idcc").filter(siret=siret).first()
-            if self.company is None:
-                self.add_error("siret", "Aucune entreprise enregistrée avec ce SIRET.")
-            elif not data.get("idcc") and self.company.idcc:
-                data["idcc"] = self.company.idcc.code
-        return data
-
     def payload(self) -> dict:
         """The simulator's JSON input (FINANCING.md « Interface »)."""
         data = self.cleaned_data
@@ -87,12 +59,11 @@ class SimulationForm(forms.Form):
             "signature_date": data["signature_date"].isoformat(),
             "start_date": data["start_date"].isoformat(),
             "end_date": data["end_date"].isoformat(),
-            "certification_level": data["certification_level"],
             "shortened_duration": data["shortened_duration"],
             "rupture_during_probation": data["rupture_during_probation"],
             "after_previous_rupture": data["after_previous_rupture"],
         }
-        for key in ("rncp", "idcc"):
+        for key in ("rncp", "idcc", "siret", "certification_level"):
             if data.get(key):
                 payload[key] = data[key]
         for key in ("npec", "rqth_majoration"):
@@ -116,20 +87,6 @@ class SimulationForm(forms.Form):
 
 
 # --- Instruction screens ----------------------------------------------------------------------------
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget, so that templates render fields as they come."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
-                css = "form-select form-select-sm"
-            else:
-                css = "form-control form-control-sm"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
 class RequestDocumentsForm(StyledForm):
@@ -137,7 +94,7 @@ class RequestDocumentsForm(StyledForm):
 
 
 class DocumentsReceivedForm(StyledForm):
-    on = forms.DateField(label="Dossier complet le", required=False, widget=DATE, help_text="Aujourd'hui si vide.")
+    on = forms.DateField(label="Dossier complet le", required=False, widget=DateWidget(), help_text="Aujourd'hui si vide.")
 
 
 class AcceptForm(StyledForm):
@@ -171,15 +128,15 @@ class DecaForm(StyledForm):
 
 
 class RuptureForm(StyledForm):
-    rupture_date = forms.DateField(label="Date de rupture (dernier jour)", widget=DATE)
+    rupture_date = forms.DateField(label="Date de rupture (dernier jour)", widget=DateWidget())
     cause = forms.ChoiceField(label="Cause", choices=RuptureCause.choices)
     during_probation = forms.BooleanField(label="Dans les 45 premiers jours de formation pratique", required=False)
 
 
 class AmendForm(StyledForm):
     amendment_type = forms.ChoiceField(label="Type d'avenant", choices=AmendmentType.choices)
-    effective_on = forms.DateField(label="Date d'effet", widget=DATE)
-    end_date = forms.DateField(label="Nouvelle fin prévue", required=False, widget=DATE)
+    effective_on = forms.DateField(label="Date d'effet", widget=DateWidget())
+    end_date = forms.DateField(label="Nouvelle fin prévue", required=False, widget=DateWidget())
     rncp = forms.CharField(label="Nouvelle fiche RNCP", required=False, max_length=16)
     level = forms.TypedChoiceField(
         label="Nouveau niveau", required=False, coerce=int, empty_value=None, choices=[("", "—")] + [(n, n) for n in range(3, 9)]
@@ -230,9 +187,9 @@ class ProfessionalisationSimulationForm(forms.Form):
     """The staff page of the professionalisation simulator: the keys of the API's payload
     (`"contrat": "professionnalisation"`), field by field."""
 
-    signature_date = forms.DateField(label="Date de conclusion", widget=DATE)
-    start_date = forms.DateField(label="Début d'exécution", widget=DATE)
-    end_date = forms.DateField(label="Fin du contrat ou de l'action", widget=DATE)
+    signature_date = forms.DateField(label="Date de conclusion", widget=DateWidget())
+    start_date = forms.DateField(label="Début d'exécution", widget=DateWidget())
+    end_date = forms.DateField(label="Fin du contrat ou de l'action", widget=DateWidget())
     heures_formation = forms.DecimalField(label="Heures de formation", min_value=0, decimal_places=2)
     idcc = forms.CharField(label="IDCC de l'employeur", max_length=4, required=False, help_text="Pour le forfait de la branche.")
     forfait_horaire = forms.DecimalField(
@@ -251,7 +208,7 @@ class ProfessionalisationSimulationForm(forms.Form):
     tutorat_mois = forms.IntegerField(
         label="Mois de tutorat", required=False, min_value=0, max_value=120, help_text="230 €/mois, 6 mois au plus."
     )
-    rupture_date = forms.DateField(label="Date de rupture", required=False, widget=DATE)
+    rupture_date = forms.DateField(label="Date de rupture", required=False, widget=DateWidget())
 
     def payload(self) -> dict:
         data = self.cleaned_data

@@ -5,23 +5,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from contracts.forms.instruction import DATE, StyledForm
 from contracts.models.reconversion import ProAAmendment, ReconversionPeriod
 from contracts.reconversion.pro_a import PRO_A_FIELDS, pro_a_amendment_record
 from contracts.reconversion.rules import REFUSAL_REASONS, ReconversionRefused
 from contracts.reconversion.services import DEPOSIT_FIELDS, reconversion_deposit
+from opco.forms import DateWidget, StyledForm, add_service_errors
 
 
 def _date_widget(field: models.Field, **kwargs):
     if isinstance(field, models.DateField):
-        kwargs["widget"] = DATE
+        kwargs["widget"] = DateWidget()
     return field.formfield(**kwargs)
-
-
-def _add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for name, texts in errors.items():
-        form.add_error(name if name in form.fields else None, texts)
 
 
 class ReconversionDepositForm(StyledForm):
@@ -38,15 +32,17 @@ class ReconversionDepositForm(StyledForm):
             return reconversion_deposit(actor=actor, data=data, received_on=self.cleaned_data.get("received_on"))
         except ReconversionRefused as exc:
             self.refused_codes = exc.codes
-            _add_service_errors(self, exc)
+            add_service_errors(self, exc)
         except ValidationError as exc:
-            _add_service_errors(self, exc)
+            add_service_errors(self, exc)
         return None
 
 
 ReconversionDepositForm.base_fields = {
     **forms.fields_for_model(ReconversionPeriod, fields=DEPOSIT_FIELDS, formfield_callback=_date_widget),
-    "received_on": forms.DateField(label="Demande reçue le", required=False, widget=DATE, help_text="Aujourd'hui si vide."),
+    "received_on": forms.DateField(
+        label="Demande reçue le", required=False, widget=DateWidget(), help_text="Aujourd'hui si vide."
+    ),
 }
 for _name in ("host_siret", "host_name", "host_contract_kind", "target_code", "provider_name", "employer_idcc"):
     ReconversionDepositForm.base_fields[_name].required = False
@@ -59,7 +55,7 @@ class ProAAmendmentForm(StyledForm):
         try:
             return pro_a_amendment_record(actor=actor, data=data)
         except ValidationError as exc:
-            _add_service_errors(self, exc)
+            add_service_errors(self, exc)
         return None
 
 
@@ -72,7 +68,7 @@ class RequestDocumentsForm(StyledForm):
 
 
 class DocumentsReceivedForm(StyledForm):
-    on = forms.DateField(label="Pièces reçues le", required=False, widget=DATE, help_text="Aujourd'hui si vide.")
+    on = forms.DateField(label="Pièces reçues le", required=False, widget=DateWidget(), help_text="Aujourd'hui si vide.")
 
 
 class AcceptForm(StyledForm):
@@ -93,19 +89,19 @@ class RefuseForm(StyledForm):
 
 
 class StartForm(StyledForm):
-    started_on = forms.DateField(label="Formation commencée le", widget=DATE)
-    invoice_received_on = forms.DateField(label="Facture de l'organisme reçue le", widget=DATE)
+    started_on = forms.DateField(label="Formation commencée le", widget=DateWidget())
+    invoice_received_on = forms.DateField(label="Facture de l'organisme reçue le", widget=DateWidget())
 
 
 class EndForm(StyledForm):
-    ended_on = forms.DateField(label="Formation terminée le", widget=DATE)
-    completion_attested_on = forms.DateField(label="Attestation de réalisation et facture finale reçues le", widget=DATE)
+    ended_on = forms.DateField(label="Formation terminée le", widget=DateWidget())
+    completion_attested_on = forms.DateField(label="Attestation de réalisation et facture finale reçues le", widget=DateWidget())
 
 
 class InterruptForm(StyledForm):
-    interrupted_on = forms.DateField(label="Interrompue le", widget=DATE)
+    interrupted_on = forms.DateField(label="Interrompue le", widget=DateWidget())
     reported_on = forms.DateField(
-        label="Signalée par l'employeur le", required=False, widget=DATE, help_text="Aujourd'hui si vide."
+        label="Signalée par l'employeur le", required=False, widget=DateWidget(), help_text="Aujourd'hui si vide."
     )
     reason = forms.CharField(label="Motif", max_length=500)
 

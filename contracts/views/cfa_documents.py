@@ -29,16 +29,15 @@ from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.alternance.documents import document_content_type
 from contracts.alternance.payability import decide, facts_of
 from contracts.enums import CfaDocumentKind, InstalmentStatus
-from contracts.forms.instruction import StyledForm
 from contracts.models import ApprenticeshipContract, CfaDocument
 from contracts.pdf import KIND_LABELS
 from contracts.selectors import contracts_visible_to
 from opco.access import allow, user_has_any_role
+from opco.forms import DateWidget, StyledForm, add_service_errors
 from opco.lists import FilteredListView
 from referentials.validators import normalize_identifier
 
 UPLOAD_ROLES = (roles.GESTIONNAIRE, roles.FINANCE)
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def can_upload(user) -> bool:
@@ -59,8 +58,8 @@ class CfaDocumentForm(StyledForm):
     )
     number = forms.CharField(label="N° de facture", max_length=64, required=False, help_text="Pour une facture.")
     amount = forms.DecimalField(label="Montant facturé (€)", min_value=0, max_digits=14, decimal_places=2, required=False)
-    issued_on = forms.DateField(label="Émise le", required=False, widget=DATE)
-    received_on = forms.DateField(label="Reçue le", required=False, widget=DATE, help_text="Aujourd'hui si vide.")
+    issued_on = forms.DateField(label="Émise le", required=False, widget=DateWidget())
+    received_on = forms.DateField(label="Reçue le", required=False, widget=DateWidget(), help_text="Aujourd'hui si vide.")
     file = forms.FileField(
         label="Fichier (PDF, JPEG ou PNG, 10 Mo au plus)",
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
@@ -102,9 +101,7 @@ class CfaDocumentForm(StyledForm):
                 file=data["file"],
             )
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, texts in errors.items():
-                self.add_error(field if field in self.fields else None, texts)
+            add_service_errors(self, exc)
         return None
 
 
@@ -118,8 +115,12 @@ class CfaDocumentFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="Pièce", choices=CfaDocumentKind.choices, empty_label="Toutes")
     cfa_siret = django_filters.CharFilter(label="SIRET du CFA", method="filter_siret")
     contract = django_filters.CharFilter(label="N° de dossier ou DECA", method="filter_contract")
-    received_from = django_filters.DateFilter(label="Reçue à partir du", field_name="received_on", lookup_expr="gte", widget=DATE)
-    received_to = django_filters.DateFilter(label="Reçue jusqu'au", field_name="received_on", lookup_expr="lte", widget=DATE)
+    received_from = django_filters.DateFilter(
+        label="Reçue à partir du", field_name="received_on", lookup_expr="gte", widget=DateWidget()
+    )
+    received_to = django_filters.DateFilter(
+        label="Reçue jusqu'au", field_name="received_on", lookup_expr="lte", widget=DateWidget()
+    )
 
     class Meta:
         model = CfaDocument

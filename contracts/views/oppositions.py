@@ -10,15 +10,16 @@ from contracts.alternance.oppositions import opposition_end, opposition_record
 from contracts.enums import OppositionKind
 from contracts.models import EmployerOpposition
 from opco.access import allow
+from opco.forms import DateWidget, add_service_errors
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+DATE_ATTRS = {"class": "form-control"}
 
 
 class OppositionForm(forms.Form):
     siret = forms.CharField(label="SIRET de l'employeur", max_length=20, widget=forms.TextInput(attrs={"class": "form-control"}))
     kind = forms.ChoiceField(label="Nature", choices=OppositionKind.choices, widget=forms.Select(attrs={"class": "form-select"}))
-    starts_on = forms.DateField(label="À partir du", widget=DATE)
-    ends_on = forms.DateField(label="Jusqu'au (facultatif)", required=False, widget=DATE)
+    starts_on = forms.DateField(label="À partir du", widget=DateWidget(DATE_ATTRS))
+    ends_on = forms.DateField(label="Jusqu'au (facultatif)", required=False, widget=DateWidget(DATE_ATTRS))
     reason = forms.CharField(
         label="Motif et référence de la décision", widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
     )
@@ -39,9 +40,10 @@ def oppositions(request):
                 opposition = opposition_record(actor=request.user, **form.cleaned_data)
                 messages.success(request, f"{opposition} enregistrée.")
                 return redirect("contracts:oppositions")
-        except (ValidationError, EmployerOpposition.DoesNotExist, ValueError) as exc:
-            for field, errors in getattr(exc, "message_dict", {"__all__": ["Opposition introuvable."]}).items():
-                form.add_error(field if field in form.fields else None, errors)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (EmployerOpposition.DoesNotExist, ValueError):
+            form.add_error(None, "Opposition introuvable.")
     today = timezone.localdate()
     rows = EmployerOpposition.objects.select_related("recorded_by").order_by("-starts_on", "-id")[:500]
     return render(request, "contracts/oppositions.html", {"form": form, "oppositions": rows, "today": today})

@@ -28,7 +28,6 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from contracts.api.simulations import HasRole
-from contracts.forms.instruction import DATE
 from contracts.forms.reconversion import ACTION_FORMS, ProAAmendmentForm, ReconversionDepositForm
 from contracts.models.reconversion import (
     PaymentStatus,
@@ -68,6 +67,7 @@ from contracts.reconversion.services import (
 from opco import audit
 from opco.access import allow, user_has_any_role
 from opco.checks import CheckStatus
+from opco.forms import DateWidget
 from opco.lists import FilteredListView
 from opco.money import euros
 from opco.workflow import transitions_of
@@ -84,8 +84,12 @@ class ReconversionFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="Nature", choices=ReconversionKind.choices, empty_label="Toutes")
     target = django_filters.ChoiceFilter(label="Objectif", choices=ReconversionTarget.choices, empty_label="Tous")
     employer_siret = django_filters.CharFilter(label="SIRET employeur", method="filter_siret")
-    received_from = django_filters.DateFilter(label="Reçue à partir du", field_name="received_on", lookup_expr="gte", widget=DATE)
-    received_to = django_filters.DateFilter(label="Reçue jusqu'au", field_name="received_on", lookup_expr="lte", widget=DATE)
+    received_from = django_filters.DateFilter(
+        label="Reçue à partir du", field_name="received_on", lookup_expr="gte", widget=DateWidget()
+    )
+    received_to = django_filters.DateFilter(
+        label="Reçue jusqu'au", field_name="received_on", lookup_expr="lte", widget=DateWidget()
+    )
     overdue = django_filters.BooleanFilter(label="Décision en retard", method="filter_overdue", widget=forms.CheckboxInput)
 
     class Meta:
@@ -349,8 +353,10 @@ def reconversion_dashboard(request):
 class ProAFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(label="N° de dossier ou salarié", method="filter_search")
     employer_siret = django_filters.CharFilter(label="SIRET employeur", method="filter_siret")
-    signed_from = django_filters.DateFilter(label="Conclu à partir du", field_name="signed_on", lookup_expr="gte", widget=DATE)
-    signed_to = django_filters.DateFilter(label="Conclu jusqu'au", field_name="signed_on", lookup_expr="lte", widget=DATE)
+    signed_from = django_filters.DateFilter(
+        label="Conclu à partir du", field_name="signed_on", lookup_expr="gte", widget=DateWidget()
+    )
+    signed_to = django_filters.DateFilter(label="Conclu jusqu'au", field_name="signed_on", lookup_expr="lte", widget=DateWidget())
 
     class Meta:
         model = ProAAmendment

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -9,10 +10,11 @@ from django.utils import timezone
 from contracts.api.simulations import SIMULATOR_ROLES
 from contracts.financing.io import InvalidInput
 from contracts.financing.professionalisation import forfait_origin
-from contracts.financing.service import professionalisation_run, simulation_run
+from contracts.financing.service import professionalisation_run, simulation_infer, simulation_run
 from contracts.forms.instruction import ProfessionalisationSimulationForm, SimulationForm
 from contracts.pdf import KIND_LABELS, simulation_pdf
 from opco.access import allow
+from opco.forms import add_service_errors
 from referentials.models import Certification
 
 
@@ -24,10 +26,10 @@ def simulator(request):
     context = {"form": form, "kind_labels": KIND_LABELS}
     if form.is_bound and form.is_valid():
         try:
-            schedule, npec_origin = simulation_run(form.payload())
+            inferred = simulation_infer(form.payload())
+            schedule, npec_origin = simulation_run(inferred.payload)
         except InvalidInput as exc:
-            for field, message in exc.errors.items():
-                form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, ValidationError(exc.errors))
         else:
             if request.GET.get("format") == "pdf":
                 return _pdf_response(form, schedule, npec_origin)
@@ -36,8 +38,8 @@ def simulator(request):
             context.update(
                 schedule=schedule,
                 npec_origin=npec_origin,
-                certification=form.certification,
-                company=form.company,
+                certification=inferred.certification,
+                company=inferred.company,
                 pdf_query=query.urlencode(),
             )
     return render(request, "contracts/simulator.html", context)
@@ -62,8 +64,7 @@ def simulator_professionalisation(request):
         try:
             schedule = professionalisation_run(form.payload(), rupture_date=form.cleaned_data.get("rupture_date"))
         except InvalidInput as exc:
-            for field, message in exc.errors.items():
-                form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, ValidationError(exc.errors))
         else:
             lines = [
                 {"label": PRO_KIND_LABELS.get(line.kind, line.kind), "due_date": line.due_date, "net": line.net}

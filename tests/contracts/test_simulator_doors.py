@@ -220,3 +220,37 @@ def test_the_api_schema_is_for_the_roles_that_use_the_api(client, make_user):
     assert client.get(reverse("api-schema")).status_code == 403
     client.force_login(make_user(kind="advisor"))
     assert client.get(reverse("api-schema")).status_code == 200
+
+
+def test_api_infers_the_level_from_the_rncp_fiche_and_the_idcc_from_the_siret_as_the_page_does(
+    client, make_user, load, load_certifications
+):
+    """The inference lives in the service (contracts.financing.service.simulation_infer): every door gets it."""
+    from referentials.models import Certification, Company, Idcc
+
+    load("idcc")
+    load_certifications("RNCP37566")
+    certification = Certification.objects.filter(rncp="RNCP37566").exclude(level=None).first()
+    company = Company.objects.create(
+        siret="73282932000074", siren="732829320", name="Boulangerie", idcc=Idcc.objects.get(code="0843")
+    )
+    client.force_login(make_user(kind="staff", groups=["gestionnaire"]))
+    url = reverse("api-simulation-apprenticeship")
+    given = {**EXAMPLES[0]["input"], "certification_level": certification.level, "rncp": "RNCP37566", "idcc": "0843"}
+    inferred = {k: v for k, v in given.items() if k not in ("certification_level", "idcc")}
+    inferred.update(rncp="37566", siret=company.siret)
+    expected = client.post(url, data=json.dumps(given), content_type="application/json")
+    response = client.post(url, data=json.dumps(inferred), content_type="application/json")
+    assert expected.status_code == 200 and response.status_code == 200
+    assert response.json() == expected.json()
+
+    unknown = client.post(
+        url, data=json.dumps({**inferred, "rncp": "RNCP1", "siret": "73282932000082"}), content_type="application/json"
+    )
+    assert unknown.status_code == 400
+    assert unknown.json() == {
+        "errors": {
+            "rncp": "La fiche RNCP1 est absente du Kit apprentissage.",
+            "siret": "Aucune entreprise enregistrée avec ce SIRET.",
+        }
+    }
