@@ -14,7 +14,7 @@ from branches.models import (
     NpecPublication,
     ProfessionalisationRate,
 )
-from opco.admin import AuditedModelAdmin
+from opco.admin import AuditedModelAdmin, ReadOnlyAdmin, RecordsAuthorAdmin
 
 
 class BranchIdccInline(admin.TabularInline):
@@ -45,19 +45,6 @@ class BranchMembershipAdmin(AuditedModelAdmin):
     autocomplete_fields = ["user", "branch"]
 
 
-class ReadOnlyVersionAdmin(AuditedModelAdmin):
-    """Published versions are never edited: a correction is a new decision or a new import."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Cpne)
 class CpneAdmin(AuditedModelAdmin):
     list_display = ["code", "name"]
@@ -65,20 +52,20 @@ class CpneAdmin(AuditedModelAdmin):
 
 
 @admin.register(NpecPublication)
-class NpecPublicationAdmin(ReadOnlyVersionAdmin):
+class NpecPublicationAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "file_name", "imported_at", "imported_by", "entry_count", "mapping_count"]
     list_filter = ["kind"]
 
 
 @admin.register(NpecEntry)
-class NpecEntryAdmin(ReadOnlyVersionAdmin):
+class NpecEntryAdmin(ReadOnlyAdmin):
     list_display = ["rncp", "code_diplome", "cpne", "amount", "status", "applicable_from", "publication"]
     list_filter = ["status", "publication"]
     search_fields = ["rncp", "code_diplome", "title", "cpne__code"]
 
 
 @admin.register(CpneIdcc)
-class CpneIdccAdmin(ReadOnlyVersionAdmin):
+class CpneIdccAdmin(ReadOnlyAdmin):
     list_display = ["idcc_code", "cpne", "publication"]
     search_fields = ["idcc_code", "cpne__code", "cpne__name"]
 
@@ -95,7 +82,7 @@ class AmorcageValueAdmin(AuditedModelAdmin):
 
 
 @admin.register(ProfessionalisationRate)
-class ProfessionalisationRateAdmin(AuditedModelAdmin):
+class ProfessionalisationRateAdmin(RecordsAuthorAdmin):
     """Forfaits horaires de professionnalisation fixés par les branches (D6332-85). Un changement de
     forfait se saisit comme une nouvelle ligne à sa date d'application : l'historique reste lisible."""
 
@@ -106,14 +93,9 @@ class ProfessionalisationRateAdmin(AuditedModelAdmin):
     readonly_fields = ["created_by", "created_at"]
     date_hierarchy = "applicable_from"
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(BranchFundingDecision)
-class BranchFundingDecisionAdmin(AuditedModelAdmin):
+class BranchFundingDecisionAdmin(RecordsAuthorAdmin):
     """Décisions de financement des branches : aide au maître d'apprentissage (D6332-93 2°) et forfait
     des périodes de reconversion (D6332-89). Un changement se saisit comme une nouvelle ligne datée."""
 
@@ -132,8 +114,3 @@ class BranchFundingDecisionAdmin(AuditedModelAdmin):
     autocomplete_fields = ["branch"]
     readonly_fields = ["created_by", "created_at"]
     date_hierarchy = "applicable_from"
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)

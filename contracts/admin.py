@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from contracts.models import (
+from contracts.models.alternance import (
     Amendment,
     ApprenticeshipContract,
     ApprenticeshipMaster,
@@ -14,20 +14,7 @@ from contracts.models import (
     PayPeriod,
     Rupture,
 )
-from opco.admin import AuditedModelAdmin
-
-
-class ReadOnlyAdmin(AuditedModelAdmin):
-    """Money and decisions change through the services (locks, checks, audit), never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from opco.admin import AuditedModelAdmin, ReadOnlyAdmin
 
 
 class MasterInline(admin.TabularInline):

@@ -72,20 +72,10 @@ class AuditedModelAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "actor_label", "source", "action", "target_repr", "summary"]
-    list_filter = ["source", "action", "target_type"]
-    search_fields = ["actor_label", "target_repr", "summary", "target_id"]
-    date_hierarchy = "occurred_at"
+class ReadOnlyAdmin(AuditedModelAdmin):
+    """Rows that change through their services only (locks, checks, audit), or never: money,
+    decisions, published versions, journals. Administrators read them."""
 
-    def has_module_permission(self, request):
-        return _is_administrator(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_administrator(request)
-
-    # The journal is append-only (database triggers too).
     def has_add_permission(self, request):
         return False
 
@@ -94,3 +84,22 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RecordsAuthorAdmin(AuditedModelAdmin):
+    """A row entered by hand remembers who entered it (`created_by`)."""
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The journal is append-only (database triggers too)."""
+
+    list_display = ["occurred_at", "actor_label", "source", "action", "target_repr", "summary"]
+    list_filter = ["source", "action", "target_type"]
+    search_fields = ["actor_label", "target_repr", "summary", "target_id"]
+    date_hierarchy = "occurred_at"

@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from opco.admin import AuditedModelAdmin
+from opco.admin import ReadOnlyAdmin
 from payments.models import (
     BankReturn,
     BeneficiaryAccount,
@@ -16,17 +16,6 @@ from payments.models import (
     TransferLine,
     mask_iban,
 )
-
-
-class ReadOnlyAdmin(AuditedModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.display(description="IBAN")

@@ -19,6 +19,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from contracts.financing.engine import Instalment
 from contracts.financing.io import InvalidInput, _amount, _boolean, _bounded_decimal, _code, _date, _integer
 from opco.money import round_money
 
@@ -277,19 +278,9 @@ ZERO = Decimal("0.00")
 EMPLOYER_KINDS = frozenset({"tutorat", "formation_tuteur", "aide_maitre", "regul_employeur"})
 
 
-@dataclass(frozen=True)
-class ScheduleLine:
-    """One line of a professionalisation or aid schedule, shaped like the engine's instalments."""
-
-    year: int
-    kind: str
-    due_date: date
-    gross: Decimal
-    deduction: Decimal = ZERO
-
-    @property
-    def net(self) -> Decimal:
-        return self.gross - self.deduction
+# One line of a professionalisation or aid schedule is an engine instalment (same fields, same net):
+# the decision and payability code reads both kinds of schedule the same way.
+ScheduleLine = Instalment
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,23 @@ from contracts.enums import (
 from opco.instruction import InstructedFile
 from referentials.models import Certification, Company, TrainingProvider
 
+# The rows Django registers from here (contracts.models re-exports them).
+__all__ = [
+    "ApprenticeshipContract",
+    "ApprenticeshipMaster",
+    "PayPeriod",
+    "ContractDocument",
+    "CheckRun",
+    "EmployerOpposition",
+    "Commitment",
+    "Instalment",
+    "Amendment",
+    "Rupture",
+    "ContractReminder",
+    "ContractImport",
+    "CfaDocument",
+]
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 HALF_CENT = Value(Decimal("0.005"))
 

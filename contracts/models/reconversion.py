@@ -15,6 +15,9 @@ from django.db.models import F, Q
 from opco.instruction import InstructedFile
 from referentials.models import Certification, Company, TrainingProvider
 
+# The rows Django registers from here (contracts.models re-exports them).
+__all__ = ["ReconversionPeriod", "ReconversionPayment", "ProAAmendment"]
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # Loi n° 2025-989 du 24 octobre 2025, art. 11 II-III: the période de reconversion from this day; the
 # Pro-A rules for amendments concluded before it.

@@ -12,7 +12,7 @@ from contracts.models.reconversion import (
     ProAEmployeeContract,
     ProATarget,
 )
-from contracts.reconversion.rules import _hours, last_day
+from contracts.reconversion.rules import PARTY_FIELDS, _hours, last_day
 from opco import audit
 from opco.checks import CheckReport, CheckStatus, Outcome, error, fr_date, ok, run_table
 from opco.models import AuditEntry
@@ -126,12 +126,7 @@ def pro_a_funding(branch_hourly_rate: Decimal | None, hours: Decimal) -> tuple[D
 PRO_A_FIELDS = (
     "deposit_reference",
     "signed_on",
-    "employer_siret",
-    "employer_name",
-    "employer_idcc",
-    "employee_last_name",
-    "employee_first_name",
-    "employee_birth_date",
+    *PARTY_FIELDS,
     "employee_contract",
     "below_licence",
     "target",

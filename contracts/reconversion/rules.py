@@ -78,6 +78,15 @@ ADVANCE_SHARE = Decimal("0.50")  # house rule (module docstring)
 PAY_WITHIN = timedelta(days=30)  # house rule: paid within 30 days of the documents
 ZERO = Decimal("0.00")
 
+# The employer and the employee, as a period or a Pro-A amendment declares them.
+PARTY_FIELDS = (
+    "employer_siret",
+    "employer_name",
+    "employer_idcc",
+    "employee_last_name",
+    "employee_first_name",
+    "employee_birth_date",
+)
 RNCP_RE = re.compile(r"^RNCP\d{2,6}$")
 BLOC_RE = re.compile(r"^RNCP\d{2,6}BC\d{1,2}$")
 

@@ -20,6 +20,7 @@ from contracts.reconversion.payability import reconversion_payments_release
 from contracts.reconversion.rules import (
     DECISION_DAYS,
     INTERRUPTION_REPORT_DAYS,
+    PARTY_FIELDS,
     REFUSAL_REASONS,
     ZERO,
     _refusal,
@@ -82,12 +83,7 @@ def _reload(period_id: int) -> ReconversionPeriod:
 # --- Services ----------------------------------------------------------------------------------------
 DEPOSIT_FIELDS = (
     "kind",
-    "employer_siret",
-    "employer_name",
-    "employer_idcc",
-    "employee_last_name",
-    "employee_first_name",
-    "employee_birth_date",
+    *PARTY_FIELDS,
     "agreement_signed_on",
     "host_siret",
     "host_name",
