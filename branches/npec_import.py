@@ -12,6 +12,10 @@ from that header:
 
 Every import is a publication of its own; nothing earlier is overwritten. Bad rows are reported in
 `publication.report` with their sheet, line and reason, never dropped silently.
+
+Why one module over 600 lines: it reads every layout France compétences has published since 2019
+(column headings, merged cells, NC markers, CPNE columns, dates) and each layout's quirks are only
+understood next to the others; splitting it by layout would scatter one parser across files.
 """
 
 import hashlib

@@ -9,6 +9,10 @@ frozen transfers) and a second execute of an executed run changes nothing.
 
 The number of SQL queries of prepare and execute does not depend on the number of lines: claims,
 inserts (`unnest` arrays on PostgreSQL) and status mirrors are set-based.
+
+Why one module over 600 lines: a run's states (prepare, four eyes, execute, returns, recoveries) share
+one locking discipline and one claim of the lines; keeping them together keeps every transition of
+the money under one reader's eyes.
 """
 
 import hashlib

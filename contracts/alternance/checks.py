@@ -7,6 +7,9 @@ the `check_contract` command.
 
 Calendar arithmetic is `dateutil.relativedelta`'s (it clips to the month's last day); every bound is
 inclusive unless the rule says « less than »; amounts and hours are compared exactly.
+
+Why one module over 600 lines: it is CHECKS.md's table, one function per row in the spec's order,
+so that a reader checks the code against the spec top to bottom; the primitives are opco.checks'.
 """
 
 import math

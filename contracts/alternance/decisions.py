@@ -1,6 +1,10 @@
 """Decisions that commit or move money: accepting (the financing commitment and its schedule),
 refusing (reasoned letter), the implicit refusal of R6224-3, ruptures, amendments and NPEC
 regularisations — which recompute the schedule with the engine without ever touching a paid line.
+
+Why one module over 600 lines: acceptance, refusal, rupture, amendment and NPEC regularisation all
+recompute the same commitment through one `reconcile` (paid lines never edited); split, each would
+carry a copy of that rule.
 """
 
 import dataclasses

@@ -7,6 +7,9 @@ function per check answering a status and a French message with the values; noth
 `dateutil.relativedelta`'s (it clips to the month's last day); bounds are inclusive unless the rule
 says « more than »; hours, rates and amounts are compared exactly (fractions, no rounding). The
 table `PRO_CHECKS` gives the codes in their order; `run_pro_checks` runs each exactly once.
+
+Why one module over 600 lines: it is the EJ20 counterpart of the CHECKS.md table, one function per
+rule (L6325-1 to D6325-18) in the order staff read them on the file's page.
 """
 
 from collections.abc import Callable
