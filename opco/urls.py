@@ -12,6 +12,7 @@ admin.site.login = views.admin_login_redirect
 
 urlpatterns = [
     path("", allow(*roles.ANY_USER)(views.home), name="home"),
+    path("echeances/", allow(roles.STAFF)(views.deadlines), name="deadlines"),
     path("sante/", views.health, name="health"),
     path("comptes/", include("allauth.urls")),
     path("comptes/", include("accounts.urls")),

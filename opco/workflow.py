@@ -62,6 +62,9 @@ class Workflow:
     clean_exclude: tuple[str, ...] = ()  # foreign keys full_clean need not re-read
     audit_value: Callable[[Any], Any] = _audit_value
     audit_skip: tuple[str, ...] = ()  # fields too long or too personal for the audit's changes
+    label: str = ""  # « Contrats en alternance »: how the deadline lists name the kind
+    awaiting_decision: tuple[str, ...] = ()  # statuses in which the decision clock runs
+    detail_url: Callable[[Any], str] | None = None
     by_code: dict[str, Action] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -174,3 +177,35 @@ def transitions_of(file: models.Model) -> list[TransitionLog]:
         step.from_label = labels.get(step.from_status, step.from_status)
         step.to_label = labels.get(step.to_status, step.to_status)
     return steps
+
+
+@dataclass(frozen=True)
+class DueFile:
+    workflow: Workflow
+    file: Any
+    due_on: Any  # date
+    overdue: bool
+
+    @property
+    def url(self) -> str:
+        return self.workflow.detail_url(self.file) if self.workflow.detail_url else ""
+
+
+def files_due(*, today, within_days: int, assigned_to=None, unassigned: bool = False) -> list[DueFile]:
+    """Files of every registered kind waiting for a decision whose deadline has passed or falls within
+    `within_days`, soonest first; those of one staff member (`assigned_to`) or nobody's (`unassigned`)."""
+    from datetime import timedelta
+
+    rows: list[DueFile] = []
+    for workflow in registered():
+        if not workflow.awaiting_decision:
+            continue
+        files = workflow.model.objects.filter(
+            status__in=workflow.awaiting_decision, decision_due_on__lte=today + timedelta(days=within_days)
+        ).select_related("assigned_to")
+        if assigned_to is not None:
+            files = files.filter(assigned_to=assigned_to)
+        elif unassigned:
+            files = files.filter(assigned_to__isnull=True)
+        rows.extend(DueFile(workflow, file, file.decision_due_on, file.decision_due_on < today) for file in files[:1000])
+    return sorted(rows, key=lambda row: (row.due_on, row.workflow.code, row.file.pk))

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
@@ -29,6 +30,9 @@ CONTRACTS = register(
     Workflow(
         code="contract",
         model=ApprenticeshipContract,
+        label="Contrat en alternance",
+        awaiting_decision=(S.RECEIVED, S.UNDER_INSTRUCTION),  # incomplete: the clock stops (R6224-3)
+        detail_url=lambda contract: reverse("contracts:detail", args=[contract.pk]),
         noun=lambda contract: f"le dossier {contract.file_number}",
         kind_field="contract_kind",
         default_roles=(roles.STAFF,),  # representatives and advisors read; staff instruct

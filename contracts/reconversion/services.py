@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from accounts import roles
 from contracts.models.reconversion import (
@@ -43,6 +44,9 @@ RECONVERSIONS = register(
     Workflow(
         code="reconversion",
         model=ReconversionPeriod,
+        label="Période de reconversion",
+        awaiting_decision=(S.RECEIVED, S.UNDER_INSTRUCTION),  # R6324-2: 20 days from the complete file
+        detail_url=lambda period: reverse("reconversions:detail", args=[period.pk]),
         noun=lambda period: f"la période {period.file_number}",
         default_roles=(roles.STAFF,),
         clean_exclude=("employer", "certification", "provider", "assigned_to", "created_by", "decided_by"),
