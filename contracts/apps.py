@@ -13,19 +13,11 @@ class ContractsConfig(AppConfig):
         for model in (ApprenticeshipContract, ReconversionPeriod, ProAAmendment):
             scoping.register_file_kind(model, company="employer")
 
-        # Instalments are a source of payable lines (payments.sources).
-        from contracts.alternance import payability
-        from contracts.models import Instalment
+        # Instalments are a payable schedule (payments.schedules).
+        from contracts.alternance.payability import SCHEDULE as instalments
         from payments import sources
 
-        sources.register(
-            sources.Source(
-                model=Instalment,
-                mirror=payability.mirror_line_status,
-                release=payability.release_for_payments,
-                pending_beneficiaries=payability.cfas_with_pending,
-            )
-        )
+        sources.register(instalments.as_source())
 
         # Rows of the périodes de reconversion's schedules too (contracts.reconversion).
         from contracts.models.reconversion import ReconversionPayment
