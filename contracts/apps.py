@@ -13,29 +13,10 @@ class ContractsConfig(AppConfig):
         for model in (ApprenticeshipContract, ReconversionPeriod, ProAAmendment):
             scoping.register_file_kind(model, company="employer")
 
-        # Instalments are a source of payable lines (payments.sources).
-        from contracts.alternance import payability
-        from contracts.models import Instalment
+        # Instalments and the rows of the périodes de reconversion are payable schedules (payments.schedules).
+        from contracts.alternance.payability import SCHEDULE as instalments
+        from contracts.reconversion.payability import SCHEDULE as reconversion_payments
         from payments import sources
 
-        sources.register(
-            sources.Source(
-                model=Instalment,
-                mirror=payability.mirror_line_status,
-                release=payability.release_for_payments,
-                pending_beneficiaries=payability.cfas_with_pending,
-            )
-        )
-
-        # Rows of the périodes de reconversion's schedules too (contracts.reconversion).
-        from contracts.models.reconversion import ReconversionPayment
-        from contracts.reconversion import payability as reconversion
-
-        sources.register(
-            sources.Source(
-                model=ReconversionPayment,
-                mirror=reconversion.mirror_line_status,
-                release=reconversion.release_for_payments,
-                pending_beneficiaries=reconversion.providers_with_pending,
-            )
-        )
+        sources.register(instalments.as_source())
+        sources.register(reconversion_payments.as_source())

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import TextChoices
 
-from payments.enums import FinancialSection  # noqa: F401  (the sections are payments'; contracts reads them)
+from payments.enums import FinancialSection, ScheduleStatus  # noqa: F401  (the sections are payments'; contracts reads them)
 
 
 class ContractStatus(models.TextChoices):
@@ -23,14 +23,9 @@ class DocumentKind(models.TextChoices):
     OTHER = "autre", "Autre pièce"
 
 
-class InstalmentStatus(models.TextChoices):
-    PLANNED = "planned", "Prévue"
-    PAYABLE = "payable", "À payer"
-    IN_RUN = "in_run", "En cours de paiement"
-    PAID = "paid", "Payée"
-    NOT_DUE = "not_due", "Non due"
-    SUPERSEDED = "superseded", "Remplacée"
-    RECOVERY = "recovery", "En titre de recette"
+# An instalment's status is the one of every payable schedule (payments.schedules); the name stays for
+# the modules that still read it under this name.
+InstalmentStatus = ScheduleStatus
 
 
 class InstalmentOrigin(models.TextChoices):

@@ -7,6 +7,19 @@ class BeneficiaryKind(models.TextChoices):
     PROVIDER = "organisme", "Organisme de formation"
 
 
+class ScheduleStatus(models.TextChoices):
+    """A row of any mission's payable schedule (payments.schedules): planned → payable → in run → paid,
+    or closed as not due, superseded by a recomputation, or turned into a recovery order."""
+
+    PLANNED = "planned", "Prévue"
+    PAYABLE = "payable", "À payer"
+    IN_RUN = "in_run", "En cours de paiement"
+    PAID = "paid", "Payée"
+    NOT_DUE = "not_due", "Non due"
+    SUPERSEDED = "superseded", "Remplacée"
+    RECOVERY = "recovery", "En titre de recette"
+
+
 class LineStatus(models.TextChoices):
     PAYABLE = "payable", "À payer"
     IN_RUN = "in_run", "Dans un lot de paiement"

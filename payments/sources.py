@@ -10,7 +10,9 @@ contracts → payments). A mission registers, for the model its payable lines co
   come from this mission, so that a negative line is kept for netting rather than turned into a
   recovery order.
 
-Registration happens in the mission's `AppConfig.ready()`.
+A mission's rows are declared as a `payments.schedules.PayableSchedule`, whose `as_source()` gives
+these three; registration happens in the mission's `AppConfig.ready()`:
+`sources.register(SCHEDULE.as_source())`.
 """
 
 from collections.abc import Callable, Iterable

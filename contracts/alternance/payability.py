@@ -19,7 +19,9 @@
   date, paid to the employer's account.
 
 A line with nothing to pay (an advance absorbed by the employer participation) is settled at once.
-Payments is told through `payments.services` only (DESIGN.md: data flows contracts → payments).
+These rules are declared as the instalments' `PayableSchedule` (`SCHEDULE`); the release loop, the
+locking and the mirror of payment runs are payments' (`payments.schedules`, DESIGN.md: data flows
+contracts → payments).
 """
 
 from calendar import monthrange
@@ -27,17 +29,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
-from django.db.models import Max, Q, Subquery
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from contracts.enums import CfaDocumentKind, ContractKind, ContractStatus, InstalmentStatus
+from contracts.enums import CfaDocumentKind, ContractKind, ContractStatus
 from contracts.financing.professionalisation import EMPLOYER_KINDS
 from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
 from opco import audit
 from opco.models import AuditEntry
-from payments.enums import BeneficiaryKind, LineStatus
-from payments.services import Beneficiary, LineRequest, payable_lines_submit
+from payments.enums import BeneficiaryKind, ScheduleStatus
+from payments.schedules import Decision, PayableSchedule, Release, referential_beneficiary, release
+from payments.services import Beneficiary, LineRequest
 
 # Every status a financing commitment lives in (accepted, then deposited on DECA, running, ended, broken).
 FUNDED = (
@@ -82,16 +84,6 @@ def is_new_cfa(contract: ApprenticeshipContract) -> bool:
     """R6332-25 V (R2025 only): CFA declared less than 6 months before the start."""
     declared = contract.cfa_declared_on
     return declared is not None and declared > contract.start_date - NEW_CFA_MONTHS
-
-
-@dataclass(frozen=True)
-class Decision:
-    """None of `due` means: not payable yet."""
-
-    due: date | None
-    pay_by: date | None = None
-    not_due: bool = False
-    waiting_for: str = ""
 
 
 @dataclass
@@ -168,19 +160,11 @@ def _decide_professionalisation(instalment: Instalment, facts: ContractFacts) ->
     return Decision(due=due, pay_by=max(due, received + INVOICE_DELAY))
 
 
-@dataclass
-class Release:
-    released: int = 0
-    settled_at_zero: int = 0
-    closed_not_due: int = 0
-    blocked: list[str] = field(default_factory=list)
-
-
 def facts_of(contracts: list[ApprenticeshipContract]) -> dict[int, ContractFacts]:
     ids = [contract.pk for contract in contracts]
     last_years = dict(
         Instalment.objects.filter(commitment__contract_id__in=ids)
-        .exclude(status=InstalmentStatus.SUPERSEDED)
+        .exclude(status=ScheduleStatus.SUPERSEDED)
         .values_list("commitment__contract_id")
         .annotate(last=Max("year"))
     )
@@ -198,40 +182,26 @@ def facts_of(contracts: list[ApprenticeshipContract]) -> dict[int, ContractFacts
     return facts
 
 
-def beneficiary_of(contract: ApprenticeshipContract, kind: str = "advance") -> Beneficiary | None:
+def beneficiary_of(instalment: Instalment, facts: ContractFacts) -> Beneficiary | None:
     """Who a line is paid to: the employer for its aids, else the CFA (apprenticeship) or the training
     body (professionalisation)."""
-    if kind in EMPLOYER_KINDS:
+    contract = facts.contract
+    if instalment.kind in EMPLOYER_KINDS:
         employer = contract.employer
-        if employer is None:
-            return None
-        return Beneficiary(
-            kind=BeneficiaryKind.EMPLOYER,
-            identifier=employer.siret,
-            name=employer.name,
-            address=employer.address,
-            postal_code=employer.postal_code,
-            town=employer.city,
-            iban=employer.iban,
-            bic=employer.bic,
-        )
-    cfa = contract.cfa
-    if cfa is None:
+        return None if employer is None else referential_beneficiary(kind=BeneficiaryKind.EMPLOYER, party=employer)
+    if contract.cfa is None:
         return None
     professionalisation = contract.contract_kind == ContractKind.PROFESSIONNALISATION
-    return Beneficiary(
-        kind=BeneficiaryKind.PROVIDER if professionalisation else BeneficiaryKind.CFA,
-        identifier=cfa.siret,
-        name=cfa.display_name,
-        address=cfa.address,
-        postal_code=cfa.postal_code,
-        town=cfa.city,
-        iban=cfa.iban,
-        bic=cfa.bic,
-    )
+    kind = BeneficiaryKind.PROVIDER if professionalisation else BeneficiaryKind.CFA
+    return referential_beneficiary(kind=kind, party=contract.cfa)
 
 
-def line_request(instalment: Instalment, contract: ApprenticeshipContract, decision: Decision, beneficiary) -> LineRequest:
+def unknown_beneficiary(instalment: Instalment) -> str:
+    return "employeur inconnu du référentiel" if instalment.kind in EMPLOYER_KINDS else "CFA inconnu du référentiel"
+
+
+def line_request(instalment: Instalment, facts: ContractFacts, decision: Decision, beneficiary: Beneficiary) -> LineRequest:
+    contract = facts.contract
     code, label = KIND_LABELS.get(instalment.kind, (instalment.kind.upper(), instalment.kind))
     initials = contract.apprentice_initials
     return LineRequest(
@@ -246,82 +216,66 @@ def line_request(instalment: Instalment, contract: ApprenticeshipContract, decis
     )
 
 
-def instalments_release(*, until: date | None = None, today: date | None = None, contract_ids=None) -> Release:
-    """Hand over to payments every planned instalment whose conditions are met and that is payable by
-    `until`, and close the last balances whose documents came too late. Contracts being changed by
-    someone else (row locked) are skipped and looked at next time, so this never waits on a screen."""
-    today = today or timezone.localdate()
-    until = until or today
-    report = Release()
-    with transaction.atomic():
-        planned = Instalment.objects.filter(
-            status=InstalmentStatus.PLANNED, due_date__lte=until, commitment__contract__status__in=FUNDED
-        )
-        if contract_ids is not None:
-            planned = planned.filter(commitment__contract_id__in=contract_ids)
-        # Last balances past their window are looked at whatever `until` says.
-        locked = ApprenticeshipContract.objects.filter(
-            Q(id__in=Subquery(planned.values("commitment__contract_id")))
-        ).select_for_update(skip_locked=True, of=("self",))
-        contracts = list(locked.select_related("commitment", "cfa", "employer", "rupture"))
-        if not contracts:
-            return report
-        facts = facts_of(contracts)
-        instalments = list(
-            Instalment.objects.filter(status=InstalmentStatus.PLANNED, commitment__contract_id__in=list(facts))
-            .select_related("commitment")
-            .order_by("id")
-        )
-        requests, zero_ids, not_due_ids = [], [], []
-        blocked: set[str] = set()
-        for instalment in instalments:
-            contract_facts = facts[instalment.commitment.contract_id]
-            if instalment.due_date > until and not _is_last_balance(instalment, contract_facts):
-                continue
-            decision = decide(instalment, contract_facts, today)
-            if decision.not_due:
-                not_due_ids.append(instalment.pk)
-                continue
-            if decision.due is None or decision.due > until:
-                continue
-            if instalment.net == 0:
-                zero_ids.append(instalment.pk)
-                continue
-            contract = contract_facts.contract
-            beneficiary = beneficiary_of(contract, instalment.kind)
-            if beneficiary is None:
-                unknown = (
-                    "employeur inconnu du référentiel" if instalment.kind in EMPLOYER_KINDS else "CFA inconnu du référentiel"
-                )
-                problems = [unknown]
-            else:
-                problems = beneficiary.problems()
-            if problems:
-                blocked.add(f"{contract.file_number} : {', '.join(problems)}")
-                continue
-            requests.append(line_request(instalment, contract, decision, beneficiary))
-        payable_lines_submit(source_model=Instalment, requests=requests)
-        Instalment.objects.filter(id__in=[r.source_id for r in requests]).update(status=InstalmentStatus.PAYABLE)
-        Instalment.objects.filter(id__in=zero_ids).update(status=InstalmentStatus.PAID)
-        Instalment.objects.filter(id__in=not_due_ids).update(status=InstalmentStatus.NOT_DUE)
-        report.released, report.settled_at_zero, report.closed_not_due = len(requests), len(zero_ids), len(not_due_ids)
-        report.blocked = sorted(blocked)
-        if not_due_ids:
-            audit.record(
-                actor=None,
-                action="contracts.instalments.not_due",
-                summary=(
-                    f"{len(not_due_ids)} solde(s) non dû(s) : pièces finales non reçues dans les 4 mois suivant le terme "
-                    "du contrat (R6332-25 III 4°)"
-                ),
-                changes={"instalments": not_due_ids[:500]},
-                source=AuditEntry.Source.TASK,
-            )
-    return report
+def due_by(planned: QuerySet, until: date) -> QuerySet:
+    """Only contracts with an instalment due by `until` are locked and looked at."""
+    return planned.filter(due_date__lte=until)
+
+
+def considered(instalment: Instalment, facts: ContractFacts, until: date) -> bool:
+    # On a contract looked at, a last balance is decided whatever `until` says: its 4-month window may
+    # have passed (III 4°).
+    return instalment.due_date <= until or _is_last_balance(instalment, facts)
 
 
 def _is_last_balance(instalment: Instalment, facts: ContractFacts) -> bool:
     return facts.regime == "R2025" and instalment.kind == "balance" and instalment.year == facts.last_year
+
+
+def not_due_audit(instalment_ids: list[int]) -> None:
+    audit.record(
+        actor=None,
+        action="contracts.instalments.not_due",
+        summary=(
+            f"{len(instalment_ids)} solde(s) non dû(s) : pièces finales non reçues dans les 4 mois suivant le terme "
+            "du contrat (R6332-25 III 4°)"
+        ),
+        changes={"instalments": instalment_ids[:500]},
+        source=AuditEntry.Source.TASK,
+    )
+
+
+# The instalments as a payable schedule (payments.schedules), registered in contracts.apps. A trop-perçu
+# waits to be netted while the CFA, or the employer for its aids, has positive instalments to come.
+SCHEDULE = PayableSchedule(
+    row_model=Instalment,
+    file_path="commitment__contract",
+    funded=FUNDED,
+    amount_field="net",
+    facts=facts_of,
+    decide=decide,
+    beneficiary=beneficiary_of,
+    unknown_beneficiary=unknown_beneficiary,
+    line=line_request,
+    beneficiary_paths=(
+        (~Q(kind__in=EMPLOYER_KINDS), "commitment__contract__cfa__siret"),
+        (Q(kind__in=EMPLOYER_KINDS), "commitment__contract__employer__siret"),
+    ),
+    file_related=("commitment", "cfa", "employer", "rupture"),
+    row_related=("commitment",),
+    candidates=due_by,
+    considered=considered,
+    on_not_due=not_due_audit,
+)
+
+
+def instalments_release(
+    *, until: date | None = None, today: date | None = None, contract_ids: list[int] | None = None
+) -> Release:
+    """Hand over to payments every planned instalment whose conditions are met and that is payable by
+    `until`, and close the last balances whose documents came too late. Contracts being changed by
+    someone else (row locked) are skipped and looked at next time, so this never waits on a screen."""
+    today = today or timezone.localdate()
+    return release(SCHEDULE, until=until or today, today=today, file_ids=contract_ids)
 
 
 def close_expired_balances(*, today: date | None = None) -> int:
@@ -331,7 +285,7 @@ def close_expired_balances(*, today: date | None = None) -> int:
     candidates = ApprenticeshipContract.objects.filter(
         status__in=FUNDED,
         commitment__regime="R2025",
-        commitment__instalments__status=InstalmentStatus.PLANNED,
+        commitment__instalments__status=ScheduleStatus.PLANNED,
         commitment__instalments__kind="balance",
     )
     # ≤, not <: with month-end clipping, end + 4 months < today can hold for an end equal to today − 4
@@ -342,44 +296,3 @@ def close_expired_balances(*, today: date | None = None) -> int:
     if not ids:
         return 0
     return instalments_release(until=today, today=today, contract_ids=ids).closed_not_due
-
-
-# --- What payments reads back (payments.sources) ---------------------------------------------------
-MIRRORED_FROM = {
-    LineStatus.IN_RUN: (InstalmentStatus.PAYABLE,),
-    LineStatus.PAID: (InstalmentStatus.IN_RUN,),
-    LineStatus.PAYABLE: (InstalmentStatus.IN_RUN, InstalmentStatus.PAID),
-    LineStatus.RECOVERY: (InstalmentStatus.PAYABLE,),
-}
-MIRRORED_TO = {
-    LineStatus.IN_RUN: InstalmentStatus.IN_RUN,
-    LineStatus.PAID: InstalmentStatus.PAID,
-    LineStatus.PAYABLE: InstalmentStatus.PAYABLE,
-    LineStatus.RECOVERY: InstalmentStatus.RECOVERY,
-}
-
-
-def mirror_line_status(lines, status: str) -> None:
-    """Keep instalments in step with their payable lines: one UPDATE, guarded by the expected previous
-    status so that a superseded or closed instalment is never revived."""
-    if status not in MIRRORED_TO:
-        return
-    Instalment.objects.filter(id__in=Subquery(lines.order_by().values("source_id")), status__in=MIRRORED_FROM[status]).update(
-        status=MIRRORED_TO[status]
-    )
-
-
-def cfas_with_pending(identifiers: set[str]) -> set[str]:
-    """CFAs (by SIRET) that still have positive instalments to come: a trop-perçu waits to be netted."""
-    if not identifiers:
-        return set()
-    planned = Instalment.objects.filter(status=InstalmentStatus.PLANNED, net__gt=0)
-    providers = planned.exclude(kind__in=EMPLOYER_KINDS).filter(commitment__contract__cfa__siret__in=identifiers)
-    employers = planned.filter(kind__in=EMPLOYER_KINDS, commitment__contract__employer__siret__in=identifiers)
-    return set(providers.values_list("commitment__contract__cfa__siret", flat=True).distinct()) | set(
-        employers.values_list("commitment__contract__employer__siret", flat=True).distinct()
-    )
-
-
-def release_for_payments(until: date) -> int:
-    return instalments_release(until=until).released

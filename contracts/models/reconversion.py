@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from opco.instruction import InstructedFile
+from payments.enums import ScheduleStatus
 from referentials.models import Certification, Company, TrainingProvider
 
 # The rows Django registers from here (contracts.models re-exports them).
@@ -66,14 +67,9 @@ class PaymentKind(models.TextChoices):
     BALANCE = "balance", "Solde (fin de formation)"
 
 
-class PaymentStatus(models.TextChoices):
-    PLANNED = "planned", "Prévue"
-    PAYABLE = "payable", "À payer"
-    IN_RUN = "in_run", "En cours de paiement"
-    PAID = "paid", "Payée"
-    NOT_DUE = "not_due", "Non due"
-    SUPERSEDED = "superseded", "Remplacée"
-    RECOVERY = "recovery", "En titre de recette"
+# A row's status is the one of every payable schedule (payments.schedules); the name stays for the
+# modules that still read it under this name.
+PaymentStatus = ScheduleStatus
 
 
 class ReconversionPeriod(InstructedFile):

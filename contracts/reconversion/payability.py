@@ -1,29 +1,21 @@
-"""When a période de reconversion's payments become payable, and their hand-over to payments."""
+"""When a période de reconversion's payments become payable (the house rule in
+`contracts.reconversion.rules`: the advance on the start with the provider's invoice, the balance on the
+end with the attestation de réalisation and the final invoice), declared as the rows' `PayableSchedule`
+(`SCHEDULE`); the release loop, the locking and the mirror of payment runs are payments'
+(`payments.schedules`).
+"""
 
-from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import Q
 
-from contracts.models.reconversion import (
-    PaymentKind,
-    PaymentStatus,
-    ReconversionPayment,
-    ReconversionPeriod,
-)
+from contracts.models.reconversion import PaymentKind, ReconversionPayment, ReconversionPeriod
 from contracts.models.reconversion import ReconversionStatus as S
 from contracts.reconversion.rules import FUNDED, PAY_WITHIN, today_or_local
-from payments.enums import BeneficiaryKind, FinancialSection, LineStatus
-from payments.services import Beneficiary, LineRequest, payable_lines_submit
+from payments.enums import BeneficiaryKind, FinancialSection
+from payments.schedules import Decision, PayableSchedule, Release, referential_beneficiary, release
+from payments.services import Beneficiary, LineRequest
 from referentials.models import TrainingProvider
-
-
-# --- Payability (payments.sources) -------------------------------------------------------------------
-@dataclass
-class Release:
-    released: int = 0
-    blocked: list[str] = field(default_factory=list)
 
 
 def payment_due(payment: ReconversionPayment, period: ReconversionPeriod) -> tuple[date | None, str]:
@@ -37,108 +29,59 @@ def payment_due(payment: ReconversionPayment, period: ReconversionPeriod) -> tup
     return period.completion_attested_on, ""
 
 
-def beneficiary_of(period: ReconversionPeriod) -> Beneficiary | None:
+def decide(payment: ReconversionPayment, period: ReconversionPeriod, today: date) -> Decision:
+    """A row is paid within 30 days of its documents; nothing here closes a row as not due (an
+    interruption supersedes what is not owed, in `contracts.reconversion.services`)."""
+    due, waiting_for = payment_due(payment, period)
+    return Decision(due=due, pay_by=None if due is None else due + PAY_WITHIN, waiting_for=waiting_for)
+
+
+def beneficiary_of(payment: ReconversionPayment, period: ReconversionPeriod) -> Beneficiary | None:
     provider = period.provider or TrainingProvider.objects.filter(siret=period.provider_siret).first()
-    if provider is None:
-        return None
-    return Beneficiary(
-        kind=BeneficiaryKind.PROVIDER,
-        identifier=provider.siret,
-        name=provider.display_name,
-        address=provider.address,
-        postal_code=provider.postal_code,
-        town=provider.city,
-        iban=provider.iban,
-        bic=provider.bic,
-    )
+    return None if provider is None else referential_beneficiary(kind=BeneficiaryKind.PROVIDER, party=provider)
 
 
-def line_request(payment: ReconversionPayment, period: ReconversionPeriod, due: date, beneficiary: Beneficiary) -> LineRequest:
+def unknown_provider(payment: ReconversionPayment) -> str:
+    return "organisme de formation inconnu du référentiel"
+
+
+def line_request(
+    payment: ReconversionPayment, period: ReconversionPeriod, decision: Decision, beneficiary: Beneficiary
+) -> LineRequest:
     code = "AVANCE" if payment.kind == PaymentKind.ADVANCE else "SOLDE"
     return LineRequest(
         source_id=payment.pk,
         beneficiary=beneficiary,
         amount=payment.amount,
-        due_date=due,
-        pay_by=due + PAY_WITHIN,
+        due_date=decision.due,
+        pay_by=decision.pay_by,
         reference=f"{period.file_number} {period.employee_initials} {code}",
         label=f"Période de reconversion {period.file_number} – {period.employee_initials} – {payment.get_kind_display().lower()}",
         section=FinancialSection.RECONVERSION,
     )
 
 
-def reconversion_payments_release(*, until: date | None = None, today: date | None = None, period_ids=None) -> Release:
+# The rows as a payable schedule (payments.schedules), registered in contracts.apps. The decisions read
+# the period itself; a negative line of the provider waits while it has rows to come (by the SIRET the
+# period was deposited with).
+SCHEDULE = PayableSchedule(
+    row_model=ReconversionPayment,
+    file_path="period",
+    funded=FUNDED,
+    amount_field="amount",
+    decide=decide,
+    beneficiary=beneficiary_of,
+    unknown_beneficiary=unknown_provider,
+    line=line_request,
+    beneficiary_paths=((Q(), "period__provider_siret"),),
+    file_related=("provider",),
+)
+
+
+def reconversion_payments_release(
+    *, until: date | None = None, today: date | None = None, period_ids: list[int] | None = None
+) -> Release:
     """Hand over to payments every planned row whose condition is met by `until`. Periods being
     changed elsewhere (row locked) are skipped and looked at next time."""
     day = today_or_local(today)
-    until = until or day
-    report = Release()
-    with transaction.atomic():
-        planned = ReconversionPayment.objects.filter(status=PaymentStatus.PLANNED, period__status__in=FUNDED)
-        if period_ids is not None:
-            planned = planned.filter(period_id__in=period_ids)
-        periods = {
-            period.pk: period
-            for period in ReconversionPeriod.objects.filter(id__in=Subquery(planned.values("period_id")))
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("provider")
-        }
-        if not periods:
-            return report
-        requests = []
-        blocked = set()
-        for payment in ReconversionPayment.objects.filter(status=PaymentStatus.PLANNED, period_id__in=list(periods)).order_by(
-            "id"
-        ):
-            period = periods[payment.period_id]
-            due, _ = payment_due(payment, period)
-            if due is None or due > until:
-                continue
-            beneficiary = beneficiary_of(period)
-            problems = beneficiary.problems() if beneficiary else ["organisme de formation inconnu du référentiel"]
-            if problems:
-                blocked.add(f"{period.file_number} : {', '.join(problems)}")
-                continue
-            requests.append(line_request(payment, period, due, beneficiary))
-        payable_lines_submit(source_model=ReconversionPayment, requests=requests)
-        ReconversionPayment.objects.filter(id__in=[r.source_id for r in requests]).update(status=PaymentStatus.PAYABLE)
-        report.released, report.blocked = len(requests), sorted(blocked)
-    return report
-
-
-MIRRORED_FROM = {
-    LineStatus.IN_RUN: (PaymentStatus.PAYABLE,),
-    LineStatus.PAID: (PaymentStatus.IN_RUN,),
-    LineStatus.PAYABLE: (PaymentStatus.IN_RUN, PaymentStatus.PAID),
-    LineStatus.RECOVERY: (PaymentStatus.PAYABLE,),
-}
-MIRRORED_TO = {
-    LineStatus.IN_RUN: PaymentStatus.IN_RUN,
-    LineStatus.PAID: PaymentStatus.PAID,
-    LineStatus.PAYABLE: PaymentStatus.PAYABLE,
-    LineStatus.RECOVERY: PaymentStatus.RECOVERY,
-}
-
-
-def mirror_line_status(lines, status: str) -> None:
-    """Keep the rows in step with their payable lines (one UPDATE, guarded by the previous status)."""
-    if status not in MIRRORED_TO:
-        return
-    ReconversionPayment.objects.filter(
-        id__in=Subquery(lines.order_by().values("source_id")), status__in=MIRRORED_FROM[status]
-    ).update(status=MIRRORED_TO[status])
-
-
-def providers_with_pending(identifiers: set[str]) -> set[str]:
-    """Providers (by SIRET) with rows still to come: a negative line waits to be netted."""
-    if not identifiers:
-        return set()
-    return set(
-        ReconversionPayment.objects.filter(status=PaymentStatus.PLANNED, period__provider_siret__in=identifiers)
-        .values_list("period__provider_siret", flat=True)
-        .distinct()
-    )
-
-
-def release_for_payments(until: date) -> int:
-    return reconversion_payments_release(until=until).released
+    return release(SCHEDULE, until=until or day, today=day, file_ids=period_ids)

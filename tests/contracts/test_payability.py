@@ -22,11 +22,11 @@ from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.alternance.decisions import contract_rupture
 from contracts.alternance.payability import close_expired_balances, decide, facts_of, instalments_release
 from contracts.alternance.workflow import contract_deposit_deca
-from contracts.enums import CfaDocumentKind, ContractStatus, InstalmentStatus
+from contracts.enums import CfaDocumentKind, ContractStatus
 from contracts.models import CfaDocument, Instalment
 from contracts.tasks import release_payable_instalments
 from opco.models import AuditEntry
-from payments.enums import LineStatus
+from payments.enums import LineStatus, ScheduleStatus
 from payments.models import PayableLine
 from payments.runs import payment_run_prepare
 from referentials.models import TrainingProvider
@@ -123,7 +123,7 @@ def receive(staff):
 
 
 def line(contract, year: int, kind: str) -> Instalment:
-    return contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED).get(year=year, kind=kind)
+    return contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).get(year=year, kind=kind)
 
 
 def handed_over(instalment: Instalment) -> list[tuple]:
@@ -138,7 +138,7 @@ def decision(contract, instalment: Instalment, today: date):
 
 
 def live(contract) -> list[tuple]:
-    rows = contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED).order_by("due_date", "year", "id")
+    rows = contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).order_by("due_date", "year", "id")
     return [(r.year, r.kind, r.due_date, r.net, r.status) for r in rows]
 
 
@@ -148,7 +148,7 @@ def test_the_advance_waits_for_the_invoice_of_its_year(contract):
     advance = line(made, 1, "advance")
     assert instalments_release().released == 0
     advance.refresh_from_db()
-    assert advance.status == InstalmentStatus.PLANNED and handed_over(advance) == []
+    assert advance.status == ScheduleStatus.PLANNED and handed_over(advance) == []
     assert decision(made, advance, date(2025, 9, 15)).waiting_for == "facture de l'année 1"
     assert not PayableLine.objects.exists()
 
@@ -170,7 +170,7 @@ def test_the_advance_is_payable_with_the_invoice_due_the_later_of_the_start_and_
     received = receive(made, ANNUAL, year=1, on=received_on)
     assert [i.pk for i in received.matched] == [advance.pk] and received.released == 1
     advance.refresh_from_db()
-    assert advance.status == InstalmentStatus.PAYABLE
+    assert advance.status == ScheduleStatus.PAYABLE
     assert handed_over(advance) == [(LineStatus.PAYABLE, Decimal("2188.00"), due, pay_by)]
 
 
@@ -206,11 +206,11 @@ def test_month7_and_month10_are_released_in_their_month_without_any_document(con
     clock(due - timedelta(days=1))
     instalments_release()
     instalment.refresh_from_db()
-    assert instalment.status == InstalmentStatus.PLANNED and handed_over(instalment) == []
+    assert instalment.status == ScheduleStatus.PLANNED and handed_over(instalment) == []
     clock(due)
     assert instalments_release().released == 1
     instalment.refresh_from_db()
-    assert instalment.status == InstalmentStatus.PAYABLE
+    assert instalment.status == ScheduleStatus.PAYABLE
     assert handed_over(instalment) == [(LineStatus.PAYABLE, net, due, pay_by)]
     assert not CfaDocument.objects.exists()
 
@@ -307,7 +307,7 @@ def test_final_documents_received_the_day_after_the_4_months_are_refused_and_not
         }
     assert not CfaDocument.objects.exists()
     balance.refresh_from_db()
-    assert balance.status == InstalmentStatus.PLANNED and handed_over(balance) == []
+    assert balance.status == ScheduleStatus.PLANNED and handed_over(balance) == []
 
 
 def test_the_level_7_last_balance_also_needs_the_copy_of_the_participation_invoice(contract, receive, clock, load_certifications):
@@ -346,12 +346,12 @@ def test_the_beat_task_closes_the_last_balance_as_not_due_the_day_after_the_4_mo
     clock(deadline)
     assert release_payable_instalments()["not_due"] == 0
     balance.refresh_from_db()
-    assert balance.status == InstalmentStatus.PLANNED
+    assert balance.status == ScheduleStatus.PLANNED
 
     clock(deadline + timedelta(days=1))
     assert release_payable_instalments()["not_due"] == 1
     balance.refresh_from_db()
-    assert balance.status == InstalmentStatus.NOT_DUE and handed_over(balance) == []
+    assert balance.status == ScheduleStatus.NOT_DUE and handed_over(balance) == []
     entry = AuditEntry.objects.get(action="contracts.instalments.not_due")
     assert entry.changes == {"instalments": [balance.pk]}
     # Decided: a later run changes nothing.
@@ -366,10 +366,10 @@ def test_close_expired_balances_alone_closes_the_balance_the_day_after_a_clipped
     )
     clock(date(2027, 3, 30))  # the deadline
     assert close_expired_balances() == 0
-    assert line(made, 1, "balance").status == InstalmentStatus.PLANNED
+    assert line(made, 1, "balance").status == ScheduleStatus.PLANNED
     clock(date(2027, 3, 31))
     assert close_expired_balances() == 1
-    assert line(made, 1, "balance").status == InstalmentStatus.NOT_DUE
+    assert line(made, 1, "balance").status == ScheduleStatus.NOT_DUE
 
 
 # --- New CFA: advances wait for the attestation de début (V) ---------------------------------------------------
@@ -472,7 +472,7 @@ def test_an_advance_the_participation_absorbs_is_settled_at_once(contract, recei
     received = receive(made, ANNUAL, year=1)
     assert [i.pk for i in received.matched] == [advance.pk] and received.released == 0
     advance.refresh_from_db()
-    assert advance.status == InstalmentStatus.PAID and handed_over(advance) == []
+    assert advance.status == ScheduleStatus.PAID and handed_over(advance) == []
     assert not PayableLine.objects.exists()
 
 
@@ -484,7 +484,7 @@ def test_a_contract_whose_cfa_has_no_iban_stays_planned_and_is_reported_blocked(
     report = instalments_release()
     assert (report.released, report.blocked) == (0, [f"{made.file_number} : IBAN absent ou invalide"])
     advance.refresh_from_db()
-    assert advance.status == InstalmentStatus.PLANNED and not PayableLine.objects.exists()
+    assert advance.status == ScheduleStatus.PLANNED and not PayableLine.objects.exists()
     TrainingProvider.objects.filter(siret=CFA_SIRET).update(iban=CFA_IBAN)
     report = instalments_release()
     assert (report.released, report.blocked) == (1, [])
@@ -501,12 +501,12 @@ def test_a_rupture_cancels_the_payable_advance_and_the_recomputed_lines_are_rele
     clock(date(2025, 10, 5))
     contract_rupture(actor=staff, contract_id=made.pk, rupture_date=date(2025, 10, 5), cause="accord_commun")
     old_advance.refresh_from_db()
-    assert old_advance.status == InstalmentStatus.SUPERSEDED
+    assert old_advance.status == ScheduleStatus.SUPERSEDED
     assert handed_over(old_advance) == [(LineStatus.CANCELLED, Decimal("2188.00"), date(2025, 9, 15), date(2025, 10, 15))]
     # 35 days: 5 470 × 35 / 365 = 524.52, for the advance of 2 188.00 (FINANCING.md §4, rupture).
     assert live(made) == [
-        (1, "advance", date(2025, 9, 1), Decimal("2188.00"), InstalmentStatus.PLANNED),
-        (1, "balance", date(2025, 10, 6), Decimal("-1663.48"), InstalmentStatus.PLANNED),
+        (1, "advance", date(2025, 9, 1), Decimal("2188.00"), ScheduleStatus.PLANNED),
+        (1, "balance", date(2025, 10, 6), Decimal("-1663.48"), ScheduleStatus.PLANNED),
     ]
     new_advance, closing = line(made, 1, "advance"), line(made, 1, "balance")
     # The invoice already received still counts for the recomputed advance.
@@ -527,12 +527,12 @@ def test_a_rupture_keeps_the_advance_a_run_took_and_adds_the_trop_percu(contract
     clock(date(2025, 10, 5))
     contract_rupture(actor=staff, contract_id=made.pk, rupture_date=date(2025, 10, 5), cause="accord_commun")
     advance.refresh_from_db()
-    assert advance.status == InstalmentStatus.IN_RUN
+    assert advance.status == ScheduleStatus.IN_RUN
     assert handed_over(advance) == [(LineStatus.IN_RUN, Decimal("2188.00"), date(2025, 9, 15), date(2025, 10, 15))]
     assert PayableLine.objects.get(source_id=advance.pk).run_id == run.pk
     assert live(made) == [
-        (1, "advance", date(2025, 9, 1), Decimal("2188.00"), InstalmentStatus.IN_RUN),
-        (1, "balance", date(2025, 10, 6), Decimal("-1663.48"), InstalmentStatus.PLANNED),
+        (1, "advance", date(2025, 9, 1), Decimal("2188.00"), ScheduleStatus.IN_RUN),
+        (1, "balance", date(2025, 10, 6), Decimal("-1663.48"), ScheduleStatus.PLANNED),
     ]
     assert sum(row[3] for row in live(made)) == Decimal("524.52")
     clock(date(2025, 10, 6))

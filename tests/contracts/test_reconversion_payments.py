@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 
 from contracts.models.reconversion import ReconversionPayment, ReconversionPeriod
 from contracts.reconversion.dashboard import year_figures
-from contracts.reconversion.payability import providers_with_pending, reconversion_payments_release
+from contracts.reconversion.payability import SCHEDULE, reconversion_payments_release
 from contracts.reconversion.services import reconversion_end, reconversion_interrupt, reconversion_start
 from opco.models import AuditEntry
 from payments import sources
 from payments.enums import LineStatus
 from payments.models import BudgetMovement, PayableLine
 from payments.runs import payment_run_prepare
+from payments.schedules import pending_beneficiaries
 from tests.contracts.test_reconversion_support import (  # noqa: F401
     PROVIDER_SIRET,
     accepted,
@@ -83,7 +84,7 @@ def test_the_start_with_the_invoice_makes_the_advance_payable_to_the_provider(ac
             PROVIDER_SIRET,
         )
     ]
-    assert providers_with_pending({PROVIDER_SIRET}) == {PROVIDER_SIRET}
+    assert pending_beneficiaries(SCHEDULE, identifiers={PROVIDER_SIRET}) == {PROVIDER_SIRET}
 
 
 def test_an_invoice_received_after_the_start_dates_the_advance(accepted, staff, clock):
@@ -111,7 +112,7 @@ def test_the_end_with_the_attestation_makes_the_balance_payable(accepted, staff,
     assert period.status == "ended"
     assert rows(period) == [("advance", Decimal("1372.50"), "payable"), ("balance", Decimal("1372.50"), "payable")]
     assert lines()[1][:4] == (Decimal("1372.50"), date(2026, 12, 18), date(2027, 1, 17), f"{period.file_number} LM SOLDE")
-    assert providers_with_pending({PROVIDER_SIRET}) == set()
+    assert pending_beneficiaries(SCHEDULE, identifiers={PROVIDER_SIRET}) == set()
 
 
 def test_a_provider_without_bank_account_blocks_the_line(accepted, staff, clock, provider):
