@@ -132,7 +132,12 @@ def test_the_panel_view_renders_the_panel_alone(staff, client_for):
     assert 'id="notifications-panel"' in html and "une notification non lue" in html
 
 
-def test_the_navigation_shows_the_unread_count(staff, client_for):
+def test_the_navigation_loads_the_unread_count_after_the_page(staff, client_for):
     NotificationFactory.create_batch(2, user=staff)
-    html = client_for(staff).get(LIST).content.decode()
-    assert '<span class="badge text-bg-light">2<span class="visually-hidden"> non lues</span></span>' in html
+    client = client_for(staff)
+    page = client.get(reverse("home")).content.decode()
+    assert '<span hx-get="/notifications/compteur/" hx-trigger="load" hx-swap="innerHTML"></span>' in page
+    badge = client.get(reverse("notifications:badge"), headers={"HX-Request": "true"}).content.decode()
+    assert badge.strip() == '<span class="badge text-bg-light">2<span class="visually-hidden"> non lues</span></span>'
+    client.post(MARK_READ, {"all": "1"})
+    assert client.get(reverse("notifications:badge")).content.decode().strip() == ""
