@@ -132,9 +132,10 @@ def reminder_schedule(
         if not created:
             for name, value in content.items():
                 setattr(reminder, name, value)
+        changes = audit.diff(before, audit.snapshot(reminder, CONTENT_FIELDS))
+        if changes and not created:
             _validate(reminder)
             reminder.save(update_fields=list(CONTENT_FIELDS))
-        changes = audit.diff(before, audit.snapshot(reminder, CONTENT_FIELDS))
         if changes:
             audit.record(
                 actor=actor,
