@@ -9,5 +9,4 @@ urlpatterns = [
     path("lues/", views.notification_mark_read, name="mark_read"),
     path("preferences/", views.notification_preferences, name="preferences"),
     path("panneau/", views.notification_panel, name="panel"),
-    path("compteur/", views.notification_badge, name="badge"),
 ]

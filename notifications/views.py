@@ -72,10 +72,3 @@ def notification_preferences(request):
 def notification_panel(request):
     """The panel alone, for a page that refreshes it with htmx."""
     return render(request, "notifications/_panel.html")
-
-
-@allow(*roles.ANY_USER)
-@require_GET
-def notification_badge(request):
-    """The unread count of the navigation, loaded by htmx after the page."""
-    return render(request, "notifications/_badge.html", {"unread": selectors.unread_count(request.user)})

@@ -132,12 +132,8 @@ def test_the_panel_view_renders_the_panel_alone(staff, client_for):
     assert 'id="notifications-panel"' in html and "une notification non lue" in html
 
 
-def test_the_navigation_loads_the_unread_count_after_the_page(staff, client_for):
-    NotificationFactory.create_batch(2, user=staff)
-    client = client_for(staff)
-    page = client.get(reverse("home")).content.decode()
-    assert '<span hx-get="/notifications/compteur/" hx-trigger="load" hx-swap="innerHTML"></span>' in page
-    badge = client.get(reverse("notifications:badge"), headers={"HX-Request": "true"}).content.decode()
-    assert badge.strip() == '<span class="badge text-bg-light">2<span class="visually-hidden"> non lues</span></span>'
-    client.post(MARK_READ, {"all": "1"})
-    assert client.get(reverse("notifications:badge")).content.decode().strip() == ""
+def test_every_page_links_to_my_notifications(staff, client_for):
+    # Every page carries the link; the count is on the page and in the panel, so that no page pays a
+    # query for it (the lists keep their query budgets).
+    page = client_for(staff).get(reverse("home")).content.decode()
+    assert '<a class="nav-link" href="/notifications/">Notifications</a>' in page
