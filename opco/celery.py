@@ -25,6 +25,7 @@ app.conf.update(
     task_routes={
         "referentials.tasks.*": {"queue": "referentials"},
         "contracts.tasks.send_*": {"queue": "notifications"},
+        "notifications.tasks.*": {"queue": "notifications"},
         "contracts.tasks.*": {"queue": "contracts"},
         "payments.tasks.*": {"queue": "payments"},
         "accounts.tasks.*": {"queue": "maintenance"},
@@ -52,6 +53,11 @@ app.conf.update(
         "record-implicit-acceptances": {
             "task": "contracts.tasks.record_implicit_acceptances",
             "schedule": crontab(hour=0, minute=40),
+        },
+        # Every planned reminder due by today, sent once (notifications); during office hours only.
+        "send-due-reminders": {
+            "task": "notifications.tasks.send_due_reminders",
+            "schedule": crontab(minute="*/15", hour="7-19"),
         },
         "contract-reminders": {
             "task": "contracts.tasks.send_reminders",

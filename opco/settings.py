@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     # Project apps, in the direction data flows (DESIGN.md).
     "opco",
     "accounts",
+    "notifications",
     "referentials",
     "branches",
     "contracts",
@@ -255,6 +256,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ne-pas-repondre@opco.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The back-office's address, to turn the site's paths into links an e-mail can carry (reminders).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
 # --- API -----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -16,6 +16,7 @@ urlpatterns = [
     path("sante/", views.health, name="health"),
     path("comptes/", include("allauth.urls")),
     path("comptes/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
     path("referentiels/", include("referentials.urls")),
     path("branches/", include("branches.urls")),
     path("contrats/imports/", include("contracts.urls.imports")),

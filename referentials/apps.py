@@ -38,3 +38,9 @@ class ReferentialsConfig(AppConfig):
             count=lambda user: Company.objects.count(),
             order=40,
         )
+
+        # The calendar (opco, a lower layer) reads public holidays from here without importing us.
+        from opco.calendar import register_holiday_provider
+        from referentials.selectors import public_holidays_between
+
+        register_holiday_provider(public_holidays_between)

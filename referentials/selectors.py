@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from accounts import roles
+from opco import calendar
 from referentials.models import Certification, Company, Idcc, ReferentialLoad, TrainingProvider
 
 
@@ -61,15 +62,6 @@ def public_holidays_between(start: date, end: date, zone: str = "metropole") -> 
 
 
 def add_working_days(start: date, days: int, zone: str = "metropole") -> date:
-    """The date `days` working days after `start` (Monday to Friday, public holidays of the zone
-    excluded), for deadlines counted in working days."""
-    from datetime import timedelta
-
-    # A generous window: 2 × days + 30 calendar days always holds `days` working days.
-    holidays = public_holidays_between(start, start + timedelta(days=2 * days + 30), zone)
-    current, remaining = start, days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
-            remaining -= 1
-    return current
+    """The date `days` « jours ouvrés » after `start` (Monday to Friday, public holidays of the zone
+    excluded), for deadlines counted in working days: the one calendar's count (opco.calendar)."""
+    return calendar.add_working_days(start, days, zone=zone, kind=calendar.OUVRES)

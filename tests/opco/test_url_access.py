@@ -8,7 +8,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from opco.access import declared_roles
 
-PROJECT_APPS = ("opco", "accounts", "referentials", "branches", "contracts", "payments", "sme_services", "conventions")
+PROJECT_APPS = (
+    "opco",
+    "accounts",
+    "notifications",
+    "referentials",
+    "branches",
+    "contracts",
+    "payments",
+    "sme_services",
+    "conventions",
+)
 # Public on purpose (marked login_not_required): logging in or out, the sign-up page that says sign-up
 # is closed, password reset, e-mail confirmation, the second-factor step of login, the health probe.
 PUBLIC_ROUTES = {
