@@ -6,6 +6,13 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contrats et financements"
 
     def ready(self) -> None:
+        # The contracts' own reminders join the daily round of notifications (deadlines come from the workflows).
+        from contracts.alternance import reminders
+        from notifications.deadlines import register_producer
+
+        reminders.register()
+        register_producer(reminders.contract_reminders_schedule)
+
         # Who sees a file is who sees its employer's files (opco.scoping).
         from contracts.models import ApprenticeshipContract, ProAAmendment, ReconversionPeriod
         from opco import scoping

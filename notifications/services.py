@@ -50,9 +50,12 @@ def _render(name: str, context: dict) -> str:
     return get_template(name).template.render(Context(context, autoescape=not name.endswith(".txt")))
 
 
-def email_send(*, to: str | list[str], template: str, context: dict) -> None:
+def email_send(
+    *, to: str | list[str], template: str, context: dict, attachments: tuple[tuple[str, bytes, str], ...] = ()
+) -> None:
     """Render `<template>_subject.txt`, `<template>.txt` and, when it exists, `<template>.html`, and send
-    them through the configured backend (console or file in development, SMTP in production)."""
+    them through the configured backend (console or file in development, SMTP in production), with
+    `attachments` as (file name, content, MIME type)."""
     base = email_template_base(template)
     context = {"OPCO_NAME": settings.OPCO_NAME, **context}
     subject = " ".join(_render(f"{base}_subject.txt", context).split())  # one line, whatever the template
@@ -65,6 +68,8 @@ def email_send(*, to: str | list[str], template: str, context: dict) -> None:
         html = None
     if html:
         message.attach_alternative(html, "text/html")
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
     message.send()
 
 

@@ -24,7 +24,6 @@ app.conf.update(
     task_queues=[Queue(name) for name in QUEUES],
     task_routes={
         "referentials.tasks.*": {"queue": "referentials"},
-        "contracts.tasks.send_*": {"queue": "notifications"},
         "notifications.tasks.*": {"queue": "notifications"},
         "contracts.tasks.*": {"queue": "contracts"},
         "payments.tasks.*": {"queue": "payments"},
@@ -59,8 +58,9 @@ app.conf.update(
             "task": "notifications.tasks.send_due_reminders",
             "schedule": crontab(minute="*/15", hour="7-19"),
         },
-        "contract-reminders": {
-            "task": "contracts.tasks.send_reminders",
+        # The daily round: decision deadlines of every file kind, the missions' own reminders, then sending.
+        "daily-reminders": {
+            "task": "notifications.tasks.send_daily_reminders",
             "schedule": crontab(hour=7, minute=0),
         },
         # R6332-25: hand over the instalments that became payable, and close the last balances whose

@@ -62,6 +62,7 @@ class Workflow:
     clean_exclude: tuple[str, ...] = ()  # foreign keys full_clean need not re-read
     audit_value: Callable[[Any], Any] = _audit_value
     audit_skip: tuple[str, ...] = ()  # fields too long or too personal for the audit's changes
+    deadline: Callable[[Any], Any] | None = None  # the file's decision clock: an opco.calendar.Deadline
     label: str = ""  # « Contrats en alternance »: how the deadline lists name the kind
     awaiting_decision: tuple[str, ...] = ()  # statuses in which the decision clock runs
     detail_url: Callable[[Any], str] | None = None
@@ -140,6 +141,8 @@ class Workflow:
             actor=actor if getattr(actor, "is_authenticated", False) else None,
             summary=label[:500],
         )
+        for listener in _LISTENERS:
+            listener(self, file, action, before)
         return file
 
     def transition(self, *, actor, pk: int, code: str, **fields) -> Any:
@@ -150,6 +153,14 @@ class Workflow:
 
 
 _REGISTRY: dict[str, Workflow] = {}
+# Called inside the transition's transaction with (workflow, file, action, status before): how a higher
+# layer (notifications: cancel the reminders of a decided file) follows every file without opco knowing it.
+_LISTENERS: list[Callable[[Workflow, Any, Action, str], None]] = []
+
+
+def on_transition(listener: Callable[[Workflow, Any, Action, str], None]) -> None:
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
 
 
 def register(workflow: Workflow) -> Workflow:

@@ -7,7 +7,7 @@ is an implicit refusal, recorded once by a beat task. A professionalisation cont
 way, except that its acceptance deposits it and silence accepts it (D6325-2), also by a beat task.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,9 +19,32 @@ from contracts.enums import ContractKind
 from contracts.enums import ContractStatus as S
 from contracts.models import ApprenticeshipContract
 from opco import audit
+from opco.calendar import CALENDAR_DAYS, Deadline, SilenceMeans
 from opco.workflow import Action, TransitionRefused, Workflow, register
 
-DECISION_DAYS = 20  # R6224-3
+# R6224-3: the OPCO decides within 20 days of the complete file, silence refuses; D6325-2: the same
+# 20 days for a professionalisation contract, silence accepts (and deposits).
+APPRENTICESHIP_DECISION = Deadline(
+    20,
+    CALENDAR_DAYS,
+    "R6224-3",
+    SilenceMeans.REFUSAL,
+    label="Décision de prise en charge",
+    starts_from="à compter du dossier complet",
+)
+PROFESSIONALISATION_DECISION = Deadline(
+    20,
+    CALENDAR_DAYS,
+    "D6325-2",
+    SilenceMeans.ACCEPTANCE,
+    label="Décision de prise en charge",
+    starts_from="à compter du dossier complet",
+)
+DECISION_DAYS = APPRENTICESHIP_DECISION.length
+DECISION_BY_KIND = {
+    ContractKind.APPRENTISSAGE: APPRENTICESHIP_DECISION,
+    ContractKind.PROFESSIONNALISATION: PROFESSIONALISATION_DECISION,
+}
 APPRENTISSAGE_ONLY = (ContractKind.APPRENTISSAGE,)
 PROFESSIONNALISATION_ONLY = (ContractKind.PROFESSIONNALISATION,)
 BOTH_KINDS = (ContractKind.APPRENTISSAGE, ContractKind.PROFESSIONNALISATION)
@@ -33,6 +56,11 @@ CONTRACTS = register(
         label="Contrat en alternance",
         awaiting_decision=(S.RECEIVED, S.UNDER_INSTRUCTION),  # incomplete: the clock stops (R6224-3)
         detail_url=lambda contract: reverse("contracts:detail", args=[contract.pk]),
+        deadline=lambda contract: (
+            PROFESSIONALISATION_DECISION
+            if contract.contract_kind == ContractKind.PROFESSIONNALISATION
+            else APPRENTICESHIP_DECISION
+        ),
         noun=lambda contract: f"le dossier {contract.file_number}",
         kind_field="contract_kind",
         default_roles=(roles.STAFF,),  # representatives and advisors read; staff instruct
@@ -79,8 +107,8 @@ def available_actions(contract: ApprenticeshipContract, user=None) -> list[Actio
 
 
 def decision_deadline(complete_on: date) -> date:
-    """R6224-3: 20 days from the receipt of the complete file."""
-    return complete_on + timedelta(days=DECISION_DAYS)
+    """R6224-3 (and D6325-2): 20 days from the receipt of the complete file."""
+    return APPRENTICESHIP_DECISION.due_on(complete_on)
 
 
 def contract_transition(*, actor, contract_id: int, action_code: str, **fields) -> ApprenticeshipContract:

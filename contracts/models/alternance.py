@@ -350,7 +350,8 @@ class Rupture(models.Model):
 
 
 class ContractReminder(models.Model):
-    """A reminder sent: the unique key makes a reminder job idempotent (run twice, sent once)."""
+    """A reminder sent before reminders moved to the notifications app: kept, read-only, as the history
+    of what was sent; every reminder since is a `notifications.Reminder` row."""
 
     class Kind(models.TextChoices):
         DEADLINE_NEAR = "deadline_near", "Décision à prendre sous 5 jours"

@@ -30,6 +30,7 @@ from contracts.reconversion.rules import (
     today_or_local,
 )
 from opco import audit
+from opco.calendar import CALENDAR_DAYS, Deadline, SilenceMeans
 from opco.checks import fr_date
 from opco.money import euros
 from opco.workflow import Action, TransitionRefused, Workflow, register
@@ -39,6 +40,18 @@ from referentials.models import Idcc, TrainingProvider
 from referentials.services import company_for_siret
 from referentials.validators import normalize_identifier
 
+# R6324-2: 20 days from the documents of R6324-1; the texts give silence no meaning (the file stays
+# overdue on the deadline lists until decided).
+RECONVERSION_DECISION = Deadline(
+    DECISION_DAYS,
+    CALENDAR_DAYS,
+    "R6324-2",
+    SilenceMeans.NOTHING,
+    label="Décision de prise en charge",
+    starts_from="à compter du dossier complet",
+)
+
+
 # --- Workflow (the one engine, opco.workflow) ------------------------------------------------------------
 RECONVERSIONS = register(
     Workflow(
@@ -47,6 +60,7 @@ RECONVERSIONS = register(
         label="Période de reconversion",
         awaiting_decision=(S.RECEIVED, S.UNDER_INSTRUCTION),  # R6324-2: 20 days from the complete file
         detail_url=lambda period: reverse("reconversions:detail", args=[period.pk]),
+        deadline=lambda period: RECONVERSION_DECISION,
         noun=lambda period: f"la période {period.file_number}",
         default_roles=(roles.STAFF,),
         clean_exclude=("employer", "certification", "provider", "assigned_to", "created_by", "decided_by"),
@@ -77,7 +91,7 @@ def available_actions(period: ReconversionPeriod, user=None) -> list[Action]:
 
 def decision_deadline(complete_on: date) -> date:
     """R6324-2: 20 days from the receipt of the documents of R6324-1."""
-    return complete_on + timedelta(days=DECISION_DAYS)
+    return RECONVERSION_DECISION.due_on(complete_on)
 
 
 def _reload(period_id: int) -> ReconversionPeriod:

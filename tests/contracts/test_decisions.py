@@ -24,8 +24,9 @@ from contracts.alternance.workflow import TransitionRefused
 from contracts.enums import ContractStatus as S
 from contracts.enums import InstalmentStatus
 from contracts.financing.service import simulation_run
-from contracts.models import ApprenticeshipContract, Commitment, ContractReminder, EmployerOpposition, Instalment
-from contracts.tasks import send_reminders
+from contracts.models import ApprenticeshipContract, Commitment, EmployerOpposition, Instalment
+from notifications.models import Reminder
+from notifications.tasks import send_daily_reminders as send_reminders
 from tests.contracts.test_payload import base, changed
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +233,7 @@ def test_reminders_are_sent_once_however_often_the_job_runs(staff, referentials,
         assert send_reminders() == 1
         assert send_reminders() == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [staff.email]
-    assert ContractReminder.objects.get().kind == "deadline_near"
+    assert Reminder.objects.get().kind == "deadline_near"
 
 
 def test_the_regularisation_screen_lists_what_can_be_regularised(client, staff, referentials, make_user):

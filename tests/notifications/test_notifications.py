@@ -6,7 +6,7 @@ from django.test import RequestFactory
 
 from notifications import selectors
 from notifications.enums import Level
-from notifications.kinds import kind_of, register_kind, unregister_kind
+from notifications.kinds import kind_of, register_kind
 from notifications.models import Notification, NotificationPreference
 from notifications.panel import PanelItem, register_panel_source, unregister_panel_source
 from notifications.services import notification_notify, notification_preferences_set, notifications_mark_read
@@ -19,12 +19,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def kinds():
-    """Two kinds registered as a mission would in its AppConfig.ready()."""
+    """Two kinds registered as a mission would in its AppConfig.ready(), alone in the registry (the
+    apps' own kinds set aside for the test)."""
+    from notifications import kinds as registry
+
+    saved = dict(registry._registry)
+    registry._registry.clear()
     register_kind("echeance", "Dossiers dont l'échéance approche")
     register_kind("lot_a_approuver", "Lots de paiement à approuver", by_email=False)
     yield
-    unregister_kind("echeance")
-    unregister_kind("lot_a_approuver")
+    registry._registry.clear()
+    registry._registry.update(saved)
 
 
 # --- Notify -------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
-from notifications.kinds import register_kind, unregister_kind
+from notifications.kinds import register_kind
 from notifications.models import Notification, NotificationPreference
 from notifications.urls import urlpatterns
 from notifications.views import PAGE_SIZE
@@ -26,9 +26,14 @@ def staff(make_user):
 
 @pytest.fixture
 def kinds():
+    from notifications import kinds as registry
+
+    saved = dict(registry._registry)
+    registry._registry.clear()
     register_kind("echeance", "Dossiers dont l'échéance approche")
     yield
-    unregister_kind("echeance")
+    registry._registry.clear()
+    registry._registry.update(saved)
 
 
 @pytest.mark.parametrize("pattern", urlpatterns, ids=[p.name for p in urlpatterns])
