@@ -24,8 +24,6 @@ class DocumentKind(models.TextChoices):
 
 
 # An instalment's status is the one of every payable schedule (payments.schedules); the name stays for
-# the modules that still read it under this name.
-InstalmentStatus = ScheduleStatus
 
 
 class InstalmentOrigin(models.TextChoices):

@@ -23,9 +23,10 @@ from stdnum import luhn
 
 from branches.models import BranchIdcc
 from contracts.alternance.checks import PayMinimum, age_on
-from contracts.enums import CfaDocumentKind, InstalmentStatus
+from contracts.enums import CfaDocumentKind
 from opco import audit
 from opco.models import AuditEntry
+from payments.enums import ScheduleStatus
 from referentials.models import Certification, Naf, TrainingProvider
 from referentials.validators import is_valid_siret, is_valid_uai
 
@@ -414,7 +415,7 @@ def demo_cfa_documents_record(*, actor, contracts, seed: int = 2026, today: date
     for contract in contracts:
         # Seeded by the deposited content (file numbers come from a sequence that depends on the database).
         rng = random.Random(f"{seed}-{contract.import_key or contract.file_number}")
-        instalments = list(contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED))
+        instalments = list(contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED))
         last_year = max((i.year for i in instalments), default=1)
         begun = [year for year in range(1, last_year + 1) if _year_start(contract, year) <= today]
         wanted: list[tuple[str, int | None, date, str]] = []

@@ -13,10 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contracts.alternance.payability import FUNDED, documents_deadline, instalments_release, is_new_cfa
-from contracts.enums import CfaDocumentKind, InstalmentStatus
+from contracts.enums import CfaDocumentKind
 from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
 from opco import audit
 from opco.models import AuditEntry
+from payments.enums import ScheduleStatus
 from referentials.validators import normalize_identifier
 
 FINAL_KINDS = (
@@ -53,13 +54,13 @@ def _find_contract(reference: str) -> ApprenticeshipContract:
 
 
 def _last_year(contract: ApprenticeshipContract) -> int:
-    years = contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED).values_list("year", flat=True)
+    years = contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).values_list("year", flat=True)
     return max(years, default=1)
 
 
 def _matches(contract: ApprenticeshipContract, kind: str, year: int | None) -> list[Instalment]:
     """The planned instalments this document unlocks (R6332-25)."""
-    live = contract.commitment.instalments.filter(status=InstalmentStatus.PLANNED).order_by("due_date", "id")
+    live = contract.commitment.instalments.filter(status=ScheduleStatus.PLANNED).order_by("due_date", "id")
     last_year = _last_year(contract)
     if kind == CfaDocumentKind.ANNUAL_INVOICE:
         # The advance of the year, and the balance of the previous one paid with it (III 4°).

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.alternance.workflow import CONTRACTS, TransitionRefused
-from contracts.enums import ContractKind, ContractStatus, InstalmentOrigin, InstalmentStatus
+from contracts.enums import ContractKind, ContractStatus, InstalmentOrigin
 from contracts.financing.engine import Schedule
 from contracts.financing.io import InvalidInput
 from contracts.financing.professionalisation import (
@@ -31,14 +31,15 @@ from contracts.financing.service import professionalisation_run, simulation_run
 from contracts.models import ApprenticeshipContract, Commitment, Instalment, Rupture
 from opco import audit
 from payments.budgets import budget_commit, budget_net_by_month
+from payments.enums import ScheduleStatus
 from payments.services import payable_lines_cancel
 from referentials.models import Certification
 
 ZERO = Decimal("0.00")
 # Lines already handed to payments: they stay as they are, whatever is recomputed.
 # A not-due balance (R6332-25 III 4°) is decided too: a recomputation does not revive it.
-SETTLED = (InstalmentStatus.PAID, InstalmentStatus.IN_RUN, InstalmentStatus.RECOVERY, InstalmentStatus.NOT_DUE)
-OPEN = (InstalmentStatus.PLANNED, InstalmentStatus.PAYABLE)
+SETTLED = (ScheduleStatus.PAID, ScheduleStatus.IN_RUN, ScheduleStatus.RECOVERY, ScheduleStatus.NOT_DUE)
+OPEN = (ScheduleStatus.PLANNED, ScheduleStatus.PAYABLE)
 
 
 # --- Engine input from a contract file ------------------------------------------------------------
@@ -169,7 +170,7 @@ def _npec_entry(contract: ApprenticeshipContract):
 
 # --- The section budget (L6332-3, R6332-15) ------------------------------------------------------
 # Lines that no longer commit money: replaced by a recomputation, or closed as not due (R6332-25 III 4°).
-UNCOMMITTED = (InstalmentStatus.SUPERSEDED, InstalmentStatus.NOT_DUE)
+UNCOMMITTED = (ScheduleStatus.SUPERSEDED, ScheduleStatus.NOT_DUE)
 
 
 def commitment_budget_sync(commitment: Commitment, *, actor, allow_overrun: bool) -> None:
@@ -433,11 +434,11 @@ def reconcile(*, commitment: Commitment, schedule: Schedule, origin: str, effect
     regularisation line (possibly negative: a trop-perçu) due the day after `effective_on`."""
     # Payable lines not yet claimed by a payment run are cancelled first; one being claimed by a run
     # prepared right now is waited for (row lock) and then counts as settled (payments.services).
-    handed_over = list(commitment.instalments.filter(status=InstalmentStatus.PAYABLE).values_list("id", flat=True))
+    handed_over = list(commitment.instalments.filter(status=ScheduleStatus.PAYABLE).values_list("id", flat=True))
     payable_lines_cancel(source_model=Instalment, source_ids=handed_over)
-    stored = list(commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED))
+    stored = list(commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED))
     settled = [line for line in stored if line.status in SETTLED]
-    superseded = commitment.instalments.filter(status__in=OPEN).update(status=InstalmentStatus.SUPERSEDED)
+    superseded = commitment.instalments.filter(status__in=OPEN).update(status=ScheduleStatus.SUPERSEDED)
 
     def signature(line) -> tuple:
         return (line.year, _kind(line), line.due_date, line.gross, line.deduction)

@@ -22,15 +22,16 @@ from contracts.alternance.imports import deposit_or_refuse
 from contracts.alternance.payload import InvalidPayload
 from contracts.api.checks import EXAMPLE_PAYLOAD, CheckReportSerializer, ContractPayloadSerializer
 from contracts.api.simulations import ErrorSerializer, HasRole
-from contracts.enums import ContractStatus, FinancialSection, InstalmentOrigin, InstalmentStatus
+from contracts.enums import ContractStatus, FinancialSection, InstalmentOrigin
 from contracts.models import ApprenticeshipContract
 from contracts.selectors import contracts_visible_to
+from payments.enums import ScheduleStatus
 
 # --- Documentation of the answers ------------------------------------------------------------------
 # Statuses as documented text, not enums: drf-spectacular would otherwise merge the three « status »
 # choice sets (file, instalment, check) under one generated name.
 CONTRACT_STATUSES = "Statut du dossier : " + ", ".join(f"{s.value} ({s.label})" for s in ContractStatus)
-INSTALMENT_STATUSES = "Statut de l'échéance : " + ", ".join(f"{s.value} ({s.label})" for s in InstalmentStatus)
+INSTALMENT_STATUSES = "Statut de l'échéance : " + ", ".join(f"{s.value} ({s.label})" for s in ScheduleStatus)
 
 
 class DepositSerializer(serializers.Serializer):
@@ -152,7 +153,7 @@ def contract_file_as_json(contract: ApprenticeshipContract) -> dict:
             "employer_participation": str(commitment.employer_participation),
             "financial_section": commitment.financial_section,
             "committed_at": commitment.created_at.isoformat(),
-            "total_net": str(sum((i.net for i in instalments if i.status != InstalmentStatus.SUPERSEDED), start=Decimal("0.00"))),
+            "total_net": str(sum((i.net for i in instalments if i.status != ScheduleStatus.SUPERSEDED), start=Decimal("0.00"))),
         },
         "instalments": [
             {

@@ -19,11 +19,11 @@ from contracts.enums import (
     DocumentSource,
     FinancialSection,
     InstalmentOrigin,
-    InstalmentStatus,
     OppositionKind,
     RuptureCause,
 )
 from opco.instruction import InstructedFile
+from payments.enums import ScheduleStatus
 from referentials.models import Certification, Company, TrainingProvider
 
 # The rows Django registers from here (contracts.models re-exports them).
@@ -284,7 +284,7 @@ class Instalment(models.Model):
     net = models.DecimalField("net", **MONEY)
     # Indexed only while open (see Meta.indexes): a payment run moves 200 000 rows out of « payable »,
     # and each index entry written costs (issue 5 benchmark).
-    status = models.CharField("statut", max_length=16, choices=InstalmentStatus.choices, default=InstalmentStatus.PLANNED)
+    status = models.CharField("statut", max_length=16, choices=ScheduleStatus.choices, default=ScheduleStatus.PLANNED)
     origin = models.CharField("origine", max_length=16, choices=InstalmentOrigin.choices, default=InstalmentOrigin.DECISION)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
@@ -305,7 +305,7 @@ class Instalment(models.Model):
         indexes = [
             models.Index(
                 fields=["status"],
-                condition=Q(status__in=[InstalmentStatus.PLANNED, InstalmentStatus.PAYABLE]),
+                condition=Q(status__in=[ScheduleStatus.PLANNED, ScheduleStatus.PAYABLE]),
                 name="instalment_open_status_idx",
             )
         ]

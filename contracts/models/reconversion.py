@@ -67,11 +67,6 @@ class PaymentKind(models.TextChoices):
     BALANCE = "balance", "Solde (fin de formation)"
 
 
-# A row's status is the one of every payable schedule (payments.schedules); the name stays for the
-# modules that still read it under this name.
-PaymentStatus = ScheduleStatus
-
-
 class ReconversionPeriod(InstructedFile):
     """One request for a période de reconversion, from its receipt to its end or interruption."""
 
@@ -215,7 +210,7 @@ class ReconversionPayment(models.Model):
     kind = models.CharField("échéance", max_length=8, choices=PaymentKind.choices)
     due_date = models.DateField("date d'échéance", db_index=True)
     amount = models.DecimalField("montant", **MONEY)
-    status = models.CharField("statut", max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PLANNED)
+    status = models.CharField("statut", max_length=16, choices=ScheduleStatus.choices, default=ScheduleStatus.PLANNED)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     class Meta:

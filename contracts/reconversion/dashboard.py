@@ -6,16 +6,12 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
-from contracts.models.reconversion import (
-    PaymentStatus,
-    ReconversionKind,
-    ReconversionPayment,
-    ReconversionPeriod,
-)
+from contracts.models.reconversion import ReconversionKind, ReconversionPayment, ReconversionPeriod
 from contracts.models.reconversion import ReconversionStatus as S
 from contracts.reconversion.funding import Funding, period_funding
 from contracts.reconversion.rules import AVERAGE_CEILING, AWAITING_DECISION, EXTERNAL_FLOOR_PCT, FUNDED, ZERO, today_or_local
 from opco.money import round_money
+from payments.enums import ScheduleStatus
 
 
 # --- Dashboard figures -------------------------------------------------------------------------------
@@ -52,7 +48,7 @@ class YearFigures:
 
 
 def live_amounts(periods: QuerySet[ReconversionPeriod]) -> QuerySet:
-    return ReconversionPayment.objects.filter(period__in=periods).exclude(status=PaymentStatus.SUPERSEDED)
+    return ReconversionPayment.objects.filter(period__in=periods).exclude(status=ScheduleStatus.SUPERSEDED)
 
 
 def floor_applies(year: int, *, reallocated: bool, today: date) -> bool:

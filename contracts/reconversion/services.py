@@ -8,13 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts import roles
-from contracts.models.reconversion import (
-    PaymentKind,
-    PaymentStatus,
-    ReconversionKind,
-    ReconversionPayment,
-    ReconversionPeriod,
-)
+from contracts.models.reconversion import PaymentKind, ReconversionKind, ReconversionPayment, ReconversionPeriod
 from contracts.models.reconversion import ReconversionStatus as S
 from contracts.reconversion.funding import period_funding, schedule_for
 from contracts.reconversion.payability import reconversion_payments_release
@@ -35,7 +29,7 @@ from opco.checks import fr_date
 from opco.money import euros
 from opco.workflow import Action, TransitionRefused, Workflow, register
 from payments.budgets import budget_commit
-from payments.enums import FinancialSection
+from payments.enums import FinancialSection, ScheduleStatus
 from referentials.models import Idcc, TrainingProvider
 from referentials.services import company_for_siret
 from referentials.validators import normalize_identifier
@@ -392,10 +386,10 @@ def reconversion_interrupt(
         started = period.status == S.RUNNING
         superseded = [
             row
-            for row in period.payments.select_for_update().filter(status=PaymentStatus.PLANNED)
+            for row in period.payments.select_for_update().filter(status=ScheduleStatus.PLANNED)
             if row.kind == PaymentKind.BALANCE or not started
         ]
-        ReconversionPayment.objects.filter(pk__in=[row.pk for row in superseded]).update(status=PaymentStatus.SUPERSEDED)
+        ReconversionPayment.objects.filter(pk__in=[row.pk for row in superseded]).update(status=ScheduleStatus.SUPERSEDED)
         if superseded:
             budget_commit(
                 actor=actor,

@@ -28,13 +28,14 @@ from accounts import roles
 from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.alternance.documents import document_content_type
 from contracts.alternance.payability import decide, facts_of
-from contracts.enums import CfaDocumentKind, InstalmentStatus
+from contracts.enums import CfaDocumentKind
 from contracts.models import ApprenticeshipContract, CfaDocument
 from contracts.pdf import KIND_LABELS
 from contracts.selectors import contracts_visible_to
 from opco.access import allow, user_has_any_role
 from opco.forms import DateWidget, StyledForm, add_service_errors
 from opco.lists import FilteredListView
+from payments.enums import ScheduleStatus
 from referentials.validators import normalize_identifier
 
 UPLOAD_ROLES = (roles.GESTIONNAIRE, roles.FINANCE)
@@ -211,9 +212,9 @@ def instalment_rows(contract: ApprenticeshipContract, today: date) -> list[dict]
         return []
     facts = facts_of([contract])[contract.pk]
     rows = []
-    for instalment in commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED).order_by("due_date", "year", "id"):
+    for instalment in commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).order_by("due_date", "year", "id"):
         condition = ""
-        if instalment.status == InstalmentStatus.PLANNED:
+        if instalment.status == ScheduleStatus.PLANNED:
             decision = decide(instalment, facts, today)
             if decision.not_due:
                 condition = "Non due : pièces finales non reçues dans les 4 mois (R6332-25 III 4°)"

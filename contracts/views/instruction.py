@@ -44,7 +44,7 @@ from contracts.alternance.workflow import (
     contract_request_documents,
     contract_transition,
 )
-from contracts.enums import ContractKind, ContractStatus, InstalmentStatus
+from contracts.enums import ContractKind, ContractStatus
 from contracts.filtersets import OPEN_STATUSES, ContractFilter, ContractQueueFilter
 from contracts.forms.instruction import (
     AcceptForm,
@@ -65,6 +65,7 @@ from opco.access import allow
 from opco.checks import CheckStatus
 from opco.lists import FilteredListView
 from opco.workflow import transitions_of
+from payments.enums import ScheduleStatus
 
 AMENDABLE_STATUSES = (ContractStatus.ACCEPTED, ContractStatus.DEPOSITED, ContractStatus.RUNNING)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -340,7 +341,7 @@ def contract_detail(request, pk: int):
         "warnings": warnings,
         "commitment": commitment,
         "instalments": instalments,
-        "superseded": InstalmentStatus.SUPERSEDED,
+        "superseded": ScheduleStatus.SUPERSEDED,
         "documents": contract.documents.select_related("uploaded_by"),
         "amendments": contract.amendments.select_related("recorded_by"),
         "rupture": getattr(contract, "rupture", None),

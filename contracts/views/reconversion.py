@@ -30,7 +30,6 @@ from accounts import roles
 from contracts.api.simulations import HasRole
 from contracts.forms.reconversion import ACTION_FORMS, ProAAmendmentForm, ReconversionDepositForm
 from contracts.models.reconversion import (
-    PaymentStatus,
     ProAAmendment,
     ReconversionKind,
     ReconversionPeriod,
@@ -71,6 +70,7 @@ from opco.forms import DateWidget
 from opco.lists import FilteredListView
 from opco.money import euros
 from opco.workflow import transitions_of
+from payments.enums import ScheduleStatus
 from referentials.validators import normalize_identifier
 
 READERS = roles.ANY_USER
@@ -181,10 +181,10 @@ def _payment_rows(period: ReconversionPeriod) -> list[dict]:
     rows = []
     for payment in period.payments.order_by("due_date", "id"):
         condition = ""
-        if payment.status == PaymentStatus.PLANNED:
+        if payment.status == ScheduleStatus.PLANNED:
             due, waiting = payment_due(payment, period)
             condition = f"En attente : {waiting}" if due is None else f"Payable à partir du {due:%d/%m/%Y}"
-        rows.append({"payment": payment, "condition": condition, "superseded": payment.status == PaymentStatus.SUPERSEDED})
+        rows.append({"payment": payment, "condition": condition, "superseded": payment.status == ScheduleStatus.SUPERSEDED})
     return rows
 
 

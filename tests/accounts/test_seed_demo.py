@@ -94,10 +94,10 @@ TODAY = date(2026, 11, 26)
 def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
     from django.contrib.contenttypes.models import ContentType
 
-    from contracts.enums import ContractStatus, InstalmentStatus
+    from contracts.enums import ContractStatus
     from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
     from demo.contracts import demo_bank_account
-    from payments.enums import LineStatus
+    from payments.enums import LineStatus, ScheduleStatus
     from payments.models import PayableLine
     from payments.runs import payment_run_prepare
     from referentials.models import Company, TrainingProvider
@@ -123,7 +123,7 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
         assert cfa.city
 
     # The payable instalments are handed over to payments, due by today.
-    payable = Instalment.objects.filter(status=InstalmentStatus.PAYABLE)
+    payable = Instalment.objects.filter(status=ScheduleStatus.PAYABLE)
     # (the demo's started période de reconversion hands its advance over too: a line of another source)
     lines = PayableLine.objects.filter(source_type=ContentType.objects.get_for_model(Instalment))
     assert sorted(lines.values_list("source_id", flat=True)) == sorted(payable.values_list("id", flat=True))
@@ -132,7 +132,7 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
 
     # The lines that wait are advances or balances whose invoice the CFA has not sent.
     invoiced = set(CfaDocument.objects.filter(kind="facture_annuelle").values_list("contract_id", "year"))
-    waiting = Instalment.objects.filter(status=InstalmentStatus.PLANNED, due_date__lte=TODAY).select_related("commitment")
+    waiting = Instalment.objects.filter(status=ScheduleStatus.PLANNED, due_date__lte=TODAY).select_related("commitment")
     assert waiting.count() == 2
     for instalment in waiting:
         year = instalment.year if instalment.kind == "advance" else instalment.year + 1

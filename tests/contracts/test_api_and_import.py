@@ -16,9 +16,10 @@ from django.utils import timezone
 from branches.models import Branch, BranchIdcc, BranchMembership
 from contracts.alternance.imports import contract_import_request, contract_import_run, rows_of
 from contracts.alternance.payload import InvalidPayload
-from contracts.enums import ContractStatus, InstalmentStatus
+from contracts.enums import ContractStatus
 from contracts.models import ApprenticeshipContract, CheckRun, Commitment, ContractImport, Instalment, PayPeriod
 from opco.models import AuditEntry
+from payments.enums import ScheduleStatus
 from referentials.models import Company, Idcc
 from sme_services.models import PortfolioCompany
 from tests.conftest import need_postgres, need_redis
@@ -166,9 +167,9 @@ def deposited(client, staff, payload):
         created_by=staff,
     )
     for kind, due, net, status in (
-        ("advance", date(2025, 10, 1), Decimal("3200.00"), InstalmentStatus.PAID),
-        ("month7", date(2026, 3, 1), Decimal("2400.00"), InstalmentStatus.PLANNED),
-        ("month7", date(2026, 3, 2), Decimal("9.00"), InstalmentStatus.SUPERSEDED),
+        ("advance", date(2025, 10, 1), Decimal("3200.00"), ScheduleStatus.PAID),
+        ("month7", date(2026, 3, 1), Decimal("2400.00"), ScheduleStatus.PLANNED),
+        ("month7", date(2026, 3, 2), Decimal("9.00"), ScheduleStatus.SUPERSEDED),
     ):
         Instalment.objects.create(commitment=commitment, year=1, kind=kind, due_date=due, gross=net, net=net, status=status)
     return contract

@@ -16,9 +16,9 @@ from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.alternance.decisions import contract_rupture
 from contracts.alternance.deposit import contract_deposit
 from contracts.alternance.payability import instalments_release
-from contracts.enums import InstalmentStatus
 from contracts.models import CfaDocument, Instalment
 from opco.models import AuditEntry
+from payments.enums import ScheduleStatus
 from payments.models import PayableLine
 from referentials.models import TrainingProvider
 from tests.contracts.test_payability import (  # noqa: F401
@@ -222,7 +222,7 @@ def test_the_annual_invoice_of_year_2_matches_the_advance_of_year_2_and_the_bala
     )
     assert (document.source, document.received_by, document.cfa_siret) == ("upload", staff, CFA_SIRET)
     # Due on 1 September: matched now, released on that day.
-    assert received.released == 0 and balance.status == advance.status == InstalmentStatus.PLANNED
+    assert received.released == 0 and balance.status == advance.status == ScheduleStatus.PLANNED
     entry = AuditEntry.objects.get(action="contracts.cfa_document.received")
     assert entry.summary == (
         f"{ANNUAL_LABEL} année 2 – {made.file_number} reçue le 20/08/2026 : 2 échéance(s) concernée(s), 0 mise(s) en paiement"
@@ -340,7 +340,7 @@ def test_gestionnaires_and_finance_upload_a_document_from_the_list(client, make_
         "upload",
     )
     assert document.file.name.endswith(".pdf") and "Facture" not in document.file.name
-    assert line(made, 1, "advance").status == InstalmentStatus.PAYABLE
+    assert line(made, 1, "advance").status == ScheduleStatus.PAYABLE
     page = client.get(LIST_URL).content.decode()
     message = f"{ANNUAL_LABEL} année 1 – {made.file_number} enregistrée : 1 échéance(s) concernée(s), 1 mise(s) en paiement."
     assert escape(message) in page
@@ -451,7 +451,7 @@ def test_an_upload_on_the_contract_page_reloads_the_page(gestionnaire, contract)
     assert response.status_code == 204
     assert response["HX-Redirect"] == reverse("contracts:detail", args=[made.pk]) + "#cfa-documents"
     assert CfaDocument.objects.get().contract_id == made.pk
-    assert line(made, 1, "advance").status == InstalmentStatus.PAYABLE
+    assert line(made, 1, "advance").status == ScheduleStatus.PAYABLE
 
 
 def test_without_htmx_the_contract_section_is_a_page_with_its_errors_then_a_redirect(gestionnaire, contract):

@@ -22,11 +22,11 @@ from contracts.alternance.decisions import (
 from contracts.alternance.deposit import contract_deposit
 from contracts.alternance.workflow import TransitionRefused
 from contracts.enums import ContractStatus as S
-from contracts.enums import InstalmentStatus
 from contracts.financing.service import simulation_run
 from contracts.models import ApprenticeshipContract, Commitment, EmployerOpposition, Instalment
 from notifications.models import Reminder
 from notifications.tasks import send_daily_reminders as send_reminders
+from payments.enums import ScheduleStatus
 from tests.contracts.test_payload import base, changed
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def accepted(actor, **changes) -> ApprenticeshipContract:
 
 
 def live_lines(contract) -> list[tuple]:
-    rows = contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED).order_by("due_date", "year", "id")
+    rows = contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).order_by("due_date", "year", "id")
     return [(r.year, r.kind, r.due_date, r.gross, r.deduction, r.net) for r in rows]
 
 
@@ -112,18 +112,18 @@ def test_an_opposition_blocks_the_acceptance(staff, referentials):
 def test_rupture_keeps_the_paid_advance_and_adds_the_closing_line(staff, referentials):
     contract = accepted(staff)
     advance = contract.commitment.instalments.get(year=1, kind="advance")
-    Instalment.objects.filter(pk=advance.pk).update(status=InstalmentStatus.PAID)
+    Instalment.objects.filter(pk=advance.pk).update(status=ScheduleStatus.PAID)
     contract_rupture(actor=staff, contract_id=contract.pk, rupture_date=date(2025, 10, 5), cause="accord_commun")
     contract.refresh_from_db()
     advance.refresh_from_db()
-    assert (advance.status, advance.gross) == (InstalmentStatus.PAID, Decimal("2188.00"))  # 5470 × 40 %, untouched
+    assert (advance.status, advance.gross) == (ScheduleStatus.PAID, Decimal("2188.00"))  # 5470 × 40 %, untouched
     # R2025: 35 days → 5470 × 35 / 365 = 524.52; closing line 524.52 − 2188.00, the day after the rupture.
     assert live_lines(contract) == [
         (1, "advance", date(2025, 9, 1), Decimal("2188.00"), ZERO, Decimal("2188.00")),
         (1, "balance", date(2025, 10, 6), Decimal("-1663.48"), ZERO, Decimal("-1663.48")),
     ]
     assert contract.status == S.BROKEN
-    superseded = contract.commitment.instalments.filter(status=InstalmentStatus.SUPERSEDED).count()
+    superseded = contract.commitment.instalments.filter(status=ScheduleStatus.SUPERSEDED).count()
     assert superseded == 7  # every open line of the two planned years
     engine = simulation_run({**simulation_payload(contract), "rupture_date": "2025-10-05"})[0]
     assert live_lines(contract) == engine_lines(engine)
@@ -132,7 +132,7 @@ def test_rupture_keeps_the_paid_advance_and_adds_the_closing_line(staff, referen
 def test_rupture_after_paid_lines_of_the_first_year(staff, referentials):
     contract = accepted(staff)
     for kind in ("advance", "month7", "month10"):
-        Instalment.objects.filter(commitment__contract=contract, year=1, kind=kind).update(status=InstalmentStatus.PAID)
+        Instalment.objects.filter(commitment__contract=contract, year=1, kind=kind).update(status=ScheduleStatus.PAID)
     contract_rupture(actor=staff, contract_id=contract.pk, rupture_date=date(2026, 8, 31), cause="accord_commun")
     contract.refresh_from_db()
     # The rupture on the year's last day: the year is complete (5 470), its balance 547 stays due on 1 September.
@@ -147,7 +147,7 @@ def test_an_amendment_extending_the_contract_adds_lines_and_keeps_paid_ones(staf
         staff, **{"contrat.date_fin": "2026-08-31", "formation.date_fin": "2026-06-30", "contrat.remunerations": one_year}
     )
     paid = contract.commitment.instalments.get(year=1, kind="advance")
-    Instalment.objects.filter(pk=paid.pk).update(status=InstalmentStatus.PAID)
+    Instalment.objects.filter(pk=paid.pk).update(status=ScheduleStatus.PAID)
     contract_amend(
         actor=staff,
         contract_id=contract.pk,
@@ -160,14 +160,14 @@ def test_an_amendment_extending_the_contract_adds_lines_and_keeps_paid_ones(staf
     engine = simulation_run(simulation_payload(contract))[0]
     assert live_lines(contract) == engine_lines(engine)
     paid.refresh_from_db()
-    assert paid.status == InstalmentStatus.PAID
+    assert paid.status == ScheduleStatus.PAID
 
 
 def test_an_amendment_changing_paid_amounts_becomes_a_regularisation(staff, referentials, load_certifications):
     load_certifications("RNCP37566", "RNCP38381")
     contract = accepted(staff)
     for kind in ("advance", "month7"):
-        Instalment.objects.filter(commitment__contract=contract, year=1, kind=kind).update(status=InstalmentStatus.PAID)
+        Instalment.objects.filter(commitment__contract=contract, year=1, kind=kind).update(status=ScheduleStatus.PAID)
     # Level 5 (BTS): amorçage 6 000 instead of 5 470 for the same dates.
     contract_amend(
         actor=staff,
@@ -204,7 +204,7 @@ def test_npec_regularisation_once_a_level_is_published(staff, referentials):
     assert contracts_awaiting_npec_regularisation() == []  # financed at amorçage, nothing published yet
     with pytest.raises(TransitionRefused):
         commitment_regularise_npec(actor=staff, contract_id=contract.pk)  # nothing published yet
-    Instalment.objects.filter(commitment__contract=contract, year=1, kind="advance").update(status=InstalmentStatus.PAID)
+    Instalment.objects.filter(commitment__contract=contract, year=1, kind="advance").update(status=ScheduleStatus.PAID)
     cpne = Cpne.objects.create(code="77", name="CPNE de la boulangerie-pâtisserie")
     CpneIdcc.objects.create(
         publication=NpecPublication.objects.create(file_name="r.xlsx", checksum="b" * 64), cpne=cpne, idcc_code="0843"

@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from contracts.alternance.payability import instalments_release
 from contracts.alternance.workflow import contract_deposit_deca
-from contracts.enums import InstalmentStatus
 from contracts.models import CfaDocument
 from opco.models import AuditEntry
+from payments.enums import ScheduleStatus
 from payments.models import PayableLine
 from tests.contracts.test_payability import ANNUAL, clock, contract, line  # noqa: F401
 from tests.payments.conftest import CFA_SIRET, accept, cfa, referentials, staff  # noqa: F401
@@ -85,7 +85,7 @@ def test_a_json_invoice_is_received_matched_and_released(api, made):
         date(2025, 9, 10),
         "",
     )
-    assert line(made, 1, "advance").status == InstalmentStatus.PAYABLE
+    assert line(made, 1, "advance").status == ScheduleStatus.PAYABLE
     assert AuditEntry.objects.get(action="contracts.cfa_document.received").source == AuditEntry.Source.API
 
 

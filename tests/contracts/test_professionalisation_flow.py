@@ -26,10 +26,10 @@ from contracts.alternance.decisions import (
 from contracts.alternance.deposit import contract_deposit
 from contracts.alternance.payability import instalments_release
 from contracts.alternance.workflow import TransitionRefused, available_actions
-from contracts.enums import CfaDocumentKind, ContractKind, ContractStatus, InstalmentStatus
+from contracts.enums import CfaDocumentKind, ContractKind, ContractStatus
 from contracts.models import ApprenticeshipContract, Instalment
 from opco.models import AuditEntry
-from payments.enums import BeneficiaryKind
+from payments.enums import BeneficiaryKind, ScheduleStatus
 from payments.models import PayableLine
 from referentials.models import Company
 from tests.contracts.test_payload import changed
@@ -84,7 +84,7 @@ def accepted(deposit, staff, clock):
 
 
 def live(contract) -> list[tuple]:
-    rows = contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED).order_by("due_date", "kind")
+    rows = contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).order_by("due_date", "kind")
     return [(r.kind, r.due_date, r.net, r.status) for r in rows]
 
 
@@ -250,7 +250,7 @@ def test_the_balance_needs_the_final_invoice_and_the_completion_attestation(acce
         cfa_document_receive(actor=staff, contract_reference=contract.file_number, kind=kind, cfa_siret=CFA_SIRET, number=number)
     balance = contract.commitment.instalments.get(kind="balance")
     balance.refresh_from_db()
-    assert balance.status == InstalmentStatus.PAYABLE
+    assert balance.status == ScheduleStatus.PAYABLE
 
 
 # --- Rupture ------------------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def test_a_rupture_earns_the_forfait_pro_rata_and_the_tutoring_for_the_months_be
 def test_a_rupture_after_a_paid_tutoring_keeps_it_and_regularises_the_employer_apart(accepted, staff, clock):
     contract = accepted()
     tutorat = contract.commitment.instalments.get(kind="tutorat")
-    Instalment.objects.filter(pk=tutorat.pk).update(status=InstalmentStatus.PAID)
+    Instalment.objects.filter(pk=tutorat.pk).update(status=ScheduleStatus.PAID)
     clock(date(2026, 6, 5))
     contract_rupture(actor=staff, contract_id=contract.pk, rupture_date=date(2026, 6, 1), cause="accord_commun")
     rows = live(contract)
@@ -326,7 +326,7 @@ def test_a_rupture_keeps_the_master_aid_for_the_months_begun(accept, staff, cloc
     start = contract.start_date  # 1 September 2025
     clock(date(2026, 1, 20))
     contract_rupture(actor=staff, contract_id=contract.pk, rupture_date=date(2026, 1, 15), cause="accord_commun")
-    aid = contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED).get(kind="aide_maitre")
+    aid = contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).get(kind="aide_maitre")
     # 1 Sept, 1 Oct, 1 Nov, 1 Dec, 1 Jan: 5 months begun, 230 × 5, due on the rupture date.
     assert (aid.net, aid.due_date) == (Decimal("1150.00"), date(2026, 1, 15))
     assert start == date(2025, 9, 1)

@@ -15,10 +15,10 @@ from django.db.models import Sum
 from contracts.alternance import workflow
 from contracts.alternance.decisions import contract_accept, contract_rupture
 from contracts.alternance.deposit import contract_deposit
-from contracts.enums import ContractStatus, InstalmentStatus
+from contracts.enums import ContractStatus
 from contracts.models import ApprenticeshipContract
 from payments.budgets import BudgetExceeded, budget_net_by_month
-from payments.enums import FinancialSection
+from payments.enums import FinancialSection, ScheduleStatus
 from payments.models import BudgetMovement, SectionBudget
 from tests.conftest import need_postgres
 from tests.contracts.test_payload import base, changed
@@ -30,7 +30,7 @@ ALTERNANCE = FinancialSection.ALTERNANCE
 
 def schedule_by_month(contract) -> dict[date, Decimal]:
     months: dict[date, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for instalment in contract.commitment.instalments.exclude(status__in=(InstalmentStatus.SUPERSEDED, InstalmentStatus.NOT_DUE)):
+    for instalment in contract.commitment.instalments.exclude(status__in=(ScheduleStatus.SUPERSEDED, ScheduleStatus.NOT_DUE)):
         months[instalment.due_date.replace(day=1)] += instalment.net
     return {month: amount for month, amount in months.items() if amount}
 
@@ -55,7 +55,7 @@ def test_an_acceptance_commits_its_schedule_month_by_month(accept):
     contract = accept()
     assert ledger(contract) == schedule_by_month(contract)
     assert sum(ledger(contract).values()) == sum(
-        i.net for i in contract.commitment.instalments.exclude(status=InstalmentStatus.SUPERSEDED)
+        i.net for i in contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED)
     )
 
 

@@ -22,11 +22,10 @@ from schwifty import IBAN
 
 from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.alternance.decisions import contract_rupture
-from contracts.enums import InstalmentStatus
 from contracts.models import Instalment
 from opco.models import AuditEntry
 from payments import sepa
-from payments.enums import LineStatus, RunStatus
+from payments.enums import LineStatus, RunStatus, ScheduleStatus
 from payments.models import BeneficiaryAccount, PayableLine, PaymentRun, Transfer, TransferLine
 from payments.runs import RunRefused, payment_run_approve, payment_run_execute, payment_run_prepare
 from tests.conftest import need_postgres
@@ -230,11 +229,11 @@ def test_a_recomputation_racing_a_prepare_never_leaves_a_line_both_paid_and_supe
     if line.status == LineStatus.IN_RUN:
         # The run claimed the line first: the instalment is settled and the recomputation kept it.
         assert not isinstance(prepared, BaseException), prepared
-        assert (advance.status, line.run_id) == (InstalmentStatus.IN_RUN, prepared.run.pk)
+        assert (advance.status, line.run_id) == (ScheduleStatus.IN_RUN, prepared.run.pk)
         assert transfer_lines.count() == 1
     else:
         # The recomputation cancelled the line first: the run does not have it.
-        assert (line.status, advance.status) == (LineStatus.CANCELLED, InstalmentStatus.SUPERSEDED)
+        assert (line.status, advance.status) == (LineStatus.CANCELLED, ScheduleStatus.SUPERSEDED)
         assert line.run_id is None and not transfer_lines.exists()
         if isinstance(prepared, BaseException):
             assert isinstance(prepared, RunRefused) and str(prepared).startswith("Aucune ligne n'est payable au"), prepared
@@ -246,14 +245,14 @@ def test_a_recomputation_racing_a_prepare_never_leaves_a_line_both_paid_and_supe
     # Whatever the order: no live line for a superseded instalment, no claimed line whose instalment
     # is not in a run, one transfer line per line in a run.
     instalment_type = ContentType.objects.get_for_model(Instalment)
-    superseded = list(Instalment.objects.filter(status=InstalmentStatus.SUPERSEDED).values_list("id", flat=True))
+    superseded = list(Instalment.objects.filter(status=ScheduleStatus.SUPERSEDED).values_list("id", flat=True))
     live_for_superseded = PayableLine.objects.filter(source_type=instalment_type, source_id__in=superseded).exclude(
         status__in=[LineStatus.CANCELLED, LineStatus.RETURNED]
     )
     assert list(live_for_superseded.values_list("source_id", "status")) == []
     in_run = PayableLine.objects.filter(status=LineStatus.IN_RUN)
     assert set(in_run.values_list("source_id", flat=True)) == set(
-        Instalment.objects.filter(status=InstalmentStatus.IN_RUN).values_list("id", flat=True)
+        Instalment.objects.filter(status=ScheduleStatus.IN_RUN).values_list("id", flat=True)
     )
     assert TransferLine.objects.count() == in_run.count()
     live = Counter(

@@ -9,9 +9,8 @@ import time_machine
 from lxml import etree
 
 from contracts.alternance.cfa_documents import cfa_document_receive
-from contracts.enums import InstalmentStatus
 from payments import sepa
-from payments.enums import LineStatus, RunStatus
+from payments.enums import LineStatus, RunStatus, ScheduleStatus
 from payments.models import BeneficiaryAccount, PayableLine, Transfer
 from payments.runs import (
     payment_run_approve,
@@ -30,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def test_an_advance_goes_from_invoice_to_settled_transfer(accept, staff, finance, finance2):
     contract = accept()
     advance = contract.commitment.instalments.get(year=1, kind="advance")
-    assert advance.status == InstalmentStatus.PLANNED
+    assert advance.status == ScheduleStatus.PLANNED
 
     received = cfa_document_receive(
         actor=staff,
@@ -43,14 +42,14 @@ def test_an_advance_goes_from_invoice_to_settled_transfer(accept, staff, finance
     )
     assert [i.pk for i in received.matched] == [advance.pk] and received.released == 1
     advance.refresh_from_db()
-    assert advance.status == InstalmentStatus.PAYABLE
+    assert advance.status == ScheduleStatus.PAYABLE
     line = PayableLine.objects.get(source_id=advance.pk)
     assert (line.amount, line.due_date, line.pay_by) == (advance.net, date(2025, 9, 15), date(2025, 10, 15))
 
     run = payment_run_prepare(actor=finance, execution_date=date(2025, 9, 16)).run
     assert (run.line_count, run.transfer_count, run.total) == (1, 1, advance.net)
     advance.refresh_from_db()
-    assert advance.status == InstalmentStatus.IN_RUN
+    assert advance.status == ScheduleStatus.IN_RUN
 
     payment_run_approve(actor=finance2, run_id=run.pk)
     run = payment_run_execute(run_id=run.pk)
@@ -71,13 +70,13 @@ def test_an_advance_goes_from_invoice_to_settled_transfer(accept, staff, finance
     payment_run_settle(actor=finance2, run_id=run.pk)
     advance.refresh_from_db()
     line.refresh_from_db()
-    assert (advance.status, line.status) == (InstalmentStatus.PAID, LineStatus.PAID)
+    assert (advance.status, line.status) == (ScheduleStatus.PAID, LineStatus.PAID)
 
     transfer = Transfer.objects.get(run=run)
     transfer_return(actor=finance, transfer_id=transfer.pk, reason_code="AC04", reason="Compte clôturé")
     advance.refresh_from_db()
     line.refresh_from_db()
     successor = PayableLine.objects.get(replaces=line)
-    assert (line.status, successor.status, advance.status) == (LineStatus.RETURNED, LineStatus.PAYABLE, InstalmentStatus.PAYABLE)
+    assert (line.status, successor.status, advance.status) == (LineStatus.RETURNED, LineStatus.PAYABLE, ScheduleStatus.PAYABLE)
     assert BeneficiaryAccount.objects.get(identifier=CFA_SIRET).blocked is True
     assert Decimal(successor.amount) == advance.net

@@ -52,9 +52,9 @@ from schwifty import IBAN
 
 from accounts.enums import StaffGroup, UserKind
 from accounts.models import User
-from contracts.enums import ContractStatus, InstalmentOrigin, InstalmentStatus
+from contracts.enums import ContractStatus, InstalmentOrigin
 from contracts.models import ApprenticeshipContract, Commitment, Instalment
-from payments.enums import LineStatus, RunStatus
+from payments.enums import LineStatus, RunStatus, ScheduleStatus
 from payments.models import BeneficiaryAccount, PayableLine
 from payments.runs import payment_run_approve, payment_run_execute, payment_run_prepare
 
@@ -290,7 +290,7 @@ class Command(BaseCommand):
         measure.netted, measure.total = run.netted_count, run.total
         # Not timed: every instalment behind the run's lines is now « in_run » (the prepare's mirror).
         run_sources = PayableLine.objects.filter(run=run, source_type=ContentType.objects.get_for_model(Instalment))
-        measure.in_run = Instalment.objects.filter(id__in=run_sources.values("source_id"), status=InstalmentStatus.IN_RUN).count()
+        measure.in_run = Instalment.objects.filter(id__in=run_sources.values("source_id"), status=ScheduleStatus.IN_RUN).count()
 
         payment_run_approve(actor=approver, run_id=run.pk)
         ContentType.objects.clear_cache()
@@ -475,7 +475,7 @@ class Command(BaseCommand):
                             amount,
                             Decimal("0.00"),
                             amount,
-                            InstalmentStatus.PAYABLE.value,
+                            ScheduleStatus.PAYABLE.value,
                             InstalmentOrigin.DECISION.value,
                             now,
                         )

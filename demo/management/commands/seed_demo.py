@@ -254,9 +254,9 @@ class Command(BaseCommand):
         are recorded (a few missing), then the instalments whose conditions are met are handed over to
         payments (R6332-25): « payment_run prepare --date <aujourd'hui> » has work to do."""
         from contracts.alternance.payability import instalments_release
-        from contracts.enums import InstalmentStatus
         from contracts.models import Instalment
         from demo.contracts import demo_bank_accounts_give, demo_cfa_documents_record, demo_contracts
+        from payments.enums import ScheduleStatus
 
         manager = User.objects.get(email="gestionnaire@demo.local")
         contracts = list(demo_contracts())
@@ -264,9 +264,9 @@ class Command(BaseCommand):
         documents = demo_cfa_documents_record(actor=manager, contracts=contracts)
         release = instalments_release()
         demo = Instalment.objects.filter(commitment__contract__in=[contract.pk for contract in contracts])
-        payable = demo.filter(status=InstalmentStatus.PAYABLE).count()
-        waiting = demo.filter(status=InstalmentStatus.PLANNED, due_date__lte=timezone.localdate()).count()
-        not_due = demo.filter(status=InstalmentStatus.NOT_DUE).count()
+        payable = demo.filter(status=ScheduleStatus.PAYABLE).count()
+        waiting = demo.filter(status=ScheduleStatus.PLANNED, due_date__lte=timezone.localdate()).count()
+        not_due = demo.filter(status=ScheduleStatus.NOT_DUE).count()
         lines = [
             f"Paiements de démonstration : {accounts} IBAN synthétique(s) donné(s) (CFA, organismes, employeurs), "
             f"{documents.recorded} facture(s) ou "
