@@ -560,6 +560,16 @@ class EnvelopeFigures:
     def alert_label(self) -> str:
         return Alert(self.alert).label if self.kind == EnvelopeKind.SECTION else ENVELOPE_ALERT_LABELS[self.alert]
 
+    @property
+    def title(self) -> str:
+        """The envelope on a screen, without its year (the page's): « Branche « Métallurgie », section
+        « … », T2 », « Convention « EDEC numérique » », « Section « Alternance » »."""
+        if self.kind == EnvelopeKind.BRANCH:
+            return f"Branche « {self.branch_name} », section « {self.label} », T{self.quarter}"
+        if self.kind == EnvelopeKind.CONVENTION:
+            return f"Convention « {self.label} »"
+        return f"Section « {self.label} »"
+
 
 def _year_range(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year + 1, 1, 1)

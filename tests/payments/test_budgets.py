@@ -737,6 +737,6 @@ def test_the_budget_screens_are_in_the_admin_read_only(client_for, make_user, st
     budget(2026, ALTERNANCE, "10.00")
     commit(staff, ALTERNANCE, [(date(2026, 1, 1), "1.00")])
     client = client_for(admin_user)
-    assert client.get(reverse("admin:payments_sectionbudget_changelist")).status_code == 200
+    assert client.get(reverse("admin:payments_envelope_changelist")).status_code == 200
     assert client.get(reverse("admin:payments_budgetmovement_changelist")).status_code == 200
-    assert client.get(reverse("admin:payments_sectionbudget_add")).status_code == 403
+    assert client.get(reverse("admin:payments_envelope_add")).status_code == 403
