@@ -32,6 +32,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
+from functools import reduce
+from operator import or_
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -147,6 +149,10 @@ class EnvelopeKey:
     scope_key: str = ""
 
     def __post_init__(self):
+        # Plain strings (not the choices' enum members): keys compare, hash and sort the same whoever
+        # built them, which the lock order relies on.
+        object.__setattr__(self, "kind", str(self.kind))
+        object.__setattr__(self, "section", str(self.section))
         if self.kind not in EnvelopeKind.values:
             raise ValueError(f"Type d'enveloppe inconnu : « {self.kind} ».")
         if self.kind == EnvelopeKind.CONVENTION:
@@ -197,24 +203,32 @@ def _row(slot: tuple) -> Envelope:
     return Envelope(kind=kind, section=section, branch_id=branch_id, scope_key=scope_key, year=year, quarter=quarter)
 
 
-def _matching(slots) -> Q:
-    """One condition selecting the rows of these natural keys (NULL compared as NULL)."""
-    condition = Q(pk__in=[])
-    for kind, section, branch_id, scope_key, year, quarter in slots:
-        condition |= (
-            Q(kind=kind, section=section, scope_key=scope_key, year=year)
-            & (Q(branch_id=branch_id) if branch_id is not None else Q(branch__isnull=True))
-            & (Q(quarter=quarter) if quarter is not None else Q(quarter__isnull=True))
-        )
-    return condition
+def _matching(slot: tuple) -> Q:
+    """The condition selecting the row of a natural key (NULL compared as NULL)."""
+    kind, section, branch_id, scope_key, year, quarter = slot
+    return (
+        Q(kind=kind, section=section, scope_key=scope_key, year=year)
+        & (Q(branch_id=branch_id) if branch_id is not None else Q(branch__isnull=True))
+        & (Q(quarter=quarter) if quarter is not None else Q(quarter__isnull=True))
+    )
+
+
+def _natural_order(slot: tuple) -> tuple:
+    kind, section, branch_id, scope_key, year, quarter = slot
+    return kind, section, branch_id or 0, scope_key, year, quarter or 0
 
 
 def _locked(slots: list[tuple]) -> dict[tuple, Envelope]:
     """The envelope rows of `slots`, created when missing (no amount: « non saisie »), locked until the
     caller's transaction ends. Rows are inserted in their natural order and locked in id order: two
     commits over overlapping envelopes never wait on each other crosswise."""
-    Envelope.objects.bulk_create([_row(slot) for slot in sorted(slots, key=str)], ignore_conflicts=True)
-    rows = Envelope.objects.select_for_update(of=("self",)).select_related("branch").filter(_matching(slots)).order_by("pk")
+    Envelope.objects.bulk_create([_row(slot) for slot in sorted(slots, key=_natural_order)], ignore_conflicts=True)
+    rows = (
+        Envelope.objects.select_for_update(of=("self",))
+        .select_related("branch")
+        .filter(reduce(or_, map(_matching, slots)))
+        .order_by("pk")
+    )
     return {_slot_of(envelope): envelope for envelope in rows}
 
 

@@ -333,6 +333,8 @@ def test_a_commitment_on_two_envelopes_is_refused_as_a_whole_when_one_is_short(s
 def test_an_envelope_listed_twice_or_none_is_a_programming_error(staff, metallurgie):
     with pytest.raises(ValueError, match="citée deux fois"):
         commit(staff, [branch_key(metallurgie), branch_key(metallurgie)], [(date(2026, 1, 1), "1.00")])
+    with pytest.raises(ValueError, match="citée deux fois"):  # the enum member and its value are the same key
+        commit(staff, [section_key(FinancialSection.PLAN_UNDER_50), section_key("plan_moins_50")], [(date(2026, 1, 1), "1.00")])
     with pytest.raises(ValueError, match="au moins une enveloppe"):
         commit(staff, [], [(date(2026, 1, 1), "1.00")])
     with pytest.raises(ValueError, match="branche enregistrée"):
