@@ -58,9 +58,9 @@ def envelope_committer(actor, keys, reference: str, movements: list[tuple[date, 
 
 
 def on_branch(branch: Branch, quarter: int) -> Decimal:
-    return BudgetMovement.objects.filter(
-        budget__kind=EnvelopeKind.BRANCH, budget__branch=branch, budget__quarter=quarter
-    ).aggregate(total=Sum("amount"))["total"]
+    """Committed on a branch's quarter (zero when no commitment won there)."""
+    movements = BudgetMovement.objects.filter(budget__kind=EnvelopeKind.BRANCH, budget__branch=branch, budget__quarter=quarter)
+    return movements.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
 
 def branch_envelope(branch: Branch, quarter: int, amount: str) -> Envelope:
