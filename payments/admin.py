@@ -8,10 +8,10 @@ from payments.models import (
     BankReturn,
     BeneficiaryAccount,
     BudgetMovement,
+    Envelope,
     PayableLine,
     PaymentRun,
     RecoveryOrder,
-    SectionBudget,
     Transfer,
     TransferLine,
     mask_iban,
@@ -83,19 +83,33 @@ class RecoveryOrderAdmin(ReadOnlyAdmin):
     list_select_related = ["account"]
 
 
-# Financial sections (L6332-3): dotations are entered on the budget screen (payments.budgets, audited
-# with their history), the ledger only grows through budget_commit; both are read only here.
-@admin.register(SectionBudget)
-class SectionBudgetAdmin(ReadOnlyAdmin):
-    list_display = ["year", "section", "amount", "source", "updated_by", "updated_at"]
-    list_filter = ["year", "section"]
-    list_select_related = ["updated_by"]
+# Envelopes (section dotations L6332-3, branch quarters, conventions): amounts are entered on the budget
+# screen (payments.budgets, audited with their history), the ledger only grows through envelope_commit;
+# both are read only here.
+@admin.register(Envelope)
+class EnvelopeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "year",
+        "kind",
+        "section",
+        "branch",
+        "quarter",
+        "scope_key",
+        "label",
+        "amount",
+        "source",
+        "updated_by",
+        "updated_at",
+    ]
+    list_filter = ["kind", "year", "section", "quarter"]
+    search_fields = ["branch__name", "scope_key", "label"]
+    list_select_related = ["branch", "updated_by"]
 
 
 @admin.register(BudgetMovement)
 class BudgetMovementAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "reference", "budget", "month", "amount", "overrun", "created_by"]
-    list_filter = ["overrun", "budget__section", "budget__year"]
+    list_filter = ["overrun", "budget__kind", "budget__section", "budget__year"]
     search_fields = ["reference", "label"]
     date_hierarchy = "month"
-    list_select_related = ["budget", "created_by"]
+    list_select_related = ["budget", "budget__branch", "created_by"]

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils import timezone
 
+from branches.models import Branch
 from payments.enums import FinancialSection
 
 # ISO 20022 return reasons banks send most often for a SEPA credit transfer (ExternalStatusReason1Code).
@@ -90,7 +91,7 @@ class AccountCorrectionForm(forms.Form):
     bic = forms.CharField(label="BIC", max_length=14, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
 
 
-# --- Financial sections (L6332-3) -----------------------------------------------------------------
+# --- Envelopes: financial sections (L6332-3), branch quarters -------------------------------------
 def _parse_amount(text: str):
     """« 1 000 000,50 », « 1000000.50 » → Decimal; spaces (also non-breaking) between thousands."""
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", text or "").replace("€", "").replace(",", ".")
@@ -137,6 +138,49 @@ class SectionBudgetForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].choices = FinancialSection.choices
+
+    def clean_amount(self):
+        return _parse_amount(self.cleaned_data["amount"])
+
+
+class BranchEnvelopeForm(forms.Form):
+    """A branch's envelope for a quarter of a section (plan < 50 by default). The form reads what is
+    typed; `payments.budgets.branch_envelope_set` decides (and refuses)."""
+
+    branch = forms.ModelChoiceField(
+        label="Branche", queryset=Branch.objects.order_by("name"), widget=forms.Select(attrs={"class": "form-select"})
+    )
+    section = forms.ChoiceField(
+        label="Section financière",
+        choices=FinancialSection.choices,
+        initial=FinancialSection.PLAN_UNDER_50,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    year = forms.IntegerField(label="Année", widget=forms.NumberInput(attrs={"class": "form-control"}))
+    quarter = forms.TypedChoiceField(
+        label="Trimestre",
+        coerce=int,
+        choices=[
+            (1, "1er trimestre (janvier à mars)"),
+            (2, "2e trimestre (avril à juin)"),
+            (3, "3e trimestre (juillet à septembre)"),
+            (4, "4e trimestre (octobre à décembre)"),
+        ],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    amount = forms.CharField(
+        label="Enveloppe du trimestre (€)",
+        max_length=32,
+        help_text="Par exemple 125 000,00.",
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal", "autocomplete": "off"}),
+    )
+    source = forms.CharField(
+        label="Origine de l'enveloppe",
+        max_length=255,
+        required=False,
+        help_text="Par exemple « Répartition votée par la CPNE le 12/01/2026 ».",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
     def clean_amount(self):
         return _parse_amount(self.cleaned_data["amount"])

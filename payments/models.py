@@ -283,23 +283,47 @@ class BankReturn(models.Model):
         return f"Rejet {self.reason_code} du virement {self.transfer.end_to_end_id}"
 
 
-# --- Financial sections (L6332-3, R6332-15) ---------------------------------------------------------
-# Years a section budget may exist for: a guard against typos (OPCOs exist since 2019).
+# --- Envelopes: the pots of money commitments draw on ---------------------------------------------
+# Years an envelope may exist for: a guard against typos (OPCOs exist since 2019).
 BUDGET_FIRST_YEAR, BUDGET_LAST_YEAR = 2019, 2100
 
 
-class SectionBudget(models.Model):
-    """The yearly dotation of one financial section (L6332-3: alternance, plan < 50, reconversion).
+class EnvelopeKind(models.TextChoices):
+    SECTION = "section", "Dotation de section financière"
+    BRANCH = "branche", "Enveloppe trimestrielle de branche"
+    CONVENTION = "convention", "Enveloppe de convention"
 
-    A row may exist with no amount: a commitment fell due in a year whose dotation nobody entered yet
-    (« dotation non saisie »); commitments are then accepted and the dashboard raises an alert. Written
-    by `payments.budgets` only (the row is locked while commitments are checked against it)."""
 
+class Envelope(models.Model):
+    """A pot of money commitments draw on, for a period, in one of three kinds:
+
+    - the yearly dotation of a financial section (L6332-3: alternance, plan < 50, reconversion);
+    - a branch's envelope for a quarter of a section (a branch splits its yearly envelope by quarter
+      for the plan < 50 funding);
+    - the yearly envelope of a convention with the State or a region, named by a free `scope_key`
+      (payments knows no mission app: the conventions app chooses its keys, « convention:42 »).
+
+    A row may exist with no amount: a commitment fell due in a period whose envelope nobody entered
+    yet (« non saisie »); commitments are then accepted and the dashboard raises an alert. Written by
+    `payments.budgets` only (the row is locked while commitments are checked against it). The database
+    holds one envelope per kind, key and period, and the shape of each kind."""
+
+    kind = models.CharField("type d'enveloppe", max_length=16, choices=EnvelopeKind.choices, default=EnvelopeKind.SECTION)
     year = models.PositiveSmallIntegerField("année")
-    section = models.CharField("section financière", max_length=32, choices=FinancialSection.choices)
-    amount = models.DecimalField("dotation", **MONEY, null=True, blank=True, help_text="Vide : dotation non saisie.")
+    quarter = models.PositiveSmallIntegerField(
+        "trimestre", null=True, blank=True, choices=[(n, f"T{n}") for n in range(1, 5)], help_text="Enveloppes de branche."
+    )
+    section = models.CharField("section financière", max_length=32, blank=True, choices=FinancialSection.choices)
+    branch = models.ForeignKey(
+        "branches.Branch", verbose_name="branche", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    scope_key = models.CharField(
+        "clé de la convention", max_length=64, blank=True, help_text="Enveloppes de convention, par exemple « convention:42 »."
+    )
+    label = models.CharField("intitulé", max_length=255, blank=True, help_text="Enveloppes de convention.")
+    amount = models.DecimalField("montant", **MONEY, null=True, blank=True, help_text="Vide : non saisi.")
     source = models.CharField(
-        "origine de la dotation",
+        "origine du montant",
         max_length=255,
         blank=True,
         help_text="Par exemple « Dotation France compétences notifiée le … ».",
@@ -310,39 +334,117 @@ class SectionBudget(models.Model):
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     class Meta:
-        verbose_name = "dotation de section financière"
-        verbose_name_plural = "dotations des sections financières"
-        ordering = ["-year", "section"]
+        verbose_name = "enveloppe"
+        verbose_name_plural = "enveloppes"
+        ordering = ["-year", "kind", "section", "quarter", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "section"],
-                name="section_budget_one_per_year",
+                fields=["section", "year"],
+                condition=Q(kind=EnvelopeKind.SECTION),
+                name="envelope_section_one_per_year",
                 violation_error_message="Cette section a déjà une dotation pour cette année.",
+            ),
+            models.UniqueConstraint(
+                fields=["branch", "section", "year", "quarter"],
+                condition=Q(kind=EnvelopeKind.BRANCH),
+                name="envelope_branch_one_per_quarter",
+                violation_error_message="Cette branche a déjà une enveloppe pour cette section et ce trimestre.",
+            ),
+            models.UniqueConstraint(
+                fields=["scope_key", "year"],
+                condition=Q(kind=EnvelopeKind.CONVENTION),
+                name="envelope_convention_one_per_year",
+                violation_error_message="Cette convention a déjà une enveloppe pour cette année.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=EnvelopeKind.values),
+                name="envelope_kind_known",
+                violation_error_message="Type d'enveloppe inconnu.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=EnvelopeKind.SECTION)
+                | (~Q(section="") & Q(branch__isnull=True, quarter__isnull=True, scope_key="")),
+                name="envelope_section_shape",
+                violation_error_message="Une dotation de section porte une section et une année, sans branche, trimestre "
+                "ni clé de convention.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=EnvelopeKind.BRANCH)
+                | (~Q(section="") & Q(branch__isnull=False, quarter__isnull=False, quarter__gte=1, quarter__lte=4, scope_key="")),
+                name="envelope_branch_shape",
+                violation_error_message="Une enveloppe de branche porte une branche, une section, une année et un trimestre "
+                "de 1 à 4, sans clé de convention.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=EnvelopeKind.CONVENTION)
+                | (~Q(scope_key="") & Q(section="", branch__isnull=True, quarter__isnull=True)),
+                name="envelope_convention_shape",
+                violation_error_message="Une enveloppe de convention porte une clé de convention et une année, sans "
+                "section, branche ni trimestre.",
             ),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
-                name="section_budget_amount_not_negative",
-                violation_error_message="La dotation ne peut pas être négative.",
+                name="envelope_amount_not_negative",
+                violation_error_message="Le montant d'une enveloppe ne peut pas être négatif.",
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=BUDGET_FIRST_YEAR, year__lte=BUDGET_LAST_YEAR),
-                name="section_budget_year_range",
+                name="envelope_year_range",
                 violation_error_message="Année hors de la plage acceptée.",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Section « {self.get_section_display()} » {self.year}"
+        named = self.named
+        return named[0].upper() + named[1:]
+
+    @property
+    def named(self) -> str:
+        """The envelope inside a sentence, after « la » (section, branche and convention are all
+        feminine): « section « Alternance » 2026 », « branche « Métallurgie » (section « … »),
+        2e trimestre 2026 », « convention « EDEC numérique » 2026 »."""
+        if self.kind == EnvelopeKind.BRANCH:
+            return (
+                f"branche « {self.branch} » (section « {self.get_section_display()} »), {quarter_name(self.quarter)} {self.year}"
+            )
+        if self.kind == EnvelopeKind.CONVENTION:
+            return f"convention « {self.label or self.scope_key} » {self.year}"
+        return f"section « {self.get_section_display()} » {self.year}"
+
+
+def quarter_name(quarter: int) -> str:
+    return "1er trimestre" if quarter == 1 else f"{quarter}e trimestre"
+
+
+class SectionBudgetManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=EnvelopeKind.SECTION)
+
+
+class SectionBudget(Envelope):
+    """The yearly dotations of the three financial sections, among the envelopes (L6332-3): the same
+    rows, read and created through a manager that keeps to that kind."""
+
+    objects = SectionBudgetManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "dotation de section financière"
+        verbose_name_plural = "dotations des sections financières"
+        ordering = ["-year", "section"]
 
 
 class BudgetMovement(models.Model):
-    """One line of the commitment ledger of a section: money a mission committed (positive) or gave
+    """One line of the commitment ledger of an envelope: money a mission committed (positive) or gave
     back after a rupture or a recalculation (negative), in the month it falls due. Append-only: a
-    correction is a new movement, never an edit (enforced by a database trigger, migration 0003)."""
+    correction is a new movement, never an edit (enforced by a database trigger, migrations 0003 and
+    0004). A commitment drawing on two envelopes (a branch's quarter and its section) writes its
+    movements once on each."""
 
-    # No index of its own: the (budget, month) index serves every lookup by budget.
+    # No index of its own: the (budget, month) index serves every lookup by envelope. Named `budget`
+    # since the section dotations: the missions' code and tests read it so.
     budget = models.ForeignKey(
-        SectionBudget, verbose_name="dotation", on_delete=models.PROTECT, related_name="movements", db_index=False
+        Envelope, verbose_name="enveloppe", on_delete=models.PROTECT, related_name="movements", db_index=False
     )
     month = models.DateField("mois", help_text="Premier jour du mois où la somme est due.")
     amount = models.DecimalField("montant", **MONEY, help_text="Positif : engagement ; négatif : dégagement.")

@@ -21,4 +21,5 @@ urlpatterns = [
     path("titres-de-recette/<int:pk>/recouvre/", views.recovery_order_settled, name="recovery_order_settle"),
     path("budgets/", views_budgets.budget_dashboard, name="budgets"),
     path("budgets/saisie/", views_budgets.budget_entry, name="budget_entry"),
+    path("budgets/saisie/branches/", views_budgets.budget_branch_entry, name="budget_branch_entry"),
 ]

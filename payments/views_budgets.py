@@ -1,11 +1,15 @@
-"""The financial sections screens (C. trav. L6332-3, R6332-15): the dashboard of a year (one card
-per section, the monthly chart drawn as inline SVG with its table, the CSV export of that table, the
-latest movements of the ledger) and the entry of a dotation.
+"""The budget screens: the dashboard of a year — one card per financial section (C. trav. L6332-3,
+R6332-15), the monthly chart drawn as inline SVG with its table, the CSV export of that table, the
+branches' quarter envelopes and the conventions' envelopes, the latest movements of the ledger — and
+the entry of a section's dotation or of a branch's quarter envelope.
 
-Staff read; dotations are entered by the finance department or a manager, through
-`payments.budgets.section_budget_set` (audited). Advisors and branch representatives get 403.
+Staff read; amounts are entered by the finance department or a manager, through
+`payments.budgets.section_budget_set` and `branch_envelope_set` (audited). Advisors and branch
+representatives get 403.
 """
 
+import itertools
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
@@ -21,8 +25,8 @@ from opco.access import allow
 from opco.lists import stream_csv
 from payments import budgets
 from payments.enums import FinancialSection
-from payments.forms import BudgetYearForm, SectionBudgetForm
-from payments.models import BUDGET_FIRST_YEAR, BUDGET_LAST_YEAR, SectionBudget
+from payments.forms import BranchEnvelopeForm, BudgetYearForm, SectionBudgetForm
+from payments.models import BUDGET_FIRST_YEAR, BUDGET_LAST_YEAR, Envelope, EnvelopeKind, SectionBudget
 
 ZERO = Decimal("0")
 MOVEMENTS_SHOWN = 20
@@ -50,7 +54,7 @@ def _selected(request) -> tuple[int, str]:
 
 def _years(selected: int) -> list[int]:
     this_year = timezone.localdate().year
-    entered = set(SectionBudget.objects.order_by().values_list("year", flat=True).distinct())
+    entered = set(Envelope.objects.order_by().values_list("year", flat=True).distinct())
     around = set(range(this_year - 2, this_year + 3))
     return sorted(year for year in entered | around | {selected} if BUDGET_FIRST_YEAR <= year <= BUDGET_LAST_YEAR)
 
@@ -125,11 +129,42 @@ def _with_totals(series: list[budgets.MonthFigures]) -> list[tuple[budgets.Month
     return rows
 
 
+@dataclass(frozen=True)
+class BranchGroup:
+    """The quarter envelopes of one branch and section for a year, and their yearly totals."""
+
+    branch_name: str
+    section_label: str
+    quarters: list[budgets.EnvelopeFigures]
+
+    @property
+    def budget(self) -> Decimal | None:
+        entered = [quarter.budget for quarter in self.quarters if quarter.budget is not None]
+        return sum(entered, ZERO) if entered else None
+
+    @property
+    def committed(self) -> Decimal:
+        return sum((quarter.committed for quarter in self.quarters), ZERO)
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((quarter.paid for quarter in self.quarters), ZERO)
+
+
+def branch_groups(figures: list[budgets.EnvelopeFigures]) -> list[BranchGroup]:
+    """`budgets.branch_dashboard` rows (ordered by branch, section, quarter) grouped by branch and section."""
+    return [
+        BranchGroup(branch_name=rows[0].branch_name, section_label=rows[0].label, quarters=rows)
+        for rows in (list(group) for _, group in itertools.groupby(figures, key=lambda f: (f.branch_id, f.section)))
+    ]
+
+
 @allow(roles.STAFF)
 @require_http_methods(["GET"])
 def budget_dashboard(request):
     """The three sections of a year: dotation, committed, paid, remaining, alerts; the monthly chart
-    and table (one section or all); `?format=csv` downloads that table."""
+    and table (one section or all), `?format=csv` downloads that table; then the branches' quarter
+    envelopes and the conventions' envelopes of the year, with theirs."""
     year, section = _selected(request)
     series = budgets.monthly_series(year, section or None)
     rows = _with_totals(series)
@@ -156,6 +191,8 @@ def budget_dashboard(request):
         return stream_csv(f"sections-financieres-{scope}.csv", CSV_HEADER, lines)
 
     figures = budgets.section_dashboard(year)
+    branches = budgets.branch_dashboard(year)
+    conventions = budgets.convention_dashboard(year)
     context = {
         "year": year,
         "section": section,
@@ -165,6 +202,9 @@ def budget_dashboard(request):
         "filter": BudgetYearForm(initial={"annee": year, "section": section}, years=_years(year)),
         "figures": figures,
         "alerts": [figure for figure in figures if figure.alert != budgets.Alert.OK],
+        "envelope_alerts": [figure for figure in branches + conventions if figure.alert != budgets.Alert.OK],
+        "branch_groups": branch_groups(branches),
+        "conventions": conventions,
         "chart": monthly_chart(series),
         "rows": rows,
         "year_committed": sum((month.committed for month in series), ZERO),
@@ -177,10 +217,55 @@ def budget_dashboard(request):
     return render(request, "payments/budget_dashboard.html", context)
 
 
+def _refused(form, refusal: ValidationError) -> None:
+    """A service's refusal shown on the form: on its field when the form has one, above it otherwise."""
+    for field, errors in refusal.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _entry_page(request, year: int, section_form: SectionBudgetForm, branch_form: BranchEnvelopeForm):
+    context = {
+        "form": section_form,
+        "branch_form": branch_form,
+        "year": year,
+        "figures": budgets.section_dashboard(year),
+        "branch_envelopes": budgets.branch_dashboard(year),
+        "history": budgets.budget_history(year)[:100],
+    }
+    return render(request, "payments/budget_entry.html", context)
+
+
+def _amount_initial(amount: Decimal | None) -> dict:
+    return {} if amount is None else {"amount": f"{amount:.2f}".replace(".", ",")}
+
+
+def _branch_form_initial(request, year: int) -> dict:
+    """The branch form opened from a row of the entry page (?branche=…&trimestre=…&section_branche=…):
+    that envelope, with its current amount."""
+    initial = {"year": year, "section": request.GET.get("section_branche") or FinancialSection.PLAN_UNDER_50}
+    try:
+        branch, quarter = int(request.GET.get("branche", "")), int(request.GET.get("trimestre", ""))
+    except ValueError:
+        return initial
+    initial.update(branch=branch, quarter=quarter)
+    current = (
+        Envelope.objects.filter(
+            kind=EnvelopeKind.BRANCH, branch_id=branch, year=year, quarter=quarter, section=initial["section"]
+        )
+        .values_list("amount", "source")
+        .first()
+    )
+    if current:
+        initial.update(_amount_initial(current[0]), source=current[1])
+    return initial
+
+
 @allow(roles.FINANCE, roles.RESPONSABLE)
 @require_http_methods(["GET", "POST"])
 def budget_entry(request):
-    """Enter or change a section's dotation for a year; the year's dotations and their history."""
+    """Enter or change a section's dotation for a year; the form of a branch's quarter envelope; the
+    year's dotations and envelopes and their history."""
     year, section = _selected(request)
     if request.method == "POST":
         form = SectionBudgetForm(request.POST)
@@ -192,9 +277,7 @@ def budget_entry(request):
                     actor=request.user, year=year, section=section, amount=data["amount"], source=data["source"]
                 )
             except ValidationError as refusal:
-                for field, errors in refusal.message_dict.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                _refused(form, refusal)
             else:
                 messages.success(
                     request,
@@ -214,12 +297,41 @@ def budget_entry(request):
         current = SectionBudget.objects.filter(year=year, section=section).values_list("amount", "source").first()
         initial = {"year": year, "section": section}
         if current and current[0] is not None:
-            initial.update(amount=f"{current[0]:.2f}".replace(".", ","), source=current[1])
+            initial.update(_amount_initial(current[0]), source=current[1])
         form = SectionBudgetForm(initial=initial)
-    context = {
-        "form": form,
-        "year": year,
-        "figures": budgets.section_dashboard(year),
-        "history": budgets.budget_history(year)[:100],
-    }
-    return render(request, "payments/budget_entry.html", context)
+    return _entry_page(request, year, form, BranchEnvelopeForm(prefix="branche", initial=_branch_form_initial(request, year)))
+
+
+@allow(roles.FINANCE, roles.RESPONSABLE)
+@require_http_methods(["POST"])
+def budget_branch_entry(request):
+    """Enter or change a branch's envelope for a quarter of a section (the form of the entry page)."""
+    year, _ = _selected(request)
+    form = BranchEnvelopeForm(request.POST, prefix="branche")
+    if form.is_valid():
+        data = form.cleaned_data
+        year = data["year"]
+        try:
+            envelope = budgets.branch_envelope_set(
+                actor=request.user,
+                branch=data["branch"],
+                section=data["section"],
+                year=year,
+                quarter=data["quarter"],
+                amount=data["amount"],
+                source=data["source"],
+            )
+        except ValidationError as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(request, f"Enveloppe de la {envelope.named} enregistrée : {budgets.euros(envelope.amount)}.")
+            figure = next(f for f in budgets.branch_dashboard(year) if f.budget_id == envelope.pk)
+            if figure.alert == budgets.Alert.OVERRUN:
+                messages.warning(
+                    request,
+                    f"Attention : {budgets.euros(figure.committed)} sont déjà engagés sur cette enveloppe, "
+                    "au-delà de son montant.",
+                )
+            return redirect(f"{reverse('payments:budgets')}?annee={year}#branches")
+    section_form = SectionBudgetForm(initial={"year": year, "section": FinancialSection.ALTERNANCE})
+    return _entry_page(request, year, section_form, form)

@@ -1,5 +1,6 @@
-"""The financial sections dashboard in headless Chromium: the cards, the SVG chart and the progress bars
-render under the site's Content-Security-Policy (no inline style, no script), with no console error."""
+"""The budget dashboard in headless Chromium: the section cards, the SVG chart, the progress bars and the
+branch and convention envelopes render under the site's Content-Security-Policy (no inline style, no
+script), with no console error; so does the entry page with its two forms."""
 
 import os
 from datetime import date
@@ -9,8 +10,9 @@ import pytest
 from django.core.cache import cache
 
 from accounts.totp import code_at
-from payments.budgets import budget_commit
-from payments.models import SectionBudget
+from branches.models import Branch
+from payments.budgets import branch_key, budget_commit, convention_key, envelope_commit, section_key
+from payments.models import Envelope, EnvelopeKind, SectionBudget
 from tests.conftest import TEST_TOTP_SECRET
 from tests.factories import UserFactory
 from tests.test_browser import PASSWORD, page  # noqa: F401 — the Chromium fixture
@@ -36,6 +38,17 @@ def test_the_dashboard_renders_under_the_csp(page, live_server, make_user, tmp_p
     )
     budget_commit(
         actor=user, section="plan_moins_50", source=source, reference="PL-1", movements=[(date(2026, 3, 1), Decimal("900.00"))]
+    )
+    branch = Branch.objects.create(code="B-MET", name="Métallurgie")
+    Envelope.objects.create(
+        kind=EnvelopeKind.BRANCH, branch=branch, section="plan_moins_50", year=2026, quarter=1, amount=Decimal("1000.00")
+    )
+    envelope_commit(
+        actor=user,
+        envelopes=[branch_key(branch), section_key("plan_moins_50"), convention_key("convention:1")],
+        source=UserFactory(email="demande-navigateur@opco.test"),
+        reference="PL-2",
+        movements=[(date(2026, 2, 1), Decimal("950.00")), (date(2026, 4, 1), Decimal("10.00"))],
     )
     problems: list[str] = []
 
@@ -63,5 +76,11 @@ def test_the_dashboard_renders_under_the_csp(page, live_server, make_user, tmp_p
     assert page.locator("#section-alternance [data-alert]").inner_text() == "Seuil de 90 % atteint"
     assert page.locator("#section-plan_moins_50 [data-alert]").inner_text() == "Aucune dotation saisie"
     assert page.locator("#monthly-table tbody tr").count() == 12
+    assert page.locator("#branches-table [data-alert]").all_inner_texts() == ["Seuil de 90 % atteint", "Aucune enveloppe saisie"]
+    assert page.locator("#conventions-table [data-alert]").all_inner_texts() == ["Aucune enveloppe saisie"]
     page.screenshot(path=os.environ.get("BROWSER_SCREENSHOT", str(tmp_path / "budgets.png")), full_page=True)
+
+    page.goto(f"{live_server.url}/paiements/budgets/saisie/?annee=2026")
+    assert page.locator("#branch-form select[name=branche-branch] option").count() == 2  # the empty choice, Métallurgie
+    page.screenshot(path=str(tmp_path / "saisie.png"), full_page=True)
     assert problems == []

@@ -1,6 +1,7 @@
-"""Section budgets under concurrency, on PostgreSQL: simultaneous commitments never take more than the
+"""Envelopes under concurrency, on PostgreSQL: simultaneous commitments never take more than the
 dotation between them, whether they touch one year or two (listed in any order: no deadlock), and the
-dotation row of a new year is created once.
+dotation row of a new year is created once; the same for a branch's quarter envelope, and for
+commitments drawing on a branch's quarter and its section at once, listed in either order.
 
 Each thread commits inside its own transaction, as a mission's decision would, and pauses after
 summing the ledger: without the row locks every thread would read the same total and all would pass."""
@@ -13,16 +14,17 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from payments.budgets import BudgetExceeded, budget_commit, section_dashboard
+from branches.models import Branch
+from payments.budgets import BudgetExceeded, branch_key, budget_commit, envelope_commit, section_dashboard, section_key
 from payments.enums import FinancialSection
-from payments.models import BudgetMovement, SectionBudget
+from payments.models import BudgetMovement, Envelope, EnvelopeKind, SectionBudget
 from tests.conftest import need_postgres
 from tests.factories import UserFactory
 from tests.payments.test_concurrency import pause_after, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ALTERNANCE, RECONVERSION = FinancialSection.ALTERNANCE, FinancialSection.RECONVERSION
+ALTERNANCE, PLAN, RECONVERSION = FinancialSection.ALTERNANCE, FinancialSection.PLAN_UNDER_50, FinancialSection.RECONVERSION
 PAUSE_SECONDS = 0.05  # widens the window between the sum and the insert; the outcome does not depend on it
 
 
@@ -45,8 +47,31 @@ def committer(actor, section: str, reference: str, movements: list[tuple[date, D
     return work
 
 
+def envelope_committer(actor, keys, reference: str, movements: list[tuple[date, Decimal]]):
+    source = UserFactory(email=f"{reference.lower()}@opco.test")
+
+    def work():
+        with connection.execute_wrapper(pause_after(_ledger_sum, threading.Event(), PAUSE_SECONDS)), transaction.atomic():
+            return envelope_commit(actor=actor, envelopes=keys, source=source, reference=reference, movements=movements)
+
+    return work
+
+
+def on_branch(branch: Branch, quarter: int) -> Decimal:
+    """Committed on a branch's quarter (zero when no commitment won there)."""
+    movements = BudgetMovement.objects.filter(budget__kind=EnvelopeKind.BRANCH, budget__branch=branch, budget__quarter=quarter)
+    return movements.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+def branch_envelope(branch: Branch, quarter: int, amount: str) -> Envelope:
+    return Envelope.objects.create(
+        kind=EnvelopeKind.BRANCH, branch=branch, section=PLAN, year=2026, quarter=quarter, amount=Decimal(amount)
+    )
+
+
 def committed(year: int, section: str) -> Decimal:
-    return BudgetMovement.objects.filter(budget__year=year, budget__section=section).aggregate(total=Sum("amount"))["total"]
+    dotation = {"budget__kind": EnvelopeKind.SECTION, "budget__year": year, "budget__section": section}
+    return BudgetMovement.objects.filter(**dotation).aggregate(total=Sum("amount"))["total"]
 
 
 def split(results):
@@ -111,3 +136,42 @@ def test_sections_do_not_wait_for_each_other_nor_share(staff):
 
     assert (len(done), len(refused)) == (4, 4)
     assert (committed(2026, ALTERNANCE), committed(2026, RECONVERSION)) == (Decimal("4000.00"), Decimal("4000.00"))
+
+
+def test_simultaneous_commitments_on_a_branch_quarter_never_both_take_the_last_euros(staff):
+    branch = Branch.objects.create(code="B-MET", name="Métallurgie")
+    branch_envelope(branch, 2, "1000.00")
+    workers = [
+        envelope_committer(staff, [branch_key(branch)], f"PL-{n}", [(date(2026, 6, 30), Decimal("300.00"))]) for n in range(8)
+    ]
+
+    done, refused = split(run_together(*workers))
+
+    assert (len(done), len(refused)) == (3, 5)
+    assert on_branch(branch, 2) == Decimal("900.00")
+    assert {(error.quarter, error.committed, error.excess) for error in refused} == {(2, Decimal("900.00"), Decimal("200.00"))}
+
+
+def test_commitments_on_a_branch_quarter_and_its_section_listed_in_either_order(staff):
+    """Two branches share the plan < 50 dotation: the section is the limit, each commitment locks its
+    branch's quarter and the section (in one order, whatever the order listed: no deadlock)."""
+    metallurgie = Branch.objects.create(code="B-MET", name="Métallurgie")
+    chimie = Branch.objects.create(code="B-CHI", name="Chimie")
+    branch_envelope(metallurgie, 1, "10000.00")
+    branch_envelope(chimie, 1, "10000.00")
+    SectionBudget.objects.create(year=2026, section=PLAN, amount=Decimal("1000.00"))
+    workers = []
+    for n in range(8):
+        keys = [branch_key(metallurgie if n % 2 else chimie), section_key(PLAN)]
+        workers.append(
+            envelope_committer(staff, keys if n % 4 < 2 else keys[::-1], f"PL-{n}", [(date(2026, 3, 1), Decimal("300.00"))])
+        )
+
+    done, refused = split(run_together(*workers))
+
+    assert (len(done), len(refused)) == (3, 5)
+    assert {error.kind for error in refused} == {"section"}
+    assert committed(2026, PLAN) == Decimal("900.00")
+    assert on_branch(metallurgie, 1) + on_branch(chimie, 1) == Decimal("900.00")
+    # All or nothing: every refused commitment left no movement on its branch either.
+    assert BudgetMovement.objects.count() == 6

@@ -81,7 +81,7 @@ def ledger() -> list[tuple]:
     )
 
 
-def figures_of(year: int) -> dict[str, budgets.SectionFigures]:
+def figures_of(year: int) -> dict[str, budgets.EnvelopeFigures]:
     return {figure.section: figure for figure in section_dashboard(year)}
 
 
@@ -282,13 +282,13 @@ def test_sections_do_not_share_their_dotations(staff):
     }
 
 
-def test_an_acknowledged_overrun_is_recorded_flagged_and_audited(staff):
+def test_an_acknowledged_overrun_is_recorded_flagged_and_audited(staff, responsable):
     budget(2026, ALTERNANCE, "1000.00")
     budget(2027, ALTERNANCE, "1000.00")
     commit(staff, ALTERNANCE, [(date(2026, 3, 1), "900.00")])
     source = a_file()
     written = commit(
-        staff,
+        responsable,
         ALTERNANCE,
         [(date(2026, 11, 1), "150.00"), (date(2027, 2, 1), "150.00")],
         reference="AP-2026-0099",
@@ -302,7 +302,7 @@ def test_an_acknowledged_overrun_is_recorded_flagged_and_audited(staff):
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor, entry.target_id) == (
         "payments.budget.overrun_accepted",
-        staff,
+        responsable,
         str(SectionBudget.objects.get(year=2026).pk),
     )
     assert entry.summary == (
@@ -326,10 +326,10 @@ def test_an_acknowledged_overrun_is_recorded_flagged_and_audited(staff):
     assert figures_of(2027)[ALTERNANCE].alert == "ok"
 
 
-def test_an_overrun_movement_keeps_the_alert_even_once_back_within_the_dotation(staff):
+def test_an_overrun_movement_keeps_the_alert_even_once_back_within_the_dotation(staff, responsable):
     budget(2026, ALTERNANCE, "1000.00")
     source = a_file()
-    commit(staff, ALTERNANCE, [(date(2026, 3, 1), "1100.00")], allow_overrun=True, source=source)
+    commit(responsable, ALTERNANCE, [(date(2026, 3, 1), "1100.00")], allow_overrun=True, source=source)
     commit(staff, ALTERNANCE, [(date(2026, 3, 1), "-500.00")], source=source)
     figure = figures_of(2026)[ALTERNANCE]
     assert (figure.committed, figure.alert) == (D("600.00"), "depassement")
@@ -451,12 +451,12 @@ def test_alert_levels_at_their_boundaries(staff, finance, committed, percent, al
     assert figure.remaining == D("10000.00") - D(committed)
 
 
-def test_a_zero_dotation(staff, finance):
+def test_a_zero_dotation(staff, finance, responsable):
     section_budget_set(actor=finance, year=2026, section=PLAN, amount=D("0.00"))
     assert (figures_of(2026)[PLAN].percent, figures_of(2026)[PLAN].alert) == (None, "ok")
     with pytest.raises(BudgetExceeded):
         commit(staff, PLAN, [(date(2026, 6, 1), "0.01")])
-    commit(staff, PLAN, [(date(2026, 6, 1), "0.01")], allow_overrun=True)
+    commit(responsable, PLAN, [(date(2026, 6, 1), "0.01")], allow_overrun=True)
     assert figures_of(2026)[PLAN].alert == "depassement"
 
 
@@ -599,9 +599,9 @@ def test_the_dashboard_defaults_to_this_year(client_for, staff):
     assert [m.month for m, _, _ in response.context["rows"]][0] == date(2027, 1, 1)
 
 
-def test_the_dashboard_shows_an_acknowledged_overrun(client_for, staff):
+def test_the_dashboard_shows_an_acknowledged_overrun(client_for, staff, responsable):
     budget(2026, ALTERNANCE, "100.00")
-    commit(staff, ALTERNANCE, [(date(2026, 5, 1), "150.00")], reference="AP-2026-0777", allow_overrun=True)
+    commit(responsable, ALTERNANCE, [(date(2026, 5, 1), "150.00")], reference="AP-2026-0777", allow_overrun=True)
     html = page(client_for(staff).get(DASHBOARD, {"annee": "2026"}))
     assert "Section « Alternance » : dotation dépassée." in html
     assert "1 mouvement enregistré au-delà de la dotation avec accord explicite" in html
@@ -737,6 +737,6 @@ def test_the_budget_screens_are_in_the_admin_read_only(client_for, make_user, st
     budget(2026, ALTERNANCE, "10.00")
     commit(staff, ALTERNANCE, [(date(2026, 1, 1), "1.00")])
     client = client_for(admin_user)
-    assert client.get(reverse("admin:payments_sectionbudget_changelist")).status_code == 200
+    assert client.get(reverse("admin:payments_envelope_changelist")).status_code == 200
     assert client.get(reverse("admin:payments_budgetmovement_changelist")).status_code == 200
-    assert client.get(reverse("admin:payments_sectionbudget_add")).status_code == 403
+    assert client.get(reverse("admin:payments_envelope_add")).status_code == 403
