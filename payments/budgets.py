@@ -45,7 +45,7 @@ from accounts import roles
 from branches.models import Branch
 from opco import audit
 from opco.models import AuditEntry
-from opco.money import round_money
+from opco.money import euros, round_money
 from payments.enums import FinancialSection, LineStatus
 from payments.models import (
     BUDGET_FIRST_YEAR,
@@ -96,13 +96,6 @@ WORDS = {
     EnvelopeKind.BRANCH: _Words("enveloppe", "d'enveloppe", "l'enveloppe", "branche"),
     EnvelopeKind.CONVENTION: _Words("enveloppe", "d'enveloppe", "l'enveloppe", "convention"),
 }
-
-
-def euros(amount: Decimal) -> str:
-    """1000000 → « 1 000 000,00 € » (narrow no-break spaces between thousands), sign kept."""
-    sign = "-" if amount < 0 else ""
-    whole, cents = f"{abs(amount):.2f}".split(".")
-    return f"{sign}{int(whole):,}".replace(",", "\u202f") + f",{cents} €"
 
 
 def _cents(total: Decimal | None) -> Decimal:

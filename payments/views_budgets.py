@@ -23,6 +23,7 @@ from accounts import roles
 from opco import audit
 from opco.access import allow
 from opco.lists import stream_csv
+from opco.money import euros
 from payments import budgets
 from payments.enums import FinancialSection
 from payments.forms import BranchEnvelopeForm, BudgetYearForm, SectionBudgetForm
@@ -281,14 +282,13 @@ def budget_entry(request):
             else:
                 messages.success(
                     request,
-                    f"Dotation de la section « {budget.get_section_display()} » {year} enregistrée : "
-                    f"{budgets.euros(budget.amount)}.",
+                    f"Dotation de la section « {budget.get_section_display()} » {year} enregistrée : {euros(budget.amount)}.",
                 )
                 figure = next(f for f in budgets.section_dashboard(year) if f.section == section)
                 if figure.alert == budgets.Alert.OVERRUN:
                     messages.warning(
                         request,
-                        f"Attention : {budgets.euros(figure.committed)} sont déjà engagés sur cette section pour {year}, "
+                        f"Attention : {euros(figure.committed)} sont déjà engagés sur cette section pour {year}, "
                         "au-delà de cette dotation.",
                     )
                 return redirect(f"{reverse('payments:budgets')}?annee={year}")
@@ -324,13 +324,12 @@ def budget_branch_entry(request):
         except ValidationError as refusal:
             _refused(form, refusal)
         else:
-            messages.success(request, f"Enveloppe de la {envelope.named} enregistrée : {budgets.euros(envelope.amount)}.")
+            messages.success(request, f"Enveloppe de la {envelope.named} enregistrée : {euros(envelope.amount)}.")
             figure = next(f for f in budgets.branch_dashboard(year) if f.budget_id == envelope.pk)
             if figure.alert == budgets.Alert.OVERRUN:
                 messages.warning(
                     request,
-                    f"Attention : {budgets.euros(figure.committed)} sont déjà engagés sur cette enveloppe, "
-                    "au-delà de son montant.",
+                    f"Attention : {euros(figure.committed)} sont déjà engagés sur cette enveloppe, au-delà de son montant.",
                 )
             return redirect(f"{reverse('payments:budgets')}?annee={year}#branches")
     section_form = SectionBudgetForm(initial={"year": year, "section": FinancialSection.ALTERNANCE})

@@ -65,6 +65,7 @@ from opco.access import allow
 from opco.checks import CheckStatus
 from opco.lists import FilteredListView
 from opco.workflow import transitions_of
+from payments.budgets import can_overrun
 from payments.enums import ScheduleStatus
 
 AMENDABLE_STATUSES = (ContractStatus.ACCEPTED, ContractStatus.DEPOSITED, ContractStatus.RUNNING)
@@ -378,7 +379,8 @@ def _run_action(code: str, actor, contract, form) -> str:
             contract_id=contract.pk,
             warnings_acknowledged=data.get("warnings_acknowledged", False),
             # Going past the section's dotation is a manager's decision (L6332-3 sections, R6332-15).
-            budget_overrun_acknowledged=data.get("budget_overrun_acknowledged", False) and roles.RESPONSABLE(actor),
+            # The form offers the box to those who may go past (payments.budgets.can_overrun); the service decides.
+            budget_overrun_acknowledged=data.get("budget_overrun_acknowledged", False) and can_overrun(actor),
         )
         if commitment.regime == "PRO":
             return f"Prise en charge acceptée et contrat déposé (D6325-2) : {commitment.annual_amount} € engagés."

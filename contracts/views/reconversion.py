@@ -64,17 +64,17 @@ from contracts.reconversion.services import (
     reconversion_start,
 )
 from opco import audit
-from opco.access import allow, user_has_any_role
+from opco.access import allow
 from opco.checks import CheckStatus
 from opco.forms import DateWidget
 from opco.lists import FilteredListView
 from opco.money import euros
 from opco.workflow import transitions_of
+from payments.budgets import can_overrun
 from payments.enums import ScheduleStatus
 from referentials.validators import normalize_identifier
 
 READERS = roles.ANY_USER
-OVERRUN_ROLES = (roles.RESPONSABLE,)
 
 
 # --- List --------------------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def _actions(request, period: ReconversionPeriod, bound: dict | None = None) -> 
         form = None
         if form_class is not None:
             form = (bound or {}).get(action.code) or form_class(prefix=action.code, initial=_initial(action.code, period))
-            if action.code == "accept" and not user_has_any_role(request.user, OVERRUN_ROLES):
+            if action.code == "accept" and not can_overrun(request.user):
                 form.fields.pop("allow_overrun", None)
         actions.append(
             {"code": action.code, "label": action.label, "form": form, "danger": action.code in ("refuse", "interrupt")}
@@ -300,7 +300,7 @@ def reconversion_action(request, pk: int, action: str):
     form_class = ACTION_FORMS.get(action)
     if form_class is not None:
         form = form_class(request.POST, prefix=action)
-        if action == "accept" and not user_has_any_role(request.user, OVERRUN_ROLES):
+        if action == "accept" and not can_overrun(request.user):
             form.fields.pop("allow_overrun", None)
         if not form.is_valid():
             errors = "; ".join(

@@ -71,10 +71,11 @@ def test_past_the_dotation_the_acceptance_is_refused_and_nothing_changes(staff, 
 
 
 @pytest.mark.django_db
-def test_a_manager_may_accept_past_the_dotation_and_the_overrun_is_recorded(staff, referentials):
+def test_a_manager_may_accept_past_the_dotation_and_the_overrun_is_recorded(staff, referentials, make_user):
     SectionBudget.objects.create(year=2025, section=ALTERNANCE, amount=Decimal("100.00"))
     contract = deposited(staff)
-    contract_accept(actor=staff, contract_id=contract.pk, budget_overrun_acknowledged=True)
+    manager = make_user(kind="staff", groups=["responsable"])  # who may go past is the service's rule (payments.budgets)
+    contract_accept(actor=manager, contract_id=contract.pk, budget_overrun_acknowledged=True)
     assert BudgetMovement.objects.filter(budget__year=2025, overrun=True).exists()
     assert committed(2025) > Decimal("100.00")
 
