@@ -26,6 +26,10 @@ system when the law decides on silence (actor None). `can_overrun(user)` tells s
 offer it. The ledger is its own journal (append-only, who and when on every row): a commitment writes
 no audit entry; an envelope entered or changed does, and so does an overrun accepted.
 Reads aggregate in SQL: a constant number of queries whatever the volume.
+
+Why one module over 600 lines: the commit (locks, sums, refusals) and the dashboards read the same
+ledger with the same period arithmetic; apart, each would carry its own copy of how a month picks an
+envelope's period.
 """
 
 from collections import defaultdict
