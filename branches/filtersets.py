@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from branches.models import CpneIdcc, NpecEntry
+from opco.forms import DateWidget
 
 STATUSES = [
     ("", "Tous"),
@@ -20,7 +21,7 @@ class NpecEntryFilter(django_filters.FilterSet):
     branch = django_filters.CharFilter(label="Branche (code)", method="filter_branch")
     status = django_filters.ChoiceFilter(label="Statut", choices=STATUSES[1:], empty_label="Tous")
     applicable_on = django_filters.DateFilter(
-        label="Applicable au", field_name="applicable_from", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
+        label="Applicable au", field_name="applicable_from", lookup_expr="lte", widget=DateWidget()
     )
     nc = django_filters.BooleanFilter(label="NC seulement", field_name="amount", lookup_expr="isnull", widget=forms.CheckboxInput)
 

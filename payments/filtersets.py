@@ -7,21 +7,20 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from opco.forms import DateWidget
 from payments.enums import LineStatus, RecoveryStatus, RunStatus
 from payments.models import PayableLine, PaymentRun, RecoveryOrder
 from payments.selectors import late_lines
 from referentials.validators import normalize_identifier
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 class RunFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="Statut", choices=RunStatus.choices, empty_label="Tous")
     executed_from = django_filters.DateFilter(
-        label="Exécution à partir du", field_name="execution_date", lookup_expr="gte", widget=DATE
+        label="Exécution à partir du", field_name="execution_date", lookup_expr="gte", widget=DateWidget()
     )
     executed_to = django_filters.DateFilter(
-        label="Exécution jusqu'au", field_name="execution_date", lookup_expr="lte", widget=DATE
+        label="Exécution jusqu'au", field_name="execution_date", lookup_expr="lte", widget=DateWidget()
     )
 
     class Meta:
@@ -32,8 +31,10 @@ class RunFilter(django_filters.FilterSet):
 class LineFilter(django_filters.FilterSet):
     beneficiary = django_filters.CharFilter(label="Bénéficiaire (SIRET ou nom)", method="filter_beneficiary")
     status = django_filters.ChoiceFilter(label="Statut", choices=LineStatus.choices, empty_label="Tous")
-    due_from = django_filters.DateFilter(label="Payable à partir du", field_name="due_date", lookup_expr="gte", widget=DATE)
-    due_to = django_filters.DateFilter(label="Payable jusqu'au", field_name="due_date", lookup_expr="lte", widget=DATE)
+    due_from = django_filters.DateFilter(
+        label="Payable à partir du", field_name="due_date", lookup_expr="gte", widget=DateWidget()
+    )
+    due_to = django_filters.DateFilter(label="Payable jusqu'au", field_name="due_date", lookup_expr="lte", widget=DateWidget())
     late = django_filters.BooleanFilter(label="En retard de paiement", method="filter_late", widget=forms.CheckboxInput)
 
     class Meta:

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from branches.models import Branch
+from opco.forms import DateWidget
 from payments.enums import FinancialSection
 
 # ISO 20022 return reasons banks send most often for a SEPA credit transfer (ExternalStatusReason1Code).
@@ -26,11 +27,11 @@ RETURN_REASONS = [
 ]
 REASON_LABELS = {code: label.split(" — ", 1)[1] for code, label in RETURN_REASONS}
 MAX_PAIN002_BYTES = 10 * 1024 * 1024
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+DATE_ATTRS = {"class": "form-control"}
 
 
 class PrepareRunForm(forms.Form):
-    execution_date = forms.DateField(label="Date d'exécution", widget=DATE)
+    execution_date = forms.DateField(label="Date d'exécution", widget=DateWidget(DATE_ATTRS))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
