@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 
 from accounts.totp import totp_activate
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -24,9 +24,14 @@ def make_user(db):
     """A user of a kind and staff groups; staff and branch representatives get a TOTP authenticator
     unless `with_totp=False`, so that tests reach the pages behind MFA."""
 
-    def make(kind="staff", groups=(), with_totp=None, **extra):
-        user = UserFactory(kind=kind, groups=groups, **extra)
-        if with_totp if with_totp is not None else kind in ("staff", "branch_rep"):
+    def make(kind=None, groups=None, with_totp=None, **extra):
+        """make_user("advisor"), make_user(groups=["finance"]), or a role's trait: make_user(finance=True)."""
+        if kind is not None:
+            extra["kind"] = kind
+        if groups is not None:
+            extra["groups"] = groups
+        user = UserFactory(**extra)
+        if with_totp if with_totp is not None else user.kind in ("staff", "branch_rep"):
             totp_activate(user=user, secret=TEST_TOTP_SECRET)
         return user
 

@@ -16,13 +16,13 @@ from contracts.enums import ContractStatus, OppositionKind
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, EmployerOpposition
 from referentials.enums import HolidayZone
 from tests.contracts.test_payload import DROP, VALID_NIR, base, changed
-from tests.factories import CompanyFactory
+from tests.referentials.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
 CODES = [code for code, _ in CHECKS]
 TODAY = date(2025, 9, 2)
-EMPLOYER_SIRET = "00123456600014"  # tests.factories.valid_siret(123456): both Luhn keys
+EMPLOYER_SIRET = "00123456600014"  # tests.referentials.factories.valid_siret(123456): both Luhn keys
 CFA_SIRET = "44492238900036"
 TOO_YOUNG = {"apprenti.date_naissance": "2010-09-01", "apprenti.premier_cycle_acheve": False}  # 15, no collège
 

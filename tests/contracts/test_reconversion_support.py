@@ -14,7 +14,7 @@ import pytest
 from branches.models import Branch, BranchFundingDecision, BranchIdcc
 from contracts.reconversion.services import reconversion_accept, reconversion_deposit, reconversion_instruct
 from referentials.models import Idcc, TrainingProvider
-from tests.factories import valid_siret
+from tests.referentials.factories import valid_siret
 
 PARIS = ZoneInfo("Europe/Paris")
 PROVIDER_SIRET = "44492238900036"

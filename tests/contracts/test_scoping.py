@@ -19,7 +19,7 @@ from referentials.models import Company
 from sme_services.models import PortfolioCompany
 from tests.contracts.test_payload import VALID_NIR
 from tests.contracts.test_screens import PDF, deposit
-from tests.factories import valid_siret
+from tests.referentials.factories import valid_siret
 
 pytestmark = pytest.mark.django_db
 

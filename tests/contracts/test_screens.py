@@ -21,7 +21,7 @@ from contracts.enums import ContractStatus
 from contracts.models import ApprenticeshipContract, CheckRun, Commitment, ContractDocument
 from opco.models import AuditEntry
 from tests.contracts.test_payload import VALID_NIR, base, changed
-from tests.factories import valid_siret
+from tests.referentials.factories import valid_siret
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from django.db.models import Sum
 from payments.budgets import BudgetExceeded, budget_commit, section_dashboard
 from payments.enums import FinancialSection
 from payments.models import BudgetMovement, SectionBudget
+from tests.accounts.factories import UserFactory
 from tests.conftest import need_postgres
-from tests.factories import UserFactory
 from tests.payments.test_concurrency import pause_after, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)

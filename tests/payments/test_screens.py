@@ -31,7 +31,7 @@ from payments.runs import (
     payment_run_prepare,
     transfer_return,
 )
-from tests.factories import valid_siret
+from tests.referentials.factories import valid_siret
 
 pytestmark = pytest.mark.django_db
 
