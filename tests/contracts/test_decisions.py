@@ -26,7 +26,7 @@ from contracts.enums import InstalmentStatus
 from contracts.financing.service import simulation_run
 from contracts.models import ApprenticeshipContract, Commitment, ContractReminder, EmployerOpposition, Instalment
 from contracts.tasks import send_reminders
-from tests.contracts.test_payload import base, changed
+from tests.contracts.factories import base, changed
 
 pytestmark = pytest.mark.django_db
 ZERO = Decimal("0.00")

@@ -21,7 +21,7 @@ from payments import sources
 from payments.enums import LineStatus
 from payments.models import BudgetMovement, PayableLine
 from payments.runs import payment_run_prepare
-from tests.contracts.test_reconversion_support import (  # noqa: F401
+from tests.contracts.conftest import (  # noqa: F401
     PROVIDER_SIRET,
     accepted,
     branches,
