@@ -18,9 +18,9 @@ from contracts.models import ApprenticeshipContract
 from payments.budgets import BudgetExceeded, budget_net_by_month
 from payments.enums import FinancialSection
 from payments.models import BudgetMovement, SectionBudget
+from tests.concurrency import run_together
 from tests.conftest import need_postgres
 from tests.contracts.factories import base, changed
-from tests.payments.test_concurrency import run_together
 
 ALTERNANCE = FinancialSection.ALTERNANCE
 

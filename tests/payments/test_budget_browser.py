@@ -11,9 +11,8 @@ from django.core.cache import cache
 from accounts.totp import code_at
 from payments.budgets import budget_commit
 from payments.models import SectionBudget
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.conftest import TEST_TOTP_SECRET
-from tests.test_browser import PASSWORD, page  # noqa: F401 — the Chromium fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,8 +17,8 @@ from payments.budgets import BudgetExceeded, budget_commit, section_dashboard
 from payments.enums import FinancialSection
 from payments.models import BudgetMovement, SectionBudget
 from tests.accounts.factories import UserFactory
+from tests.concurrency import pause_after, run_together
 from tests.conftest import need_postgres
-from tests.payments.test_concurrency import pause_after, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
