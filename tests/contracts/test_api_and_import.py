@@ -235,6 +235,9 @@ def test_readers_see_the_files_of_their_scope_and_404_otherwise(client, make_use
         "advisor following another company": (_advisor_of(make_user, other_company.siret), 404),
         "advisor without portfolio": (_advisor_of(make_user, None), 404),
     }
+    # Representatives see files by the employer's IDCC in the referential (opco.scoping), which had no
+    # IDCC 0843 when the file was deposited: the referential now says the employer's convention.
+    Company.objects.filter(siret="00123456600014").update(idcc=Idcc.objects.get(code="0843"))
     for label, (user, expected) in readers.items():
         client.force_login(user)
         assert client.get(url).status_code == expected, label
