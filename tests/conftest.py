@@ -1,12 +1,14 @@
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from accounts.totp import totp_activate
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def pytest_report_header(config):
@@ -24,9 +26,14 @@ def make_user(db):
     """A user of a kind and staff groups; staff and branch representatives get a TOTP authenticator
     unless `with_totp=False`, so that tests reach the pages behind MFA."""
 
-    def make(kind="staff", groups=(), with_totp=None, **extra):
-        user = UserFactory(kind=kind, groups=groups, **extra)
-        if with_totp if with_totp is not None else kind in ("staff", "branch_rep"):
+    def make(kind=None, groups=None, with_totp=None, **extra):
+        """make_user("advisor"), make_user(groups=["finance"]), or a role's trait: make_user(finance=True)."""
+        if kind is not None:
+            extra["kind"] = kind
+        if groups is not None:
+            extra["groups"] = groups
+        user = UserFactory(**extra)
+        if with_totp if with_totp is not None else user.kind in ("staff", "branch_rep"):
             totp_activate(user=user, secret=TEST_TOTP_SECRET)
         return user
 
@@ -84,3 +91,34 @@ def need_redis():
         if services_required():
             pytest.fail("Redis requis (REQUIRE_SERVICES=1)")
         pytest.skip("Redis absent")
+
+
+@pytest.fixture
+def page():
+    """A page of headless Chromium (Debian's package) driven by Playwright, for the end-to-end tests."""
+    if not CHROMIUM.exists():
+        if services_required():
+            pytest.fail("/usr/bin/chromium absent : installez le paquet Debian « chromium » (make test le fait)")
+        pytest.skip("chromium absent")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="fr-FR")
+        yield context.new_page()
+        context.close()
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -2,48 +2,15 @@
 factor, then search the CFA list as a user would (htmx updates the table as they type)."""
 
 import os
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 
 from accounts.totp import code_at
-from tests.conftest import TEST_TOTP_SECRET, services_required
-
-CHROMIUM = Path("/usr/bin/chromium")
-PASSWORD = "Mot-de-passe-solide-42"
+from tests.accounts.factories import PASSWORD
+from tests.conftest import TEST_TOTP_SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page():
-    if not CHROMIUM.exists():
-        if services_required():
-            pytest.fail("/usr/bin/chromium absent : installez le paquet Debian « chromium » (make test le fait)")
-        pytest.skip("chromium absent")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="fr-FR")
-        yield context.new_page()
-        context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_login_with_mfa_and_search_the_cfa_list(page, live_server, make_user, load, tmp_path):

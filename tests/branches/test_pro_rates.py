@@ -7,30 +7,19 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from branches.models import Branch, BranchIdcc, ProfessionalisationRate
+from branches.models import ProfessionalisationRate
 from branches.pro_rates import professionalisation_rate
 from opco.models import AuditEntry
 from referentials.models import Idcc
+from tests.branches.factories import branch_with, pro_rate
 
 pytestmark = pytest.mark.django_db
 
 
-def branch_with(code="1486", **rates):
-    branch = Branch.objects.create(code=f"B-{code}", name=f"Branche {code}")
-    BranchIdcc.objects.create(branch=branch, idcc=Idcc.objects.create(code=code, title=f"Convention {code}"))
-    return branch
-
-
-def rate(branch, hourly, on, priority=False, source=""):
-    return ProfessionalisationRate.objects.create(
-        branch=branch, hourly_rate=Decimal(hourly), applicable_from=on, priority_public=priority, source=source
-    )
-
-
 def test_latest_rate_on_or_before_the_date():
     branch = branch_with()
-    rate(branch, "11.00", date(2024, 1, 1), source="CPNE du 12/12/2023")
-    rate(branch, "12.50", date(2025, 7, 1), source="CPNE du 20/06/2025")
+    pro_rate(branch, "11.00", date(2024, 1, 1), source="CPNE du 12/12/2023")
+    pro_rate(branch, "12.50", date(2025, 7, 1), source="CPNE du 20/06/2025")
     assert professionalisation_rate("1486", date(2023, 12, 31), False) is None
     assert professionalisation_rate("1486", date(2024, 1, 1), False) == (Decimal("11.00"), "CPNE du 12/12/2023")
     assert professionalisation_rate("1486", date(2025, 6, 30), False) == (Decimal("11.00"), "CPNE du 12/12/2023")
@@ -40,9 +29,9 @@ def test_latest_rate_on_or_before_the_date():
 
 def test_priority_rate_preferred_then_general_rate():
     branch = branch_with()
-    rate(branch, "12.00", date(2024, 1, 1))
+    pro_rate(branch, "12.00", date(2024, 1, 1))
     assert professionalisation_rate("1486", date(2025, 1, 1), True) == (Decimal("12.00"), "")
-    rate(branch, "16.00", date(2024, 6, 1), priority=True)
+    pro_rate(branch, "16.00", date(2024, 6, 1), priority=True)
     assert professionalisation_rate("1486", date(2025, 1, 1), True) == (Decimal("16.00"), "")
     assert professionalisation_rate("1486", date(2025, 1, 1), False) == (Decimal("12.00"), "")
     # before the priority rate applies, the general one
@@ -59,8 +48,8 @@ def test_no_branch_or_no_rate():
 
 
 def test_code_without_leading_zero_and_other_branches_ignored():
-    rate(branch_with("0843"), "10.00", date(2024, 1, 1))
-    rate(branch_with("1486"), "12.00", date(2024, 1, 1))
+    pro_rate(branch_with("0843"), "10.00", date(2024, 1, 1))
+    pro_rate(branch_with("1486"), "12.00", date(2024, 1, 1))
     assert professionalisation_rate("843", date(2025, 1, 1), False) == (Decimal("10.00"), "")
     assert professionalisation_rate("1486", date(2025, 1, 1), False) == (Decimal("12.00"), "")
 
@@ -68,13 +57,13 @@ def test_code_without_leading_zero_and_other_branches_ignored():
 def test_constraints_positive_and_unique_per_branch_public_date():
     branch = branch_with()
     with pytest.raises(IntegrityError), transaction.atomic():
-        rate(branch, "0.00", date(2024, 1, 1))
+        pro_rate(branch, "0.00", date(2024, 1, 1))
     with pytest.raises(IntegrityError), transaction.atomic():
-        rate(branch, "-1.00", date(2024, 1, 1))
-    rate(branch, "11.00", date(2024, 1, 1))
-    rate(branch, "15.50", date(2024, 1, 1), priority=True)  # the priority rate may share the date
+        pro_rate(branch, "-1.00", date(2024, 1, 1))
+    pro_rate(branch, "11.00", date(2024, 1, 1))
+    pro_rate(branch, "15.50", date(2024, 1, 1), priority=True)  # the priority rate may share the date
     with pytest.raises(IntegrityError), transaction.atomic():
-        rate(branch, "12.00", date(2024, 1, 1))
+        pro_rate(branch, "12.00", date(2024, 1, 1))
 
 
 def test_admin_records_who_entered_the_rate_and_audits_it(client, make_user):

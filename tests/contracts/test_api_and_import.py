@@ -23,7 +23,7 @@ from payments.enums import ScheduleStatus
 from referentials.models import Company, Idcc
 from sme_services.models import PortfolioCompany
 from tests.conftest import need_postgres, need_redis
-from tests.contracts.test_payload import DROP, VALID_NIR, base, changed
+from tests.contracts.factories import DROP, VALID_NIR, base, changed
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,6 @@
 """Receiving a CFA's invoices and attestations (contracts.alternance.cfa_documents): every refusal names its field
 in French and stores nothing; a received document is matched to the instalments it unlocks."""
 
-# ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
-
 from datetime import date
 from decimal import Decimal
 
@@ -21,18 +19,7 @@ from opco.models import AuditEntry
 from payments.enums import ScheduleStatus
 from payments.models import PayableLine
 from referentials.models import TrainingProvider
-from tests.contracts.test_payability import (  # noqa: F401
-    ANNUAL,
-    COMPLETION,
-    FINAL,
-    PARTICIPATION,
-    START,
-    clock,
-    contract,
-    line,
-)
-from tests.contracts.test_payload import base
-from tests.payments.conftest import CFA_SIRET, accept, cfa, referentials, staff  # noqa: F401
+from tests.contracts.factories import ANNUAL, CFA_SIRET, COMPLETION, FINAL, PARTICIPATION, START, base, line
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 doors (the service, the command, the API) with their refusals; nothing is ever stored."""
 
 import io
-import itertools
 import json
 from datetime import date
 
@@ -13,17 +12,16 @@ from django.urls import reverse
 from contracts.alternance.checks import CHECKS, PayMinimum, age_on, check_contract_data, last_deposit_day, run_checks
 from contracts.alternance.payload import parse_contract_payload
 from contracts.enums import ContractStatus, OppositionKind
-from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, EmployerOpposition
+from contracts.models import ApprenticeshipContract, EmployerOpposition
 from referentials.enums import HolidayZone
-from tests.contracts.test_payload import DROP, VALID_NIR, base, changed
-from tests.factories import CompanyFactory
+from tests.contracts.factories import CFA_SIRET, DROP, VALID_NIR, base, changed, contract_with_master
+from tests.referentials.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
 CODES = [code for code, _ in CHECKS]
 TODAY = date(2025, 9, 2)
-EMPLOYER_SIRET = "00123456600014"  # tests.factories.valid_siret(123456): both Luhn keys
-CFA_SIRET = "44492238900036"
+EMPLOYER_SIRET = "00123456600014"  # tests.referentials.factories.valid_siret(123456): both Luhn keys
 TOO_YOUNG = {"apprenti.date_naissance": "2010-09-01", "apprenti.premier_cycle_acheve": False}  # 15, no collège
 
 
@@ -619,39 +617,6 @@ def test_every_master_is_checked(payload):
     )
     check = result(data, "MAITRE")
     assert check.status == "error" and "Marc Petit a 15 ans" in check.message
-
-
-_file_numbers = itertools.count(1)
-
-
-def contract_with_master(employer, *, status=ContractStatus.RUNNING, start="2024-09-01", end="2026-08-31", master=None):
-    """A stored contract of `employer` whose master is Claire Martin, born 02/05/1980, by default."""
-    last_name, first_name, birth = master or ("Martin", "Claire", "1980-05-02")
-    contract = ApprenticeshipContract.objects.create(
-        file_number=f"AP-TEST-{next(_file_numbers):05d}",
-        status=status,
-        employer=employer,
-        employer_siret=employer.siret,
-        employer_name=employer.name,
-        apprentice_last_name="Apprenti",
-        apprentice_first_name="Autre",
-        apprentice_birth_date=date(2006, 1, 1),
-        rncp="RNCP37566",
-        level=3,
-        training_start=date.fromisoformat(start),
-        training_hours=800,
-        cfa_siret=CFA_SIRET,
-        cfa_uai="0142321X",
-        signed_on=date.fromisoformat(start),
-        start_date=date.fromisoformat(start),
-        end_date=date.fromisoformat(end),
-        practical_training_start=date.fromisoformat(start),
-        received_on=date.fromisoformat(start),
-    )
-    ApprenticeshipMaster.objects.create(
-        contract=contract, last_name=last_name, first_name=first_name, birth_date=date.fromisoformat(birth)
-    )
-    return contract
 
 
 @pytest.fixture

@@ -24,8 +24,7 @@ from contracts.professionalisation.checks import (
 )
 from contracts.professionalisation.payload import parse_pro_payload
 from referentials.models import Certification
-from tests.contracts.test_payload import DROP, changed
-from tests.contracts.test_payload_pro import cdi, pro_base
+from tests.contracts.factories import DROP, cdi, changed, pro_base
 
 pytestmark = pytest.mark.django_db
 

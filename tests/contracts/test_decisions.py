@@ -27,7 +27,7 @@ from contracts.models import ApprenticeshipContract, Commitment, EmployerOpposit
 from notifications.models import Reminder
 from notifications.tasks import send_daily_reminders as send_reminders
 from payments.enums import ScheduleStatus
-from tests.contracts.test_payload import base, changed
+from tests.contracts.factories import base, changed
 
 pytestmark = pytest.mark.django_db
 ZERO = Decimal("0.00")

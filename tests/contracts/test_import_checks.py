@@ -8,9 +8,8 @@ from django.core.files.base import ContentFile
 from contracts.alternance.imports import contract_import_run
 from contracts.enums import ContractStatus
 from contracts.models import ApprenticeshipContract, ContractImport, EmployerOpposition
-from tests.contracts.test_checks import contract_with_master
-from tests.contracts.test_payload import base, changed
-from tests.factories import CompanyFactory
+from tests.contracts.factories import base, changed, contract_with_master
+from tests.referentials.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 SIRET = "00123456600014"

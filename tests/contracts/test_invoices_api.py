@@ -1,8 +1,6 @@
 """POST /api/v1/invoices/: a CFA's invoice or attestation, in JSON or multipart with its file; 201 with
 the instalments it matched and how many were released; 400 naming the field, nothing stored."""
 
-# ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
-
 import json
 from datetime import date
 
@@ -17,8 +15,7 @@ from contracts.models import CfaDocument
 from opco.models import AuditEntry
 from payments.enums import ScheduleStatus
 from payments.models import PayableLine
-from tests.contracts.test_payability import ANNUAL, clock, contract, line  # noqa: F401
-from tests.payments.conftest import CFA_SIRET, accept, cfa, referentials, staff  # noqa: F401
+from tests.contracts.factories import ANNUAL, CFA_SIRET, line
 
 pytestmark = pytest.mark.django_db
 

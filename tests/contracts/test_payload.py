@@ -1,7 +1,6 @@
 """Reading the deposit payload (CHECKS.md « The deposit payload »): typed values, or French messages
 by dotted field path; a NIR is checked and never echoed."""
 
-import copy
 import re
 from datetime import date
 from decimal import Decimal
@@ -16,9 +15,7 @@ from contracts.alternance.payload import (
     parse_contract_payload,
     payload_without_nir,
 )
-
-DROP = object()  # changed(..., {path: DROP}) removes the key
-VALID_NIR = "295109912611193"  # python-stdnum's documented example
+from tests.contracts.factories import DROP, VALID_NIR, base, changed
 
 REQUIRED_PATHS = [
     "employeur.siret",
@@ -36,87 +33,6 @@ REQUIRED_PATHS = [
     "contrat.date_debut_formation_pratique",
     "contrat.remunerations",
 ]
-
-
-def base() -> dict:
-    return {
-        "type_contrat": "11",
-        "employeur": {
-            "siret": "00123456600014",
-            "denomination": "Boulangerie du Marché",
-            "naf": "10.71C",
-            "idcc": "0843",
-            "effectif": 12,
-            "adresse": {"numero": "3", "voie": "rue X", "code_postal": "75011", "commune": "Paris"},
-        },
-        "apprenti": {
-            "nom": "Durand",
-            "prenom": "Léa",
-            "date_naissance": "2007-03-14",
-            "nir": None,
-            "handicap": False,
-            "premier_cycle_acheve": True,
-            "projet_creation_reprise_entreprise": False,
-            "sportif_haut_niveau": False,
-            "derogation_age": None,
-            "precedent_contrat_fin": None,
-        },
-        "maitres_apprentissage": [
-            {
-                "nom": "Martin",
-                "prenom": "Claire",
-                "date_naissance": "1980-05-02",
-                "diplome_niveau": 5,
-                "diplome_meme_domaine": True,
-                "experience_annees": 3,
-            }
-        ],
-        "formation": {
-            "rncp": "RNCP37566",
-            "code_diplome": "01022103",
-            "niveau": 3,
-            "intitule": "CS Employé traiteur",
-            "date_debut": "2025-09-08",
-            "date_fin": "2027-06-30",
-            "duree_heures": 840,
-            "distance_pct": 0,
-        },
-        "cfa": {
-            "siret": "44492238900036",
-            "uai": "0142321X",
-            "denomination": "CFA",
-            "qualiopi": True,
-            "declaration_activite_date": "2012-01-01",
-        },
-        "contrat": {
-            "date_conclusion": "2025-08-25",
-            "date_debut": "2025-09-01",
-            "date_fin": "2027-08-31",
-            "date_debut_formation_pratique": "2025-09-01",
-            "duree_hebdo_heures": 35,
-            "salaire_brut_mensuel_embauche": "772.63",
-            "remunerations": [
-                {"date_debut": "2025-09-01", "date_fin": "2026-08-31", "taux": 43},
-                {"date_debut": "2026-09-01", "date_fin": "2027-08-31", "taux": "51"},
-            ],
-        },
-    }
-
-
-def changed(data: dict, changes: dict) -> dict:
-    """A deep copy with dotted paths set (or removed with DROP); list indexes as numbers."""
-    result = copy.deepcopy(data)
-    for path, value in changes.items():
-        *parents, last = path.split(".")
-        target = result
-        for key in parents:
-            target = target[int(key)] if isinstance(target, list) else target[key]
-        key = int(last) if isinstance(target, list) else last
-        if value is DROP:
-            del target[key]
-        else:
-            target[key] = value
-    return result
 
 
 def json_path(path: str) -> str:

@@ -1,10 +1,8 @@
 """Reading the deposit payload of a professionalisation contract (CERFA EJ20): typed values, or French
 messages by dotted field path; the fields a CDD or a CDI needs; the L6325-1-1 priority public."""
 
-import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +19,7 @@ from contracts.professionalisation.payload import (
     priority_public_reasons,
     pro_payload_without_nir,
 )
-from tests.contracts.test_payload import DROP, VALID_NIR, changed
-
-DATA = Path(__file__).parent / "data" / "pro_contract.json"
+from tests.contracts.factories import DROP, VALID_NIR, cdi, changed, pro_base
 
 REQUIRED_PATHS = [
     "type_contrat",
@@ -57,11 +53,6 @@ REQUIRED_PATHS = [
 ]
 
 
-def pro_base() -> dict:
-    """The valid EJ20 contract of tests/contracts/data/pro_contract.json (a fresh copy)."""
-    return json.loads(DATA.read_text(encoding="utf-8"))
-
-
 def dotted(path: str) -> str:
     """« tuteurs.0.nom » as the errors name it: « tuteurs[0].nom »."""
     return path.replace(".0.", "[0].").replace(".1.", "[1].")
@@ -71,13 +62,6 @@ def errors_of(data) -> dict[str, str]:
     with pytest.raises(InvalidPayload) as caught:
         parse_pro_payload(data)
     return caught.value.errors
-
-
-def cdi(data: dict, first: str = "2026-03-02", last: str = "2027-03-01") -> dict:
-    return changed(
-        data,
-        {"contrat.nature": "cdi", "contrat.date_fin": None, "contrat.action_date_debut": first, "contrat.action_date_fin": last},
-    )
 
 
 # --- Reading --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from contracts.financing.professionalisation import (
     simulate_professionalisation,
 )
 from contracts.financing.service import simulation_as_json
+from tests.branches.factories import branch_with, pro_rate
 
 BASE = {
     "contrat": "professionnalisation",
@@ -180,23 +181,6 @@ def test_through_the_command():
 
 
 # --- Branch rates recorded by staff (D6332-85), looked up by the service -------------------------------
-def _branch(code="1486"):
-    from branches.models import Branch, BranchIdcc
-    from referentials.models import Idcc
-
-    branch = Branch.objects.create(code=f"B-{code}", name=f"Branche {code}")
-    BranchIdcc.objects.create(branch=branch, idcc=Idcc.objects.create(code=code, title=f"Convention {code}"))
-    return branch
-
-
-def _rate(branch, hourly, on, priority=False):
-    from branches.models import ProfessionalisationRate
-
-    return ProfessionalisationRate.objects.create(
-        branch=branch, hourly_rate=Decimal(hourly), applicable_from=on, priority_public=priority
-    )
-
-
 def _formation(**changes):
     result = simulation_as_json({**BASE, **changes})
     return result["forfait_horaire"], result["forfait_source"], result["formation"]
@@ -206,7 +190,7 @@ def _formation(**changes):
 def test_branch_rate_12_50_for_400_hours():
     from datetime import date
 
-    _rate(_branch(), "12.50", date(2025, 1, 1))
+    pro_rate(branch_with(), "12.50", date(2025, 1, 1))
     assert simulation_as_json({**BASE, "idcc": "1486"}) == {
         "forfait_horaire": "12.50",
         "forfait_source": "branche",
@@ -221,9 +205,9 @@ def test_branch_rate_12_50_for_400_hours():
 def test_branch_rate_changed_during_the_year_read_at_signature():
     from datetime import date
 
-    branch = _branch()
-    _rate(branch, "11.00", date(2024, 1, 1))
-    _rate(branch, "12.50", date(2025, 7, 1))
+    branch = branch_with()
+    pro_rate(branch, "11.00", date(2024, 1, 1))
+    pro_rate(branch, "12.50", date(2025, 7, 1))
     assert _formation(idcc="1486", signature_date="2025-06-30") == ("11.00", "branche", "4400.00")
     assert _formation(idcc="1486", signature_date="2025-07-01") == ("12.50", "branche", "5000.00")
     assert _formation(idcc="1486", signature_date="2025-07-02") == ("12.50", "branche", "5000.00")
@@ -235,12 +219,12 @@ def test_branch_rate_changed_during_the_year_read_at_signature():
 def test_branch_priority_rate_and_fallback_to_general_rate():
     from datetime import date
 
-    branch = _branch()
-    _rate(branch, "12.50", date(2025, 1, 1))
+    branch = branch_with()
+    pro_rate(branch, "12.50", date(2025, 1, 1))
     # no priority rate: the general branch rate for the L6325-1-1 public and GEIQ paths too
     assert _formation(idcc="1486", public_prioritaire=True) == ("12.50", "branche", "5000.00")
     assert _formation(idcc="1486", geiq=True) == ("12.50", "branche", "5000.00")
-    _rate(branch, "16.25", date(2025, 1, 1), priority=True)
+    pro_rate(branch, "16.25", date(2025, 1, 1), priority=True)
     assert _formation(idcc="1486", public_prioritaire=True) == ("16.25", "branche", "6500.00")
     assert _formation(idcc="1486", geiq=True) == ("16.25", "branche", "6500.00")
     assert _formation(idcc="1486") == ("12.50", "branche", "5000.00")
@@ -251,7 +235,7 @@ def test_idcc_of_no_branch_or_branch_without_rate_gives_the_default():
     from referentials.models import Idcc
 
     Idcc.objects.create(code="9999", title="Convention sans branche")
-    _branch("0843")
+    branch_with("0843")
     assert _formation(idcc="9999") == ("9.15", "defaut", "3660.00")
     assert _formation(idcc="0843") == ("9.15", "defaut", "3660.00")
     assert _formation(idcc="0843", public_prioritaire=True) == ("15.00", "defaut", "6000.00")
@@ -262,5 +246,5 @@ def test_idcc_of_no_branch_or_branch_without_rate_gives_the_default():
 def test_request_forfait_still_wins_over_the_branch_rate():
     from datetime import date
 
-    _rate(_branch(), "12.50", date(2025, 1, 1))
+    pro_rate(branch_with(), "12.50", date(2025, 1, 1))
     assert _formation(idcc="1486", forfait_horaire="10.00") == ("10.00", "input", "4000.00")

@@ -3,8 +3,6 @@ acceptance that deposits (D6325-2), silence that accepts (exactly once, frozen t
 (D6332-86 forfait, D6332-93 1° tutoring, D6332-92 tutor training), payability to the training body
 and to the employer, rupture; and the apprenticeship master aid a branch decides (D6332-93 2°)."""
 
-# ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
-
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,8 +30,7 @@ from opco.models import AuditEntry
 from payments.enums import BeneficiaryKind, ScheduleStatus
 from payments.models import PayableLine
 from referentials.models import Company
-from tests.contracts.test_payload import changed
-from tests.payments.conftest import CFA_SIRET, accept, cfa, referentials, staff  # noqa: F401
+from tests.contracts.factories import CFA_SIRET, base, changed
 
 pytestmark = pytest.mark.django_db
 
@@ -192,8 +189,6 @@ def test_silence_accepts_even_a_file_whose_checks_fail_and_the_refusal_job_leave
 
 
 def test_the_acceptance_job_never_accepts_an_apprenticeship_contract(accept, clock, staff):
-    from tests.contracts.test_payload import base
-
     clock(date(2025, 9, 2))
     contract = contract_deposit(actor=staff, data={**base(), "recu_le": "2025-09-02"}).contract
     clock(date(2025, 9, 30))

@@ -2,8 +2,6 @@
 host contract, R6324-1 deposit window, the 1 January 2026 regime date), the workflow and its refusals
 that change nothing, the forfait (D6332-89, D6332-90) and the budget of the reconversion section."""
 
-# ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
-
 from datetime import date
 from decimal import Decimal
 
@@ -24,19 +22,8 @@ from contracts.reconversion.services import (
 from opco.models import AuditEntry
 from payments.budgets import BudgetExceeded, section_budget_set
 from payments.models import BudgetMovement, PayableLine
-from tests.contracts.test_reconversion_support import (  # noqa: F401
-    EMPLOYER_SIRET,
-    HOST_SIRET,
-    accepted,
-    branches,
-    clock,
-    decide,
-    deposit,
-    finance,
-    period_data,
-    provider,
-    staff,
-)
+from tests.branches.factories import funding_decision
+from tests.contracts.factories import EMPLOYER_SIRET, HOST_SIRET, period_data
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +76,7 @@ def test_149_hours_are_refused(deposit):
 
 @pytest.mark.parametrize("hours", ["451", "2100"])
 def test_a_branch_agreement_allows_up_to_2100_hours(deposit, branches, hours):
-    decide(branches["1486"], date(2026, 1, 1), hourly="10.00", extended=True)
+    funding_decision(branches["1486"], date(2026, 1, 1), hourly="10.00", extended=True)
     period = deposit(training_hours=Decimal(hours), end_date=date(2027, 12, 15))
     assert period.branch_agreement is True
 
@@ -101,21 +88,21 @@ def test_a_company_agreement_allows_up_to_2100_hours(deposit, hours):
 
 
 def test_2101_hours_are_refused_even_with_an_agreement(deposit, branches):
-    decide(branches["1486"], date(2026, 1, 1), hourly="10.00", extended=True)
+    funding_decision(branches["1486"], date(2026, 1, 1), hourly="10.00", extended=True)
     assert refused_codes(deposit, training_hours=Decimal("2101")) == ["RECO_HEURES"]
     assert refused_codes(deposit, training_hours=Decimal("2101"), company_agreement=True) == ["RECO_HEURES"]
 
 
 def test_the_branch_agreement_is_read_at_the_agreement_date(deposit, branches):
-    decide(branches["1486"], date(2026, 2, 21), hourly="10.00", extended=True)
+    funding_decision(branches["1486"], date(2026, 2, 21), hourly="10.00", extended=True)
     # The written agreement of 20 February precedes the branch's decision of 21 February.
     assert refused_codes(deposit, training_hours=Decimal("451")) == ["RECO_HEURES"]
     assert deposit(training_hours=Decimal("451"), agreement_signed_on=date(2026, 2, 21)).branch_agreement is True
 
 
 def test_a_stopped_branch_decision_gives_no_agreement(deposit, branches):
-    decide(branches["1486"], date(2026, 1, 1), hourly="10.00", extended=True)
-    decide(branches["1486"], date(2026, 2, 1), active=False)
+    funding_decision(branches["1486"], date(2026, 1, 1), hourly="10.00", extended=True)
+    funding_decision(branches["1486"], date(2026, 2, 1), active=False)
     assert refused_codes(deposit, training_hours=Decimal("451")) == ["RECO_HEURES"]
 
 
@@ -264,8 +251,8 @@ def test_funding_order_amount_per_period_then_hourly_rate_then_default():
     ids=["day-before", "day-of", "day-after"],
 )
 def test_a_branch_rate_changed_during_the_year(accepted, branches, signed, amount, rate):
-    decide(branches["1486"], date(2026, 1, 1), hourly="10.00", source="CPNE du 10/12/2025")
-    decide(branches["1486"], date(2026, 4, 1), hourly="12.50", source="CPNE du 20/03/2026")
+    funding_decision(branches["1486"], date(2026, 1, 1), hourly="10.00", source="CPNE du 10/12/2025")
+    funding_decision(branches["1486"], date(2026, 4, 1), hourly="12.50", source="CPNE du 20/03/2026")
     period = accepted(
         on=date(2026, 4, 10),
         received_on=date(2026, 4, 5),
@@ -282,7 +269,7 @@ def test_a_branch_rate_changed_during_the_year(accepted, branches, signed, amoun
 
 
 def test_an_amount_per_period(accepted, branches):
-    decide(branches["1486"], date(2026, 1, 1), per_period="4200.00", source="Accord du 01/12/2025")
+    funding_decision(branches["1486"], date(2026, 1, 1), per_period="4200.00", source="Accord du 01/12/2025")
     period = accepted(training_hours=Decimal("420"))
     assert (period.committed_amount, period.funding_amount_per_period, period.funding_hourly_rate) == (
         Decimal("4200.00"),
@@ -340,7 +327,7 @@ def test_accept_snapshots_commits_and_audits(accepted, staff):
 
 
 def test_accept_runs_the_rules_again_and_decides_nothing_when_they_fail(deposit, staff, branches, clock):
-    decision = decide(branches["1486"], date(2026, 1, 1), hourly="10.00", extended=True)
+    decision = funding_decision(branches["1486"], date(2026, 1, 1), hourly="10.00", extended=True)
     period = deposit(training_hours=Decimal("451"))
     reconversion_instruct(actor=staff, period_id=period.pk)
     decision.extended_by_agreement = False  # the branch's decision is corrected: no agreement after all

@@ -22,7 +22,7 @@ from payments.enums import LineStatus
 from payments.models import BudgetMovement, PayableLine
 from payments.runs import payment_run_prepare
 from payments.schedules import pending_beneficiaries
-from tests.contracts.test_reconversion_support import (  # noqa: F401
+from tests.contracts.conftest import (  # noqa: F401
     PROVIDER_SIRET,
     accepted,
     branches,

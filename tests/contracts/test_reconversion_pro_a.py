@@ -2,8 +2,6 @@
 rules (L6324-1, D6324-1, D6324-1-1, D6324-2, D6332-89/90 in their 2023 versions); one concluded
 from that date is refused (loi n° 2025-989 art. 11) and nothing is stored."""
 
-# ruff: noqa: F811
-
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +13,7 @@ from django.urls import reverse
 from contracts.models.reconversion import ProAAmendment
 from contracts.reconversion.pro_a import pro_a_amendment_record, pro_a_checks
 from opco.models import AuditEntry
-from tests.contracts.test_reconversion_support import EMPLOYER_SIRET, staff  # noqa: F401
+from tests.contracts.factories import EMPLOYER_SIRET
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,6 @@ average ceiling of D6332-90 II, the 12 % external floor of D6332-89-1 and its Q4
 store nothing, the actions, who may see and do what (a branch representative sees the periods of
 their branch only, read-only), and POST /api/v1/reconversions/."""
 
-# ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
-
 import csv
 import io
 from datetime import date
@@ -21,20 +19,8 @@ from contracts.reconversion.services import reconversion_instruct
 from opco.models import AuditEntry
 from referentials.models import Company
 from sme_services.models import PortfolioCompany
-from tests.contracts.test_reconversion_support import (  # noqa: F401
-    EMPLOYER_SIRET,
-    HOST_SIRET,
-    OTHER_EMPLOYER_SIRET,
-    accepted,
-    branches,
-    clock,
-    decide,
-    deposit,
-    finance,
-    period_data,
-    provider,
-    staff,
-)
+from tests.branches.factories import funding_decision
+from tests.contracts.factories import EMPLOYER_SIRET, HOST_SIRET, OTHER_EMPLOYER_SIRET, period_data
 
 pytestmark = pytest.mark.django_db
 IN_0843 = {"employer_idcc": "0843", "employer_siret": OTHER_EMPLOYER_SIRET, "employer_name": "Fournil Petit"}
@@ -78,8 +64,8 @@ def two_periods(accepted, branches):
     """An internal period at 4 000 € (branch 1486) and one at `amount` (branch 0843), accepted in 2026."""
 
     def make(amount: str, **changes):
-        decide(branches["1486"], date(2026, 1, 1), per_period="4000.00")
-        decide(branches["0843"], date(2026, 1, 1), per_period=amount)
+        funding_decision(branches["1486"], date(2026, 1, 1), per_period="4000.00")
+        funding_decision(branches["0843"], date(2026, 1, 1), per_period=amount)
         first = accepted()
         second = accepted(**IN_0843, **changes)
         return first, second
@@ -109,8 +95,8 @@ def test_dashboard_at_5000_01_raises_the_alert(two_periods, staff, client_for):
 
 
 def test_external_share_of_exactly_12_percent(accepted, branches, staff, client_for):
-    decide(branches["1486"], date(2026, 1, 1), per_period="8800.00")
-    decide(branches["0843"], date(2026, 1, 1), per_period="1200.00")
+    funding_decision(branches["1486"], date(2026, 1, 1), per_period="8800.00")
+    funding_decision(branches["0843"], date(2026, 1, 1), per_period="1200.00")
     accepted()
     accepted(**IN_0843, **EXTERNAL)
     figures = year_figures(ReconversionPeriod.objects.all(), 2026)
@@ -121,8 +107,8 @@ def test_external_share_of_exactly_12_percent(accepted, branches, staff, client_
 
 
 def test_external_share_below_12_percent_and_the_q4_reallocation(accepted, branches, staff, client_for, clock):
-    decide(branches["1486"], date(2026, 1, 1), per_period="8800.01")
-    decide(branches["0843"], date(2026, 1, 1), per_period="1200.00")
+    funding_decision(branches["1486"], date(2026, 1, 1), per_period="8800.01")
+    funding_decision(branches["0843"], date(2026, 1, 1), per_period="1200.00")
     accepted()
     accepted(**IN_0843, **EXTERNAL)
     client = client_for(staff)
@@ -148,8 +134,8 @@ def test_dashboard_counts_statuses_and_overdue_decisions(deposit, staff, client_
 
 
 def test_the_simulation_after_this_file(accepted, deposit, branches, staff, client_for):
-    decide(branches["1486"], date(2026, 1, 1), per_period="4000.00")
-    decide(branches["0843"], date(2026, 1, 1), per_period="6000.02")
+    funding_decision(branches["1486"], date(2026, 1, 1), per_period="4000.00")
+    funding_decision(branches["0843"], date(2026, 1, 1), per_period="6000.02")
     accepted()
     pending = deposit(**IN_0843)
     reconversion_instruct(actor=staff, period_id=pending.pk)

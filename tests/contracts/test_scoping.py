@@ -17,9 +17,8 @@ from contracts.models import ApprenticeshipContract, CheckRun, ContractDocument
 from opco.models import AuditEntry
 from referentials.models import Company
 from sme_services.models import PortfolioCompany
-from tests.contracts.test_payload import VALID_NIR
-from tests.contracts.test_screens import PDF, deposit
-from tests.factories import valid_siret
+from tests.contracts.factories import PDF, VALID_NIR, deposit_contract
+from tests.referentials.factories import valid_siret
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +51,8 @@ def world(make_user, load):
     advisor's portfolio, « theirs » in branch IDCC-2596; each with a document."""
     load("idcc", "branches", "certifications", "holidays")
     staff = make_user(kind="staff")
-    mine = deposit(staff, 1, idcc="843", siret=MINE_SIRET, **{"apprenti.nir": VALID_NIR})
-    theirs = deposit(staff, 2, idcc="2596", siret=THEIRS_SIRET, **{"apprenti.nir": VALID_NIR})
+    mine = deposit_contract(staff, 1, idcc="843", siret=MINE_SIRET, **{"apprenti.nir": VALID_NIR})
+    theirs = deposit_contract(staff, 2, idcc="2596", siret=THEIRS_SIRET, **{"apprenti.nir": VALID_NIR})
     documents = {
         contract.pk: contract_document_add(
             actor=staff, contract_id=contract.pk, kind="cerfa", upload=SimpleUploadedFile("cerfa.pdf", PDF)

@@ -15,41 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from contracts.alternance.deposit import contract_deposit
 from contracts.alternance.workflow import contract_assign, contract_request_documents, contract_transition
 from contracts.enums import ContractStatus
 from contracts.models import ApprenticeshipContract, CheckRun, Commitment, ContractDocument
 from opco.models import AuditEntry
-from tests.contracts.test_payload import VALID_NIR, base, changed
-from tests.factories import valid_siret
+from tests.contracts.factories import PDF, VALID_NIR, base, contract_payload, deposit_contract
+from tests.referentials.factories import valid_siret
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-# --- Contracts for the tests: the CHECKS.md payload, deposited through the service ------------------------
-def contract_payload(n: int = 0, *, idcc: str = "843", siret: str | None = None, **changes) -> dict:
-    """A payload that passes every check (tests.contracts.test_checks); `n` makes it another file
-    (apprentice and master names), `idcc` "843" is branch IDCC-0843, "2596" another branch."""
-    data = {**base(), "recu_le": "2025-09-02"}
-    return changed(
-        data,
-        {
-            "employeur.idcc": idcc,
-            "employeur.siret": siret or data["employeur"]["siret"],
-            "apprenti.nom": f"Apprenti{n:03d}",
-            "maitres_apprentissage.0.nom": f"Maitre{n:03d}",
-            **changes,
-        },
-    )
-
-
-def deposit(actor, n: int = 0, **options) -> ApprenticeshipContract:
-    deposit_ = contract_deposit(actor=actor, data=contract_payload(n, **options), source="web")
-    assert deposit_.created
-    return deposit_.contract
 
 
 def instruct(actor, contract) -> ApprenticeshipContract:
@@ -108,7 +83,7 @@ def action_url(contract, code: str) -> str:
 
 # --- Each screen renders ------------------------------------------------------------------------------
 def test_each_screen_renders(staff_client, staff, referentials):
-    contract = deposit(staff, **{"apprenti.nir": VALID_NIR})
+    contract = deposit_contract(staff, **{"apprenti.nir": VALID_NIR})
     pages = {
         reverse("contracts:list"): "contract-table",
         reverse("contracts:queue"): "queue-table",
@@ -126,7 +101,7 @@ def test_each_screen_renders(staff_client, staff, referentials):
 
 
 def test_contract_page_shows_the_cerfa_blocks_checks_and_masked_nir(staff_client, staff, referentials):
-    contract = deposit(staff, **{"apprenti.nir": VALID_NIR})
+    contract = deposit_contract(staff, **{"apprenti.nir": VALID_NIR})
     assert contract.apprentice_nir == VALID_NIR
     html = staff_client.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
     assert VALID_NIR not in html and VALID_NIR[:13] not in html
@@ -141,12 +116,12 @@ def test_contract_page_shows_the_cerfa_blocks_checks_and_masked_nir(staff_client
 # --- Work queue ---------------------------------------------------------------------------------------
 def test_queue_lists_open_files_by_deadline_with_days_left_and_my_files(staff_client, staff, make_user, referentials):
     today = timezone.localdate()
-    late = deposit(staff, 1, recu_le=(today - timedelta(days=25)).isoformat())  # due 5 days ago
-    soon = deposit(staff, 2, recu_le=(today - timedelta(days=17)).isoformat())  # 3 days left
-    later = deposit(staff, 3, recu_le=(today - timedelta(days=2)).isoformat())  # 18 days left
-    incomplete = deposit(staff, 4)
+    late = deposit_contract(staff, 1, recu_le=(today - timedelta(days=25)).isoformat())  # due 5 days ago
+    soon = deposit_contract(staff, 2, recu_le=(today - timedelta(days=17)).isoformat())  # 3 days left
+    later = deposit_contract(staff, 3, recu_le=(today - timedelta(days=2)).isoformat())  # 18 days left
+    incomplete = deposit_contract(staff, 4)
     contract_request_documents(actor=staff, contract_id=incomplete.pk, message="Convention de formation")
-    refused = deposit(staff, 5)
+    refused = deposit_contract(staff, 5)
     contract_transition(actor=staff, contract_id=refused.pk, action_code="refuse", refusal_text="x")
     contract_assign(actor=staff, contract_ids=[soon.pk], assignee=staff)
 
@@ -170,11 +145,11 @@ def varied(staff, make_user, referentials):
     """Five files differing by branch, CFA, certification, level, dates, status and gestionnaire."""
     other_staff = make_user(kind="staff", last_name="Autre")
     contracts = {
-        "bakery": deposit(staff, 1, **{"apprenti.nir": VALID_NIR}),
-        "hairdresser": deposit(staff, 2, idcc="2596", siret=valid_siret(4242)),
-        "other_cfa": deposit(staff, 3, **{"cfa.siret": "78071407700069", "cfa.uai": "0142321X"}),
-        "level_5": deposit(staff, 4, **{"formation.niveau": 5, "formation.rncp": "RNCP38962"}),
-        "later": deposit(
+        "bakery": deposit_contract(staff, 1, **{"apprenti.nir": VALID_NIR}),
+        "hairdresser": deposit_contract(staff, 2, idcc="2596", siret=valid_siret(4242)),
+        "other_cfa": deposit_contract(staff, 3, **{"cfa.siret": "78071407700069", "cfa.uai": "0142321X"}),
+        "level_5": deposit_contract(staff, 4, **{"formation.niveau": 5, "formation.rncp": "RNCP38962"}),
+        "later": deposit_contract(
             staff,
             5,
             **{
@@ -257,7 +232,7 @@ def test_xlsx_export_is_exactly_the_filtered_rows_without_nir(staff_client, vari
 
 
 def test_xlsx_export_writes_a_name_starting_with_equals_as_text(staff_client, staff, referentials):
-    deposit(staff, 1, **{"employeur.denomination": '=HYPERLINK("http://x")'})
+    deposit_contract(staff, 1, **{"employeur.denomination": '=HYPERLINK("http://x")'})
     response = staff_client.get(reverse("contracts:list"), {"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(response.content)).active
     cell = sheet.cell(row=2, column=7)
@@ -267,12 +242,12 @@ def test_xlsx_export_writes_a_name_starting_with_equals_as_text(staff_client, st
 def test_list_queries_are_constant_and_at_most_10(staff_client, staff, make_user, referentials):
     url = reverse("contracts:list")
     for n in range(10):
-        deposit(staff, n)
+        deposit_contract(staff, n)
     staff_client.get(url)  # warm the per-user caches
     with CaptureQueriesContext(connection) as with_10:
         assert staff_client.get(url).status_code == 200
     for n in range(10, 50):
-        contract = deposit(staff, n)
+        contract = deposit_contract(staff, n)
         if n % 3 == 0:
             contract_assign(actor=staff, contract_ids=[contract.pk], assignee=staff)
     with CaptureQueriesContext(connection) as with_50:
@@ -284,7 +259,7 @@ def test_list_queries_are_constant_and_at_most_10(staff_client, staff, make_user
 # --- Bulk actions ------------------------------------------------------------------------------------
 def test_bulk_assign(staff_client, staff, make_user, referentials):
     colleague = make_user(kind="staff", last_name="Collègue")
-    first, second, third = (deposit(staff, n) for n in range(3))
+    first, second, third = (deposit_contract(staff, n) for n in range(3))
     back = reverse("contracts:list") + "?status=received"
     response = follow_post(
         staff_client,
@@ -303,12 +278,12 @@ def test_bulk_assign(staff_client, staff, make_user, referentials):
 
 
 def test_bulk_accept_confirms_then_accepts_only_the_eligible(staff_client, staff, referentials):
-    eligible = instruct(staff, deposit(staff, 1))
-    warned = instruct(staff, deposit(staff, 2, idcc="9999"))  # unknown IDCC: OPCO_RATTACHEMENT « à examiner »
+    eligible = instruct(staff, deposit_contract(staff, 1))
+    warned = instruct(staff, deposit_contract(staff, 2, idcc="9999"))  # unknown IDCC: OPCO_RATTACHEMENT « à examiner »
     blocked = instruct(
-        staff, deposit(staff, 3, **{"apprenti.date_naissance": "2010-09-01", "apprenti.premier_cycle_acheve": False})
+        staff, deposit_contract(staff, 3, **{"apprenti.date_naissance": "2010-09-01", "apprenti.premier_cycle_acheve": False})
     )
-    received = deposit(staff, 4)
+    received = deposit_contract(staff, 4)
     ids = [eligible.pk, warned.pk, blocked.pk, received.pk]
 
     page = staff_client.post(reverse("contracts:bulk"), {"action": "accept_eligible", "ids": ids})
@@ -341,7 +316,7 @@ def test_bulk_accept_confirms_then_accepts_only_the_eligible(staff_client, staff
 
 # --- Actions of the contract page -----------------------------------------------------------------------
 def test_the_decision_forms_walk_a_file_to_its_rupture(staff_client, staff, referentials):
-    contract = deposit(staff, 1, idcc="9999")  # a warning to acknowledge
+    contract = deposit_contract(staff, 1, idcc="9999")  # a warning to acknowledge
     detail = reverse("contracts:detail", args=[contract.pk])
 
     def status():
@@ -389,12 +364,12 @@ def test_the_decision_forms_walk_a_file_to_its_rupture(staff_client, staff, refe
 
 
 def test_refuse_end_recheck_and_regularise_forms(staff_client, staff, referentials):
-    refused = deposit(staff, 1)
+    refused = deposit_contract(staff, 1)
     follow_post(staff_client, action_url(refused, "refuse"), {"refuse-codes": ["AGE", "DUREE"], "refuse-text": "Âge"})
     stored = ApprenticeshipContract.objects.get(pk=refused.pk)
     assert (stored.status, stored.refusal_codes, stored.refusal_text) == ("refused", ["AGE", "DUREE"], "Âge")
 
-    running = instruct(staff, deposit(staff, 2))
+    running = instruct(staff, deposit_contract(staff, 2))
     follow_post(staff_client, action_url(running, "accept"))
     for code in ("deposit", "start", "end"):
         follow_post(staff_client, action_url(running, code), {"deposit-deca_number": "D-2"})
@@ -431,7 +406,7 @@ def test_refuse_end_recheck_and_regularise_forms(staff_client, staff, referentia
     ],
 )
 def test_a_refused_action_shows_why_and_changes_nothing(staff_client, staff, referentials, code, data, message):
-    contract = deposit(staff, 1)
+    contract = deposit_contract(staff, 1)
     before = (ApprenticeshipContract.objects.filter(pk=contract.pk).values().get(), AuditEntry.objects.count())
     response = follow_post(staff_client, action_url(contract, code), data)
     if message is None:
@@ -444,7 +419,7 @@ def test_a_refused_action_shows_why_and_changes_nothing(staff_client, staff, ref
 
 
 def test_actions_answer_only_to_post(staff_client, staff, referentials):
-    contract = deposit(staff, 1)
+    contract = deposit_contract(staff, 1)
     assert staff_client.get(action_url(contract, "instruct")).status_code == 405
     assert ApprenticeshipContract.objects.get(pk=contract.pk).status == "received"
 
@@ -464,7 +439,7 @@ def test_actions_answer_only_to_post(staff_client, staff, referentials):
     ],
 )
 def test_document_upload_limits(staff_client, staff, referentials, name, content, error):
-    contract = deposit(staff, 1)
+    contract = deposit_contract(staff, 1)
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
     response = follow_post(
         staff_client,
@@ -488,7 +463,7 @@ def test_document_upload_limits(staff_client, staff, referentials, name, content
 
 
 def test_a_document_is_downloaded_only_through_its_contract(staff_client, staff, referentials):
-    first, second = deposit(staff, 1), deposit(staff, 2)
+    first, second = deposit_contract(staff, 1), deposit_contract(staff, 2)
     upload = SimpleUploadedFile("cerfa.pdf", PDF)
     staff_client.post(reverse("contracts:document_upload", args=[first.pk]), {"document-kind": "cerfa", "document-file": upload})
     document = ContractDocument.objects.get()

@@ -3,8 +3,6 @@ month by month, is refused past the dotation (nothing changes) unless a manager 
 overrun, silence (D6325-2) commits knowingly, a rupture gives back the difference; and simultaneous
 acceptances on PostgreSQL never pass the dotation unseen."""
 
-# ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
-
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -20,10 +18,9 @@ from contracts.models import ApprenticeshipContract
 from payments.budgets import BudgetExceeded, budget_net_by_month
 from payments.enums import FinancialSection, ScheduleStatus
 from payments.models import BudgetMovement, SectionBudget
+from tests.concurrency import run_together
 from tests.conftest import need_postgres
-from tests.contracts.test_payload import base, changed
-from tests.payments.conftest import accept, cfa, referentials, staff  # noqa: F401
-from tests.payments.test_concurrency import run_together
+from tests.contracts.factories import base, changed
 
 ALTERNANCE = FinancialSection.ALTERNANCE
 

@@ -183,7 +183,7 @@ def test_staff_page_shows_errors_in_french_and_computes_nothing(client, make_use
 
 def test_staff_page_takes_level_from_the_certification_and_idcc_from_the_company(client, make_user, load):
     from referentials.models import Idcc
-    from tests.factories import CompanyFactory
+    from tests.referentials.factories import CompanyFactory
 
     load("certifications", "idcc")
     company = CompanyFactory(idcc=Idcc.objects.get(code="0843"))

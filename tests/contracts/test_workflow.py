@@ -16,7 +16,7 @@ from contracts.alternance.payload import InvalidPayload
 from contracts.enums import ContractStatus as S
 from contracts.models import ApprenticeshipContract, CheckRun
 from opco.models import AuditEntry
-from tests.contracts.test_payload import VALID_NIR, base, changed
+from tests.contracts.factories import VALID_NIR, base, changed
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from notifications.enums import Level, ReminderStatus
 from notifications.models import Notification, NotificationPreference, Reminder
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 
 class ReminderFactory(factory.django.DjangoModelFactory):

@@ -19,8 +19,8 @@ from notifications.enums import ReminderStatus
 from notifications.models import Notification, Reminder
 from notifications.services import reminder_schedule, reminders_send_due
 from opco.models import AuditEntry
+from tests.accounts.factories import UserFactory
 from tests.conftest import need_postgres
-from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

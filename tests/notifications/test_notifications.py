@@ -11,7 +11,7 @@ from notifications.models import Notification, NotificationPreference
 from notifications.panel import PanelItem, register_panel_source, unregister_panel_source
 from notifications.services import notification_notify, notification_preferences_set, notifications_mark_read
 from opco.audit import history_of
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.notifications.factories import NotificationFactory, NotificationPreferenceFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db

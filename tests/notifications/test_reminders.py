@@ -18,7 +18,7 @@ from notifications.models import Notification, Reminder
 from notifications.services import reminder_schedule, reminders_cancel, reminders_send_due
 from opco.audit import history_of
 from opco.models import AuditEntry
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.notifications.factories import NotificationPreferenceFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db

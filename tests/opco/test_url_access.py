@@ -1,24 +1,11 @@
 """Walks the URL resolver: every back-office URL sends anonymous users to login, and every view of
 the project's apps declares who may use it — so a new route cannot forget either."""
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from opco.access import declared_roles
+from tests.routes import ALL_ROUTES, concrete_path, is_api_view, is_project_view, is_public, roles_of
 
-PROJECT_APPS = (
-    "opco",
-    "accounts",
-    "notifications",
-    "referentials",
-    "branches",
-    "contracts",
-    "payments",
-    "sme_services",
-    "conventions",
-)
 # Public on purpose (marked login_not_required): logging in or out, the sign-up page that says sign-up
 # is closed, password reset, e-mail confirmation, the second-factor step of login, the health probe.
 PUBLIC_ROUTES = {
@@ -37,33 +24,6 @@ PUBLIC_ROUTES = {
     "comptes/2fa/authenticate/",
     "admin/login/",
 }
-
-
-def walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
-def is_api_view(callback) -> bool:
-    from rest_framework.views import APIView
-
-    view_class = getattr(callback, "cls", None)
-    return isinstance(view_class, type) and issubclass(view_class, APIView)
-
-
-def concrete_path(route: str) -> str:
-    """A path for a route, with sample values for its parameters."""
-    path = re.sub(r"<int:\w+>", "1", route)
-    path = re.sub(r"<(?:str|slug|path)?:?\w+>", "x", path)
-    path = re.sub(r"\(\?P<\w+>[^)]*\)", "x", path)
-    path = path.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")
-    return "/" + path
-
-
-ALL_ROUTES = list(walk(get_resolver().url_patterns))
 
 
 def test_the_walk_sees_the_project_routes():
@@ -93,10 +53,8 @@ def test_anonymous_users_are_sent_to_login(client, route, pattern):
 
 @pytest.mark.parametrize(("route", "pattern"), ALL_ROUTES, ids=[r for r, _ in ALL_ROUTES])
 def test_every_project_view_declares_its_roles(route, pattern):
-    module = getattr(pattern.callback, "__module__", "")
     # Every API view declares its roles, whatever package its class comes from (a schema view too).
-    if (not module.startswith(PROJECT_APPS) and not is_api_view(pattern.callback)) or route.startswith("admin/"):
+    if not is_project_view(route, pattern.callback):
         return
-    public = getattr(pattern.callback, "login_required", True) is False and not is_api_view(pattern.callback)
-    roles = declared_roles(pattern.callback) or getattr(getattr(pattern.callback, "cls", None), "allowed_roles", None)
-    assert public or roles, f"{route} ({module}) ne déclare aucun rôle autorisé"
+    module = getattr(pattern.callback, "__module__", "")
+    assert is_public(pattern.callback) or roles_of(pattern.callback), f"{route} ({module}) ne déclare aucun rôle autorisé"

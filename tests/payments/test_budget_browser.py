@@ -13,9 +13,8 @@ from accounts.totp import code_at
 from branches.models import Branch
 from payments.budgets import branch_key, budget_commit, convention_key, envelope_commit, section_key
 from payments.models import Envelope, EnvelopeKind, SectionBudget
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.conftest import TEST_TOTP_SECRET
-from tests.factories import UserFactory
-from tests.test_browser import PASSWORD, page  # noqa: F401 — the Chromium fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

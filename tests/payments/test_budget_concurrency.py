@@ -18,9 +18,9 @@ from branches.models import Branch
 from payments.budgets import BudgetExceeded, branch_key, budget_commit, envelope_commit, section_dashboard, section_key
 from payments.enums import FinancialSection
 from payments.models import BudgetMovement, Envelope, EnvelopeKind, SectionBudget
+from tests.accounts.factories import UserFactory
+from tests.concurrency import pause_after, run_together
 from tests.conftest import need_postgres
-from tests.factories import UserFactory
-from tests.payments.test_concurrency import pause_after, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

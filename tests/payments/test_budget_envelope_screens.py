@@ -19,8 +19,8 @@ from opco.models import AuditEntry
 from payments.budgets import branch_key, convention_key, envelope_commit, envelope_set, section_key
 from payments.enums import FinancialSection, LineStatus, RunStatus
 from payments.models import Envelope, EnvelopeKind, PayableLine, PaymentRun, SectionBudget
-from tests.factories import UserFactory
-from tests.payments.test_screens import csv_rows, make_account, page, shown_messages
+from tests.accounts.factories import UserFactory
+from tests.payments.factories import csv_rows, make_account, page, shown_messages
 
 pytestmark = pytest.mark.django_db
 

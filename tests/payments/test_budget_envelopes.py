@@ -36,8 +36,8 @@ from payments.budgets import (
 )
 from payments.enums import FinancialSection, LineStatus, RunStatus
 from payments.models import BudgetMovement, Envelope, EnvelopeKind, PayableLine, PaymentRun, SectionBudget
-from tests.factories import UserFactory
-from tests.payments.test_screens import make_account
+from tests.accounts.factories import UserFactory
+from tests.payments.factories import make_account
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from payments.budgets import BudgetExceeded, budget_commit, monthly_series, sect
 from payments.enums import FinancialSection, LineStatus, RunStatus
 from payments.models import BudgetMovement, PayableLine, PaymentRun, SectionBudget
 from payments.runs import payment_run_approve, payment_run_execute, payment_run_mark_sent, payment_run_prepare, payment_run_settle
-from tests.factories import UserFactory
-from tests.payments.test_screens import csv_rows, make_account, page, shown_messages
+from tests.accounts.factories import UserFactory
+from tests.payments.factories import csv_rows, make_account, page, shown_messages
 
 pytestmark = pytest.mark.django_db
 

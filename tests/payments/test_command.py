@@ -20,7 +20,7 @@ from payments.enums import LineStatus, RunStatus
 from payments.models import PayableLine, PaymentRun, RecoveryOrder, Transfer
 from payments.runs import payment_run_prepare
 from tests.conftest import need_postgres
-from tests.payments.test_pain002 import approved_run, make_account, make_line
+from tests.payments.factories import approved_run, cfa_account, payable_line
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +61,14 @@ def today() -> str:
 
 # --- prepare --------------------------------------------------------------------------------------
 def test_prepare_prints_a_french_summary_then_the_run_id(finance):
-    a = make_account()
-    make_line(a, "10.00")
-    make_line(a, "-30.00")  # more than the transfer: waits for the next run
-    b = make_account()
-    make_line(b, "1250.50")
-    make_line(b, "-50.00")  # netted
-    c = make_account()
-    make_line(c, "-40.00")  # nothing to net against, nothing to come: titre de recette
+    a = cfa_account()
+    payable_line(a, "10.00")
+    payable_line(a, "-30.00")  # more than the transfer: waits for the next run
+    b = cfa_account()
+    payable_line(b, "1250.50")
+    payable_line(b, "-50.00")  # netted
+    c = cfa_account()
+    payable_line(c, "-40.00")  # nothing to net against, nothing to come: titre de recette
 
     lines, err = run_command("prepare", "--date", today(), "--by", "FINANCE1@example.org")
 
@@ -102,7 +102,7 @@ def test_prepare_prints_a_french_summary_then_the_run_id(finance):
 def test_prepare_refusals_exit_2_and_create_nothing(request, who, with_lines, message):
     email = request.getfixturevalue(who).email if who in ("finance", "staff") else who
     if with_lines:
-        make_line(make_account(), "10.00")
+        payable_line(cfa_account(), "10.00")
     before = (list(PayableLine.objects.values_list("id", "status", "run_id")), AuditEntry.objects.count())
 
     error = refused("prepare", "--date", today(), "--by", email)
@@ -114,8 +114,8 @@ def test_prepare_refusals_exit_2_and_create_nothing(request, who, with_lines, me
 
 
 def test_prepare_with_only_recovery_orders_exits_3_without_a_run(finance):
-    account = make_account()
-    make_line(account, "-40.00")
+    account = cfa_account()
+    payable_line(account, "-40.00")
 
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError) as error:
@@ -140,7 +140,7 @@ def test_prepare_refuses_an_unreadable_date(finance, day):
 
 
 def test_prepare_refuses_a_past_date(finance):
-    make_line(make_account(), "10.00")
+    payable_line(cfa_account(), "10.00")
 
     error = refused("prepare", "--date", "2020-01-02", "--by", finance.email)
 
@@ -151,8 +151,8 @@ def test_prepare_refuses_a_past_date(finance):
 # --- approve --------------------------------------------------------------------------------------
 @pytest.fixture
 def prepared(finance):
-    make_line(make_account(), "120.00")
-    make_line(make_account(), "80.00")
+    payable_line(cfa_account(), "120.00")
+    payable_line(cfa_account(), "80.00")
     return payment_run_prepare(actor=finance, execution_date=timezone.localdate()).run
 
 
@@ -342,7 +342,7 @@ def test_the_command_line_for_real(finance, finance2, tmp_path):
             [sys.executable, "manage.py", "payment_run", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
         )
 
-    make_line(make_account(), "99.99")
+    payable_line(cfa_account(), "99.99")
 
     prepared = manage("prepare", "--date", today(), "--by", finance.email)
     assert prepared.returncode == 0, prepared.stderr

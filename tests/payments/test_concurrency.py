@@ -7,7 +7,6 @@ it ends, so that the test database can be flushed and dropped."""
 
 import hashlib
 import threading
-import time
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,10 +14,9 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
-from schwifty import IBAN
 
 from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.alternance.decisions import contract_rupture
@@ -26,14 +24,14 @@ from contracts.models import Instalment
 from opco.models import AuditEntry
 from payments import sepa
 from payments.enums import LineStatus, RunStatus, ScheduleStatus
-from payments.models import BeneficiaryAccount, PayableLine, PaymentRun, Transfer, TransferLine
-from payments.runs import RunRefused, payment_run_approve, payment_run_execute, payment_run_prepare
+from payments.models import PayableLine, PaymentRun, Transfer, TransferLine
+from payments.runs import RunRefused, payment_run_execute, payment_run_prepare
+from tests.concurrency import after_statement, pause_after, run_together
 from tests.conftest import need_postgres
-from tests.payments.conftest import CFA_SIRET
+from tests.contracts.factories import CFA_SIRET
+from tests.payments.factories import approved_run_on, make_accounts, make_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SOURCE_ID_BASE = 5_000_000
 
 
 @pytest.fixture(autouse=True)
@@ -45,97 +43,6 @@ def postgres_only():
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-# --- Helpers (also used by test_worker_kill) --------------------------------------------------------
-def make_accounts(count: int) -> list[BeneficiaryAccount]:
-    """`count` CFA accounts with valid, distinct synthetic IBANs and structured addresses."""
-    return BeneficiaryAccount.objects.bulk_create(
-        BeneficiaryAccount(
-            kind="cfa",
-            identifier=f"{90_000_000_000_000 + index:014d}",
-            name=f"CFA d'essai n° {index}",
-            street="rue des Apprentis",
-            building_number=str(index + 1),
-            postal_code="69003",
-            town="Lyon",
-            iban=str(IBAN.generate("FR", bank_code="3000400003", account_code=f"{index + 1:011d}")),
-            bic="BNPAFRPP",
-        )
-        for index in range(count)
-    )
-
-
-def make_lines(accounts: list[BeneficiaryAccount], count: int, due: date) -> list[PayableLine]:
-    """`count` positive payable lines due on `due`, spread over `accounts` (round robin), each with its
-    own source (an Instalment id that does not exist: payments knows nothing of its source)."""
-    content_type = ContentType.objects.get_for_model(Instalment)
-    return PayableLine.objects.bulk_create(
-        PayableLine(
-            account=accounts[index % len(accounts)],
-            source_type=content_type,
-            source_id=SOURCE_ID_BASE + index,
-            amount=Decimal(100 + index % 900) + Decimal(index % 100) / 100,
-            due_date=due,
-            reference=f"AP2025{index:07d} AB E1",
-            label=f"Échéance d'essai n° {index}",
-            section="alternance",
-        )
-        for index in range(count)
-    )
-
-
-def run_together(*targets, timeout: float = 120) -> list:
-    """Run each callable in its own thread (its own database connection), all released at once by a
-    barrier; return what each returned, or the exception it raised."""
-    barrier = threading.Barrier(len(targets))
-    results: list = [None] * len(targets)
-
-    def work(position, target):
-        try:
-            barrier.wait(timeout=30)
-            results[position] = target()
-        except BaseException as error:  # noqa: BLE001 — the test inspects it
-            results[position] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(position, target)) for position, target in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads), "un fil d'exécution est resté bloqué"
-    return results
-
-
-def after_statement(matches, action):
-    """An execute wrapper that calls `action()` after each statement for which `matches(sql, params)`
-    is true, inside the caller's transaction (its row locks are held meanwhile)."""
-
-    def wrapper(execute, sql, params, many, context):
-        result = execute(sql, params, many, context)
-        if matches(sql, params or ()):
-            action()
-        return result
-
-    return wrapper
-
-
-def pause_after(matches, reached: threading.Event, seconds: float):
-    """After the first matching statement: set `reached`, then sleep `seconds` holding the locks."""
-
-    def action():
-        if not reached.is_set():
-            reached.set()
-            time.sleep(seconds)
-
-    return after_statement(matches, action)
-
-
-def approved_run(finance, finance2, execution_date: date) -> PaymentRun:
-    run = payment_run_prepare(actor=finance, execution_date=execution_date).run
-    return payment_run_approve(actor=finance2, run_id=run.pk)
 
 
 # --- 8 simultaneous prepares ------------------------------------------------------------------------
@@ -265,7 +172,7 @@ def test_a_recomputation_racing_a_prepare_never_leaves_a_line_both_paid_and_supe
 def test_two_simultaneous_executes_of_a_run_produce_one_file(finance, finance2, media, settings):
     today = timezone.localdate()
     make_lines(make_accounts(25), 120, today)
-    run = approved_run(finance, finance2, today + timedelta(days=1))
+    run = approved_run_on(finance, finance2, today + timedelta(days=1))
     settings.PAYMENTS_EXECUTION_PAUSE_SECONDS = 0.05
     first_started, second_started = threading.Event(), threading.Event()
 

@@ -20,8 +20,8 @@ from payments.enums import RunStatus
 from payments.exports import expense_account, french_amount, supplier_account
 from payments.models import BeneficiaryAccount, PayableLine, PaymentRun, Transfer
 from payments.runs import payment_run_approve, payment_run_execute, payment_run_prepare, transfer_return
-from tests.factories import valid_siret
-from tests.payments.conftest import CFA_SIRET
+from tests.contracts.factories import CFA_SIRET
+from tests.referentials.factories import valid_siret
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from payments.runs import (
     payment_run_settle,
     transfer_return,
 )
-from tests.payments.conftest import CFA_SIRET
+from tests.contracts.factories import CFA_SIRET
 
 pytestmark = pytest.mark.django_db
 

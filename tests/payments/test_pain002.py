@@ -4,29 +4,25 @@ rest is left alone, a refused file changes nothing, a second import records noth
 The sample reports in tests/payments/data are written like the banks' answers; `${message_id}`,
 `${e2e_1}`… are filled with the ids of the run each test executes (string.Template)."""
 
-import itertools
 from decimal import Decimal
 from pathlib import Path
 from string import Template
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from schwifty import IBAN
 
-from contracts.models import Instalment
 from opco.models import AuditEntry
 from payments import pain002
 from payments.enums import LineStatus, ReturnSource, RunStatus, TransferStatus
 from payments.models import BankReturn, BeneficiaryAccount, PayableLine, PaymentRun, Transfer
 from payments.pain002 import import_pain002, reason_label
-from payments.runs import RunRefused, payment_run_approve, payment_run_execute, payment_run_prepare
+from payments.runs import RunRefused, payment_run_execute, payment_run_prepare
+from tests.payments.factories import approved_run
 
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parent / "data"
-_numbers = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -34,47 +30,6 @@ def media(settings, tmp_path):
     """SEPA files of these tests go to a temporary MEDIA_ROOT (runs of other test processes share names)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-# --- builders shared with test_command -----------------------------------------------------------
-def make_account(*, name: str = "", town: str = "Caen", blocked: bool = False) -> BeneficiaryAccount:
-    number = next(_numbers)
-    return BeneficiaryAccount.objects.create(
-        kind="cfa",
-        identifier=f"{number:014d}",
-        name=name or f"CFA des Métiers n° {number}",
-        street="rue des Écoles",
-        building_number="3",
-        postal_code="14000",
-        town=town,
-        iban=IBAN.generate("FR", bank_code="10107", account_code=f"{number:011d}").compact,
-        bic="BREDFRPP",
-        blocked=blocked,
-    )
-
-
-def make_line(account: BeneficiaryAccount, amount: str | Decimal, *, due=None, reference: str = "") -> PayableLine:
-    source_id = 500_000 + next(_numbers)
-    return PayableLine.objects.create(
-        account=account,
-        source_type=ContentType.objects.get_for_model(Instalment),
-        source_id=source_id,
-        amount=Decimal(amount),
-        due_date=due or timezone.localdate(),
-        reference=reference or f"C{source_id} avance A1",
-        label=f"Avance de l'année 1, échéance {source_id}",
-    )
-
-
-def approved_run(preparer, approver, amounts_by_account: list[list[str]]) -> PaymentRun:
-    """A run prepared for today over fresh accounts (one per list of amounts, transfers numbered in
-    that order), approved by a second finance user."""
-    for amounts in amounts_by_account:
-        account = make_account()
-        for amount in amounts:
-            make_line(account, amount)
-    run = payment_run_prepare(actor=preparer, execution_date=timezone.localdate()).run
-    return payment_run_approve(actor=approver, run_id=run.pk)
 
 
 def executed_run(preparer, approver, amounts_by_account: list[list[str]]) -> PaymentRun:

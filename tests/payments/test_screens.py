@@ -3,24 +3,17 @@
 the finance department acts, advisors and branch representatives get 403; refusals show a French
 message and change nothing."""
 
-import csv
 import hashlib
-import io
-import itertools
 from decimal import Decimal
-from html import unescape
 from pathlib import Path
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from schwifty import IBAN
 
-from contracts.models import Instalment
 from opco.models import AuditEntry
 from payments.enums import LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
 from payments.models import BankReturn, BeneficiaryAccount, PayableLine, PaymentRun, RecoveryOrder, Transfer
@@ -31,11 +24,10 @@ from payments.runs import (
     payment_run_prepare,
     transfer_return,
 )
-from tests.factories import valid_siret
+from tests.payments.factories import csv_rows, make_account, make_line, page, shown_messages
 
 pytestmark = pytest.mark.django_db
 
-_numbers = itertools.count(1)
 NEW_IBAN = "FR7630004000031234567890143"
 
 
@@ -57,38 +49,6 @@ def branch_rep(make_user):
 
 
 # --- Builders -----------------------------------------------------------------------------------------
-def make_account(name: str = "", *, blocked: bool = False) -> BeneficiaryAccount:
-    number = next(_numbers)
-    return BeneficiaryAccount.objects.create(
-        kind="cfa",
-        identifier=valid_siret(7000 + number),
-        name=name or f"CFA des Métiers n° {number}",
-        street="rue des Écoles",
-        building_number="3",
-        postal_code="14000",
-        town="Caen",
-        iban=IBAN.generate("FR", bank_code="10107", account_code=f"{number:011d}").compact,
-        bic="BREDFRPP",
-        blocked=blocked,
-        blocked_reason="Rejet AC04 du virement OPCO-1-1" if blocked else "",
-        blocked_at=timezone.now() if blocked else None,
-    )
-
-
-def make_line(account, amount: str, *, due=None, pay_by=None, reference: str = "", status=LineStatus.PAYABLE) -> PayableLine:
-    source_id = 800_000 + next(_numbers)
-    return PayableLine.objects.create(
-        account=account,
-        source_type=ContentType.objects.get_for_model(Instalment),
-        source_id=source_id,
-        amount=Decimal(amount),
-        due_date=due or timezone.localdate(),
-        pay_by=pay_by,
-        reference=reference or f"R{source_id}",
-        label=f"Échéance {source_id}",
-        section="alternance",
-        status=status,
-    )
 
 
 def prepared_run(finance, amounts_by_account=(("1200.00",), ("300.00",))) -> PaymentRun:
@@ -107,23 +67,9 @@ def executed_run(finance, finance2, amounts_by_account=(("1200.00",), ("300.00",
     return run
 
 
-def page(response) -> str:
-    return unescape(response.content.decode())
-
-
-def shown_messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
 def run_state(run: PaymentRun) -> tuple:
     run.refresh_from_db()
     return run.status, run.approved_by_id, run.sent_by_id, run.settled_by_id, run.cancelled_at
-
-
-def csv_rows(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8")
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
 
 
 # --- Who may see and act ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from payments.enums import LineStatus, RunStatus
 from payments.models import PayableLine, PaymentRun, Transfer, TransferLine
 from payments.runs import payment_run_request_execution
 from tests.conftest import need_postgres, need_redis
-from tests.payments.test_concurrency import approved_run, make_accounts, make_lines
+from tests.payments.factories import approved_run_on, make_accounts, make_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -133,7 +133,7 @@ def test_a_worker_killed_mid_execution_and_a_new_worker_lose_and_duplicate_nothi
     settings.MEDIA_ROOT = media
     today = timezone.localdate()
     lines = make_lines(make_accounts(80), 400, today)
-    run = approved_run(finance, finance2, today)
+    run = approved_run_on(finance, finance2, today)
     assert (run.line_count, run.transfer_count) == (400, 80)
     before = _placement(run)
     assert len(before) == 400

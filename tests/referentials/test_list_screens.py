@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from branches.models import Branch, BranchIdcc, BranchMembership
 from referentials.models import Certification, Idcc, TrainingProvider
-from tests.factories import CompanyFactory, valid_siret
+from tests.referentials.factories import CompanyFactory, TrainingProviderFactory, valid_siret
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,7 @@ def test_referential_loads_screen_is_for_staff_and_only_administrators_start_one
 
 
 def test_csv_export_neutralises_formulas(client, make_user):
-    TrainingProvider.objects.create(siret=valid_siret(900_001), name='=HYPERLINK("http://x")', region="Bretagne")
+    TrainingProviderFactory(siret=valid_siret(900_001), name='=HYPERLINK("http://x")', region="Bretagne")
     client.force_login(make_user(kind="advisor"))
     body = b"".join(client.get(reverse("referentials:providers"), {"format": "csv"}).streaming_content).decode("utf-8-sig")
     assert "'=HYPERLINK" in body and ";=HYPERLINK" not in body
