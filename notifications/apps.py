@@ -10,3 +10,8 @@ class NotificationsConfig(AppConfig):
         from notifications import deadlines
 
         deadlines.register()
+
+        # What each user has to look at, first on the home page (opco.home).
+        from opco import home
+
+        home.register_panel("notifications", template="notifications/_panel.html", context=lambda user: {}, order=1)

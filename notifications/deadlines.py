@@ -9,17 +9,42 @@ reminders cancelled on the spot (a listener of the engine's transitions).
 
 from datetime import date, timedelta
 
+from notifications.enums import Level
 from notifications.kinds import register_kind
+from notifications.panel import PanelItem, register_panel_source
 from notifications.services import reminder_schedule, reminders_cancel
 from opco import workflow
 
 DEADLINE_NEAR = "deadline_near"
-DEADLINE_NEAR_DAYS = 5
+DEADLINE_NEAR_DAYS = workflow.DUE_SOON_DAYS
 
 
 def register() -> None:
     register_kind(DEADLINE_NEAR, "Dossiers dont l'échéance de décision approche")
     workflow.on_transition(_cancel_when_no_longer_waiting)
+    register_panel_source(deadlines_panel)
+
+
+def deadlines_panel(user):
+    """On the home page of a staff member: their files overdue or due within DEADLINE_NEAR_DAYS."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts import roles
+
+    if not roles.STAFF(user):
+        return
+    rows = workflow.files_due(today=timezone.localdate(), within_days=DEADLINE_NEAR_DAYS, assigned_to=user)
+    overdue = sum(1 for row in rows if row.overdue)
+    link = reverse("deadlines")
+    yield PanelItem(overdue, "un dossier en retard de décision", "{count} dossiers en retard de décision", link, Level.DANGER)
+    yield PanelItem(
+        len(rows) - overdue,
+        f"un dossier arrive à échéance dans les {DEADLINE_NEAR_DAYS} jours",
+        "{count} dossiers arrivent à échéance dans les " + str(DEADLINE_NEAR_DAYS) + " jours",
+        link,
+        Level.WARNING,
+    )
 
 
 def _cancel_when_no_longer_waiting(flow: workflow.Workflow, file, action: workflow.Action, before: str) -> None:

@@ -6,9 +6,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from opco.home import PANELS, TILES
-from opco.workflow import files_due
-
-DUE_WITHIN_DAYS = 5  # the lists and the reminders warn 5 days before a decision deadline
+from opco.workflow import DUE_SOON_DAYS, files_due
 
 
 def home(request):
@@ -44,12 +42,12 @@ def deadlines(request):
     who = request.GET.get("gestionnaire", "moi")
     User = get_user_model()
     if who == "tous":
-        rows = files_due(today=today, within_days=DUE_WITHIN_DAYS)
+        rows = files_due(today=today, within_days=DUE_SOON_DAYS)
     elif who == "personne":
-        rows = files_due(today=today, within_days=DUE_WITHIN_DAYS, unassigned=True)
+        rows = files_due(today=today, within_days=DUE_SOON_DAYS, unassigned=True)
     else:
         member = request.user if who == "moi" else User.objects.filter(pk=who if who.isdigit() else None).first()
-        rows = files_due(today=today, within_days=DUE_WITHIN_DAYS, assigned_to=member or request.user)
+        rows = files_due(today=today, within_days=DUE_SOON_DAYS, assigned_to=member or request.user)
     staff = User.objects.filter(is_active=True, kind="staff").order_by("last_name", "first_name")
     context = {
         "overdue": [row for row in rows if row.overdue],
@@ -57,6 +55,6 @@ def deadlines(request):
         "who": who,
         "staff": staff,
         "today": today,
-        "within_days": DUE_WITHIN_DAYS,
+        "within_days": DUE_SOON_DAYS,
     }
     return render(request, "deadlines.html", context)

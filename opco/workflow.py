@@ -153,6 +153,7 @@ class Workflow:
 
 
 _REGISTRY: dict[str, Workflow] = {}
+DUE_SOON_DAYS = 5  # the deadline lists, the home panel and the reminders warn 5 days before a decision is due
 # Called inside the transition's transaction with (workflow, file, action, status before): how a higher
 # layer (notifications: cancel the reminders of a decided file) follows every file without opco knowing it.
 _LISTENERS: list[Callable[[Workflow, Any, Action, str], None]] = []

@@ -85,7 +85,7 @@ def test_the_list_shows_each_kind_overdue_or_due_within_5_days_for_its_gestionna
     assert all(number in everyone for number in ("AP-LATE", "AP-SOON", "AP-THEIRS", "RC-SOON", "RC-NOBODY"))
 
     home = client_for(me).get(reverse("home")).content.decode()
-    assert "1 dossier en retard de décision" in home and "2 dossiers arrivent à échéance dans les 5 jours" in home
+    assert "un dossier en retard de décision" in home and "2 dossiers arrivent à échéance dans les 5 jours" in home
 
 
 def test_readers_do_not_get_the_deadlines(make_user, client_for):
