@@ -5,14 +5,14 @@ data of a période de reconversion. Fixtures built on them are in tests/contract
 import copy
 import itertools
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from contracts.alternance.deposit import contract_deposit
 from contracts.enums import CfaDocumentKind, ContractStatus
-from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, Instalment
+from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, Instalment, ReconversionPeriod
 from payments.enums import ScheduleStatus
 from tests.referentials.factories import valid_siret
 
@@ -227,3 +227,53 @@ def period_data(**changes) -> dict:
     }
     data.update(changes)
     return data
+
+
+def stored_contract(number: str, *, due: date, status: str = "instruction", assigned_to=None) -> ApprenticeshipContract:
+    """A contract file waiting for a decision due on `due`, stored as is (no deposit, no checks): for
+    the lists and reminders that only read its instruction dates."""
+    return ApprenticeshipContract.objects.create(
+        file_number=number,
+        status=status,
+        employer_siret="73282932000074",
+        employer_name="Boulangerie",
+        apprentice_last_name="Martin",
+        apprentice_first_name="Léa",
+        apprentice_birth_date=date(2007, 2, 28),
+        rncp="RNCP37566",
+        training_start=date(2026, 1, 5),
+        training_hours=Decimal(800),
+        cfa_siret="19350012300017",
+        signed_on=date(2026, 1, 2),
+        start_date=date(2026, 1, 5),
+        end_date=date(2027, 7, 4),
+        practical_training_start=date(2026, 1, 5),
+        received_on=due - timedelta(days=20),
+        complete_on=due - timedelta(days=20),
+        decision_due_on=due,
+        assigned_to=assigned_to,
+    )
+
+
+def stored_period(number: str, *, due: date, status: str = "received", assigned_to=None) -> ReconversionPeriod:
+    """A période de reconversion waiting for a decision due on `due`, stored as is."""
+    return ReconversionPeriod.objects.create(
+        file_number=number,
+        kind="interne",
+        status=status,
+        employer_siret="73282932000074",
+        employer_name="Boulangerie",
+        employee_last_name="Petit",
+        employee_first_name="Jules",
+        employee_birth_date=date(1980, 2, 29),
+        agreement_signed_on=date(2026, 2, 1),
+        target="socle",
+        provider_siret="19350012300017",
+        training_hours=Decimal(200),
+        start_date=date(2026, 4, 1),
+        end_date=date(2026, 9, 30),
+        received_on=due - timedelta(days=20),
+        complete_on=due - timedelta(days=20),
+        decision_due_on=due,
+        assigned_to=assigned_to,
+    )

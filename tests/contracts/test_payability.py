@@ -6,7 +6,6 @@ IBAN, and ruptures before and after a payment run took the advance."""
 
 # ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
 
-import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -22,7 +21,7 @@ from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.alternance.decisions import contract_rupture
 from contracts.alternance.payability import close_expired_balances, decide, facts_of, instalments_release
 from contracts.alternance.workflow import contract_deposit_deca
-from contracts.enums import CfaDocumentKind, ContractStatus
+from contracts.enums import CfaDocumentKind
 from contracts.models import CfaDocument, Instalment
 from contracts.tasks import release_payable_instalments
 from opco.models import AuditEntry
@@ -30,6 +29,7 @@ from payments.enums import LineStatus, ScheduleStatus
 from payments.models import PayableLine
 from payments.runs import payment_run_prepare
 from referentials.models import TrainingProvider
+from tests.contracts.factories import line
 from tests.payments.conftest import CFA_IBAN, CFA_SIRET, accept, cfa, finance, referentials, staff  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +42,6 @@ START = CfaDocumentKind.START_ATTESTATION
 COMPLETION = CfaDocumentKind.COMPLETION_ATTESTATION
 PARTICIPATION = CfaDocumentKind.PARTICIPATION_INVOICE
 INVOICES = (ANNUAL, FINAL, PARTICIPATION)
-APPRENTICES = ("Durand", "Petit", "Moreau", "Lefebvre", "Garnier", "Roux", "Fabre", "Vidal")
-MASTERS = ("Martin", "Bernard", "Thomas", "Robert", "Richard", "Dubois", "Girard", "Bonnet")
 # A level 7 fiche open to apprenticeship (Kit apprentissage): its R2025 contracts owe the employer
 # participation of 750 € (R6332-25-1).
 LEVEL_7 = {
@@ -87,24 +85,6 @@ def dated(start: date, end: date, signed: date) -> dict:
 
 
 @pytest.fixture
-def contract(accept, clock):
-    """contract(changes, today=…, received_on=…): an accepted contract, deposited and accepted on
-    `today`; by default the base contract of tests/contracts (R2025, level 3, 2025-09-01 → 2027-08-31,
-    5 470 € a year)."""
-    numbers = itertools.count()
-
-    def make(changes: dict | None = None, *, today: date = date(2025, 9, 15), received_on: date = date(2025, 9, 2)):
-        clock(today)
-        n = next(numbers)
-        names = {"apprenti.nom": APPRENTICES[n], "maitres_apprentissage.0.nom": MASTERS[n]}
-        made = accept({**names, **(changes or {})}, received_on=received_on)
-        assert made.status == ContractStatus.ACCEPTED
-        return made
-
-    return make
-
-
-@pytest.fixture
 def receive(staff):
     def send(contract, kind, *, year=None, on=None, number=None, siret=CFA_SIRET):
         if number is None:
@@ -120,10 +100,6 @@ def receive(staff):
         )
 
     return send
-
-
-def line(contract, year: int, kind: str) -> Instalment:
-    return contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).get(year=year, kind=kind)
 
 
 def handed_over(instalment: Instalment) -> list[tuple]:

@@ -2,7 +2,6 @@
 (notifications.deadlines walking the registered workflows), once, and a decision cancels it."""
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,32 +12,14 @@ from contracts.reconversion.services import RECONVERSIONS, decision_deadline
 from notifications.enums import ReminderStatus
 from notifications.models import Reminder
 from notifications.tasks import send_daily_reminders
+from tests.contracts.factories import stored_period
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 10)
 
 
 def period(*, complete_on: date, assigned_to) -> ReconversionPeriod:
-    return ReconversionPeriod.objects.create(
-        file_number="RC-2026-000001",
-        kind="interne",
-        status="instruction",
-        employer_siret="73282932000074",
-        employer_name="Boulangerie",
-        employee_last_name="Petit",
-        employee_first_name="Jules",
-        employee_birth_date=date(1980, 2, 29),
-        agreement_signed_on=date(2026, 2, 1),
-        target="socle",
-        provider_siret="19350012300017",
-        training_hours=Decimal(200),
-        start_date=date(2026, 4, 1),
-        end_date=date(2026, 9, 30),
-        received_on=complete_on,
-        complete_on=complete_on,
-        decision_due_on=decision_deadline(complete_on),
-        assigned_to=assigned_to,
-    )
+    return stored_period("RC-2026-000001", due=decision_deadline(complete_on), status="instruction", assigned_to=assigned_to)
 
 
 def test_a_period_near_its_deadline_is_reminded_once_to_its_gestionnaire_like_a_contract(make_user):

@@ -20,6 +20,7 @@ from notifications.models import Notification, Reminder
 from notifications.services import reminder_schedule, reminders_send_due
 from opco.models import AuditEntry
 from tests.accounts.factories import UserFactory
+from tests.concurrency import run_together
 from tests.conftest import need_postgres
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -51,30 +52,6 @@ def postgres_and_a_slow_mail_server(settings):
     SlowBackend.holding.clear()
     yield
     SlowBackend.hold = None
-
-
-def run_together(*targets, timeout: float = 120) -> list:
-    """Run each callable in its own thread (its own connection), released at once by a barrier; return
-    what each returned, or the exception it raised."""
-    barrier = threading.Barrier(len(targets))
-    results: list = [None] * len(targets)
-
-    def work(position, target):
-        try:
-            barrier.wait(timeout=30)
-            results[position] = target()
-        except BaseException as error:  # noqa: BLE001 — the test inspects it
-            results[position] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, args=(position, target)) for position, target in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads), "un fil d'exécution est resté bloqué"
-    return results
 
 
 def plan(count: int, *, subject: str = "Relance n° {n}") -> list[Reminder]:

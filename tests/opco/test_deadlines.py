@@ -2,63 +2,16 @@
 reconversion waiting for a decision show up for their gestionnaire, overdue or due within 5 days."""
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from contracts.models import ApprenticeshipContract, ReconversionPeriod
+from tests.contracts.factories import stored_contract as contract
+from tests.contracts.factories import stored_period as period
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 10)
-
-
-def contract(number: str, *, due: date, status: str = "instruction", assigned_to=None) -> ApprenticeshipContract:
-    return ApprenticeshipContract.objects.create(
-        file_number=number,
-        status=status,
-        employer_siret="73282932000074",
-        employer_name="Boulangerie",
-        apprentice_last_name="Martin",
-        apprentice_first_name="Léa",
-        apprentice_birth_date=date(2007, 2, 28),
-        rncp="RNCP37566",
-        training_start=date(2026, 1, 5),
-        training_hours=Decimal(800),
-        cfa_siret="19350012300017",
-        signed_on=date(2026, 1, 2),
-        start_date=date(2026, 1, 5),
-        end_date=date(2027, 7, 4),
-        practical_training_start=date(2026, 1, 5),
-        received_on=due - timedelta(days=20),
-        complete_on=due - timedelta(days=20),
-        decision_due_on=due,
-        assigned_to=assigned_to,
-    )
-
-
-def period(number: str, *, due: date, assigned_to=None) -> ReconversionPeriod:
-    return ReconversionPeriod.objects.create(
-        file_number=number,
-        kind="interne",
-        status="received",
-        employer_siret="73282932000074",
-        employer_name="Boulangerie",
-        employee_last_name="Petit",
-        employee_first_name="Jules",
-        employee_birth_date=date(1980, 2, 29),
-        agreement_signed_on=date(2026, 2, 1),
-        target="socle",
-        provider_siret="19350012300017",
-        training_hours=Decimal(200),
-        start_date=date(2026, 4, 1),
-        end_date=date(2026, 9, 30),
-        received_on=due - timedelta(days=20),
-        complete_on=due - timedelta(days=20),
-        decision_due_on=due,
-        assigned_to=assigned_to,
-    )
 
 
 @time_machine.travel(TODAY, tick=False)
