@@ -3,6 +3,7 @@ fixtures), finance users."""
 
 import pytest
 
+from branches.models import Branch
 from tests.contracts.conftest import accept, cfa, referentials  # noqa: F401 — fixtures of the payments tests too
 from tests.contracts.factories import CFA_IBAN, CFA_SIRET  # noqa: F401 — imported from here by tests/contracts/test_payability.py
 
@@ -27,3 +28,13 @@ def media_root(tmp_path, settings):
     """SEPA files and uploads of a test go to its own directory, never to var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def responsable(make_user):
+    return make_user(kind="staff", groups=["responsable"], email="responsable@example.org")
+
+
+@pytest.fixture
+def metallurgie(db):
+    return Branch.objects.create(code="B-MET", name="Métallurgie")

@@ -166,3 +166,7 @@ def csv_rows(response) -> list[list[str]]:
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def D(text: str) -> Decimal:  # noqa: N802 — reads like a literal
+    return Decimal(text)

@@ -5,7 +5,6 @@ nobody else may."""
 
 import itertools
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -20,7 +19,7 @@ from payments.budgets import branch_key, convention_key, envelope_commit, envelo
 from payments.enums import FinancialSection, LineStatus, RunStatus
 from payments.models import Envelope, EnvelopeKind, PayableLine, PaymentRun, SectionBudget
 from tests.accounts.factories import UserFactory
-from tests.payments.factories import csv_rows, make_account, page, shown_messages
+from tests.payments.factories import D, csv_rows, make_account, page, shown_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +29,6 @@ ENTRY = reverse("payments:budget_entry")
 BRANCH_ENTRY = reverse("payments:budget_branch_entry")
 NNBSP, NBSP = "\u202f", "\u00a0"
 _sources = itertools.count(1)
-
-
-def D(text: str) -> Decimal:  # noqa: N802 — reads like a literal
-    return Decimal(text)
-
-
-@pytest.fixture
-def responsable(make_user):
-    return make_user(kind="staff", groups=["responsable"], email="responsable@example.org")
-
-
-@pytest.fixture
-def metallurgie(db):
-    return Branch.objects.create(code="B-MET", name="Métallurgie")
 
 
 def a_file() -> User:

@@ -6,7 +6,6 @@ the database as it was."""
 
 import itertools
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -37,27 +36,13 @@ from payments.budgets import (
 from payments.enums import FinancialSection, LineStatus, RunStatus
 from payments.models import BudgetMovement, Envelope, EnvelopeKind, PayableLine, PaymentRun, SectionBudget
 from tests.accounts.factories import UserFactory
-from tests.payments.factories import make_account
+from tests.payments.factories import D, make_account
 
 pytestmark = pytest.mark.django_db
 
 ALTERNANCE, PLAN = FinancialSection.ALTERNANCE, FinancialSection.PLAN_UNDER_50
 NNBSP = "\u202f"
 _sources = itertools.count(1)
-
-
-def D(text: str) -> Decimal:  # noqa: N802 — reads like a literal
-    return Decimal(text)
-
-
-@pytest.fixture
-def responsable(make_user):
-    return make_user(kind="staff", groups=["responsable"], email="responsable@example.org")
-
-
-@pytest.fixture
-def metallurgie(db):
-    return Branch.objects.create(code="B-MET", name="Métallurgie")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ of the monthly table. Sums are exact to the cent; refusals leave the database as
 
 import itertools
 from datetime import date
-from decimal import Decimal
 
 import pytest
 import time_machine
@@ -24,7 +23,7 @@ from payments.enums import FinancialSection, LineStatus, RunStatus
 from payments.models import BudgetMovement, PayableLine, PaymentRun, SectionBudget
 from payments.runs import payment_run_approve, payment_run_execute, payment_run_mark_sent, payment_run_prepare, payment_run_settle
 from tests.accounts.factories import UserFactory
-from tests.payments.factories import csv_rows, make_account, page, shown_messages
+from tests.payments.factories import D, csv_rows, make_account, page, shown_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +31,6 @@ ALTERNANCE, PLAN, RECONVERSION = FinancialSection.ALTERNANCE, FinancialSection.P
 NNBSP = "\u202f"  # narrow no-break space between thousands in messages
 NBSP = "\u00a0"  # no-break space between thousands in templates (French locale)
 _sources = itertools.count(1)
-
-
-def D(text: str) -> Decimal:  # noqa: N802 — reads like a literal
-    return Decimal(text)
-
-
-@pytest.fixture
-def responsable(make_user):
-    return make_user(kind="staff", groups=["responsable"], email="responsable@example.org")
 
 
 @pytest.fixture
