@@ -16,7 +16,7 @@ A file kind declares its clock as a `Deadline`:
     contract.decision_due_on = DECISION.due_on(contract.complete_on)
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -103,7 +103,7 @@ def _check_kind(kind: Unit) -> Unit:
     return Unit(kind)
 
 
-def _is_working(day: date, kind: Unit, holidays: _Holidays) -> bool:
+def _is_working(day: date, kind: Unit, holidays: Container[date]) -> bool:
     last_weekday = 5 if kind == OUVRABLES else 4  # Saturday (5) counts for « ouvrables » only; Sunday never
     return day.weekday() <= last_weekday and day not in holidays
 
@@ -125,11 +125,12 @@ def is_working_day(day: date, *, zone: str, kind: Unit = OUVRABLES) -> bool:
     return _is_working(day, _check_kind(kind), _Holidays(zone))
 
 
-def add_working_days(start: date, n: int, *, zone: str, kind: Unit = OUVRABLES) -> date:
+def add_working_days(start: date, n: int, *, zone: str, kind: Unit = OUVRABLES, holidays: Container[date] | None = None) -> date:
     """The n-th « jour ouvrable » / « ouvré » after `start` (`start` itself never counts; n < 0 counts
-    back before it, n = 0 is `start`)."""
+    back before it, n = 0 is `start`). `holidays`: the zone's public holidays when the caller already
+    holds them (a bulk import reads them once for thousands of files), else read from the provider."""
     kind = _check_kind(kind)
-    holidays = _Holidays(zone)
+    holidays = _Holidays(zone) if holidays is None else holidays
     step = 1 if n >= 0 else -1
     day, remaining = start, abs(n)
     while remaining:

@@ -31,6 +31,7 @@ from contracts.alternance.payload import ContractPayload, Master, PayPeriod, par
 from contracts.alternance.reference_cache import cached, is_cached
 from contracts.enums import ContractKind, ContractStatus
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, EmployerOpposition
+from opco.calendar import OUVRABLES, add_working_days
 from opco.checks import CheckReport, Outcome, error, error_if_any, fr_date, fr_number, ok, run_table, warning
 from referentials.enums import HolidayZone
 from referentials.models import Certification, Company, Idcc
@@ -649,18 +650,12 @@ DEPOSIT_WORKING_DAYS = 5  # D6224-1
 
 
 def last_deposit_day(start: date, zone: str) -> date:
-    """The 5th « jour ouvrable » after start: Monday to Saturday, the zone's public holidays excluded."""
-    end = start + timedelta(days=3 * DEPOSIT_WORKING_DAYS + 15)
+    """The 5th « jour ouvrable » after start: Monday to Saturday, the zone's public holidays excluded
+    (opco.calendar), the holidays read once per zone and year for a whole import."""
     holidays = cached(
         ("holidays", zone, start.year), lambda: public_holidays_between(date(start.year, 1, 1), date(start.year + 1, 1, 31), zone)
     )
-    holidays = {day for day in holidays if start <= day <= end}
-    day, counted = start, 0
-    while counted < DEPOSIT_WORKING_DAYS:
-        day += timedelta(days=1)
-        if day.weekday() != 6 and day not in holidays:  # 6: Sunday
-            counted += 1
-    return day
+    return add_working_days(start, DEPOSIT_WORKING_DAYS, zone=zone, kind=OUVRABLES, holidays=holidays)
 
 
 def _holiday_zone_of(siret: str) -> str:

@@ -47,6 +47,7 @@ from contracts.professionalisation.payload import (
     parse_pro_payload,
     priority_public_reasons,
 )
+from opco.calendar import add_days
 from opco.checks import CheckReport, Outcome, error, error_if_any, fr_date, fr_number, ok, run_table, warning
 from referentials.models import Certification
 from referentials.selectors import legal_parameter_on
@@ -568,7 +569,7 @@ DEPOSIT_DAYS = 5  # D6325-1: « au plus tard dans les cinq jours qui suivent le 
 def pro_last_deposit_day(start: date) -> date:
     """D6325-1 counts « jours », not « jours ouvrables » as D6224-1 does for apprenticeship: calendar
     days, so the 5th day after the start (start + 5 days), whatever the weekday or holidays."""
-    return start + timedelta(days=DEPOSIT_DAYS)
+    return add_days(start, DEPOSIT_DAYS)
 
 
 def check_pro_deposit_delay(payload: ProContractPayload, context: CheckContext) -> Outcome:
