@@ -46,3 +46,21 @@ class UserFactory(factory.django.DjangoModelFactory):
         for name in extracted or names:
             self.groups.add(Group.objects.get_or_create(name=name)[0])
         self.save()
+
+
+# A CSRF secret the tests send both as the cookie and as the X-CSRFToken header (Django compares the
+# unmasked secrets), so that unsafe API requests reach their view as a browser's would.
+CSRF_SECRET = "a" * 32
+
+
+def session_cookies(user) -> dict[str, str]:
+    """The cookies of a browser logged in as `user` (session after login with MFA) with a CSRF token."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {
+        settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value,
+        settings.CSRF_COOKIE_NAME: CSRF_SECRET,
+    }
