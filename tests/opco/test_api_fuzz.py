@@ -13,7 +13,7 @@ from tests.accounts.factories import CSRF_SECRET, session_cookies
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 25  # bounded: the suite stays fast; raise it locally to fuzz harder
+EXAMPLES_PER_OPERATION = 15  # bounded: the suite stays fast; raise it locally to fuzz harder
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 schema.app = get_wsgi_application()
 
