@@ -1,9 +1,11 @@
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +39,69 @@ def test_staff_login_asks_for_the_totp_code_then_reaches_home(client, make_user)
     assert response.status_code == 302
     page = client.get(reverse("home"))
     assert page.status_code == 200 and "Bonjour" in page.content.decode()
+
+
+def wrong_code(secret=TEST_TOTP_SECRET):
+    """A code that none of the steps the tolerance accepts (now, 30 s before or after) gives."""
+    valid = {code_at(secret, time.time() + drift) for drift in (-30, 0, 30)}
+    return next(code for code in (f"{n:06d}" for n in range(1_000_000)) if code not in valid)
+
+
+def test_wrong_totp_codes_lock_the_account_for_15_minutes_even_for_the_right_code(client, make_user):
+    user = make_user(kind="staff", groups=["gestionnaire"])
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        post_login(client, user.email)
+        for _ in range(5):
+            response = client.post(reverse("mfa_authenticate"), {"code": wrong_code()})
+            assert "Code incorrect." in response.content.decode()
+        # The sixth try, and the sixtieth, are refused whatever the code: the right one too.
+        for _ in range(55):
+            client.post(reverse("mfa_authenticate"), {"code": wrong_code()})
+        refused = client.post(reverse("mfa_authenticate"), {"code": code_at(TEST_TOTP_SECRET)})
+        assert refused.status_code == 200 and "_auth_user_id" not in client.session
+        assert "Trop de codes erronés : réessayez dans 15 minutes." in refused.content.decode()
+        # The lock is on the account: a new login, from another address, does not lift it.
+        other = Client()
+        assert post_login(other, user.email, ip="198.51.100.7")["Location"] == reverse("mfa_authenticate")
+        refused = other.post(reverse("mfa_authenticate"), {"code": code_at(TEST_TOTP_SECRET)})
+        assert "Trop de codes erronés" in refused.content.decode() and "_auth_user_id" not in other.session
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        refused = client.post(reverse("mfa_authenticate"), {"code": code_at(TEST_TOTP_SECRET)})
+        assert "Trop de codes erronés : réessayez dans 5 minutes." in refused.content.decode()
+    with time_machine.travel(start + timedelta(minutes=15, seconds=1), tick=False):
+        # The login itself has expired meanwhile (allauth gives 15 minutes for the second step): log in again.
+        post_login(client, user.email)
+        assert client.post(reverse("mfa_authenticate"), {"code": code_at(TEST_TOTP_SECRET)}).status_code == 302
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_four_wrong_codes_do_not_lock_and_the_right_code_starts_the_count_again(client, make_user):
+    user = make_user(kind="staff", groups=["gestionnaire"])
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        post_login(client, user.email)
+        for _ in range(4):
+            client.post(reverse("mfa_authenticate"), {"code": wrong_code()})
+        assert client.post(reverse("mfa_authenticate"), {"code": code_at(TEST_TOTP_SECRET)}).status_code == 302
+        client.logout()
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        post_login(client, user.email)
+        for _ in range(4):
+            client.post(reverse("mfa_authenticate"), {"code": wrong_code()})
+        assert client.post(reverse("mfa_authenticate"), {"code": code_at(TEST_TOTP_SECRET)}).status_code == 302
+
+
+def test_setting_up_totp_takes_five_wrong_codes_then_waits(client, make_user):
+    user = make_user(kind="staff", with_totp=False)
+    post_login(client, user.email)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    secret = client.get(reverse("mfa_activate_totp")).context["form"].secret
+    for _ in range(5):
+        assert "Code incorrect." in client.post(reverse("mfa_activate_totp"), {"code": wrong_code(secret)}).content.decode()
+    refused = client.post(reverse("mfa_activate_totp"), {"code": code_at(secret)})
+    assert "Trop de codes erronés : réessayez dans 15 minutes." in refused.content.decode()
+    assert not Authenticator.objects.filter(user=user).exists()
 
 
 def test_email_login_is_case_insensitive(client, make_user):
