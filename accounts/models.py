@@ -84,8 +84,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def requires_mfa(self) -> bool:
-        """MFA is mandatory for OPCO staff and branch representatives (security baseline)."""
-        return self.is_superuser or self.kind in (UserKind.STAFF, UserKind.BRANCH_REP)
+        """MFA is mandatory for every account, whatever its kind (security baseline): an advisor reaches
+        companies' files and funding requests as much as staff do."""
+        return True
 
     @cached_property
     def has_totp(self) -> bool:

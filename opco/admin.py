@@ -5,8 +5,10 @@ Who is an administrator is the accounts app's to say (it owns the roles, above o
 """
 
 from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from opco import audit
 from opco.models import AuditEntry
@@ -25,6 +27,27 @@ def _is_administrator(request) -> bool:
 
 
 admin.site.has_permission = lambda request: request.user.is_active and _is_administrator(request)
+
+
+def refuse_logged_in_non_administrators(view):
+    """403 for a logged-in user who may not use the admin; anonymous users go on to the login page.
+
+    Django's admin sends anyone without the permission to its login page; ours is allauth's, which sends
+    a user already logged in straight back to `next`, the admin: a loop, for a logged-in non-administrator."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_authenticated and not admin.site.has_permission(request):
+            raise PermissionDenied("L'administration technique est réservée aux administrateurs.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# Every admin URL but the login page is built with admin_view (the site's and each ModelAdmin's, when the
+# URLs load): refuse before Django's own check redirects to login. The login page: opco/urls.py.
+_django_admin_view = admin.site.admin_view
+admin.site.admin_view = lambda view, cacheable=False: refuse_logged_in_non_administrators(_django_admin_view(view, cacheable))
 
 
 class AuditedModelAdmin(admin.ModelAdmin):

@@ -34,7 +34,7 @@ class SessionAbsoluteTimeoutMiddleware:
 
 
 class MfaRequiredMiddleware:
-    """Staff and branch representatives must have a TOTP authenticator before any other page.
+    """A user whom accounts says requires MFA (every account) must have a TOTP authenticator before any other page.
 
     There is no setting to switch this off: a user without an authenticator is sent to set one up.
     """

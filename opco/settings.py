@@ -174,13 +174,22 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-# Brute force is django-axes' job (per user and IP); allauth's per-IP limit would lock a whole office.
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# Wrong passwords are django-axes' job (per user and IP, below): the adapter keeps allauth from counting
+# them. allauth's "login_failed" limit then counts second-factor codes only, per account: 5 tries per
+# 15 minutes, then even the right code waits (a 6-digit code must not be guessed by trying them all).
+# No per-IP part: it would lock a whole office.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/15m/key"}
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="OPCO back-office")
 # One 30-second step of clock drift either way, as RFC 6238 §5.2 recommends.
 MFA_TOTP_TOLERANCE = 1
+# The same forms, with the French « réessayez dans … » when the limit on codes is reached.
+MFA_FORMS = {
+    "authenticate": "accounts.forms.MfaAuthenticateForm",
+    "reauthenticate": "accounts.forms.MfaReauthenticateForm",
+    "activate_totp": "accounts.forms.MfaActivateTotpForm",
+}
 
 # django-axes: lockout per (user, IP) after 5 failures, lifted after 15 minutes.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

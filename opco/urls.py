@@ -4,11 +4,12 @@ from django.urls import include, path
 from accounts import roles
 from opco import views
 from opco.access import allow
+from opco.admin import refuse_logged_in_non_administrators
 
 admin.site.site_header = "Administration du back-office OPCO"
 admin.site.site_title = "Back-office OPCO"
 admin.site.index_title = "Données brutes"
-admin.site.login = views.admin_login_redirect
+admin.site.login = refuse_logged_in_non_administrators(views.admin_login_redirect)
 
 urlpatterns = [
     path("", allow(*roles.ANY_USER)(views.home), name="home"),

@@ -23,8 +23,8 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture
 def make_user(db):
-    """A user of a kind and staff groups; staff and branch representatives get a TOTP authenticator
-    unless `with_totp=False`, so that tests reach the pages behind MFA."""
+    """A user of a kind and staff groups, with a TOTP authenticator (MFA is mandatory for every kind of
+    account) unless `with_totp=False`, so that tests reach the pages behind MFA."""
 
     def make(kind=None, groups=None, with_totp=None, **extra):
         """make_user("advisor"), make_user(groups=["finance"]), or a role's trait: make_user(finance=True)."""
@@ -33,7 +33,7 @@ def make_user(db):
         if groups is not None:
             extra["groups"] = groups
         user = UserFactory(**extra)
-        if with_totp if with_totp is not None else user.kind in ("staff", "branch_rep"):
+        if with_totp is not False:
             totp_activate(user=user, secret=TEST_TOTP_SECRET)
         return user
 
