@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 SESSION_STARTED_KEY = "backoffice_session_started_at"
 
@@ -57,3 +58,42 @@ class MfaRequiredMiddleware:
                 )
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set, on every answer but static files.
+
+    - `Cache-Control: private, no-store` unless the view set its own: lists, exports, API answers and
+      pages all show file data (names, NIR-bearing payloads, IBANs) that no browser cache, shared
+      proxy or back button should keep, as documents already do. Every answer, not only those to
+      logged-in users: the back-office has nothing public worth caching, and deciding by user would
+      read the session on paths that never did (an unknown /api/ path, a crash). A public page that
+      wants caching says so with its own Cache-Control.
+    - `Permissions-Policy` (settings.PERMISSIONS_POLICY): browser features the back-office never uses
+      are switched off, for it and for anything injected into it.
+
+    Placed right after SecurityMiddleware so that it also sees what inner middleware answer (a host
+    not allowed, the login redirect); WhiteNoise answers static files before it, and a static path
+    that reaches Django anyway is left cacheable.
+    """
+
+    NO_STORE = "private, no-store"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @cached_property
+    def permissions_policy(self) -> str:
+        return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in settings.PERMISSIONS_POLICY.items())
+
+    @cached_property
+    def static_prefix(self) -> str:
+        return "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.permissions_policy:
+            response.setdefault("Permissions-Policy", self.permissions_policy)
+        if not response.has_header("Cache-Control") and not request.path_info.startswith(self.static_prefix):
+            response["Cache-Control"] = self.NO_STORE
+        return response
