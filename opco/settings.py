@@ -232,12 +232,12 @@ CONTENT_SECURITY_POLICY = {
 }
 # Browser features the back-office never uses, switched off (opco.middleware.SecurityHeadersMiddleware):
 # feature → allowed origins, empty for none. WebAuthn (publickey-credentials-*) stays allowed for MFA.
+# Only features Chromium recognises: it logs an error for any other (tests/opco/test_security_headers_browser.py).
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "camera",
         "display-capture",
         "geolocation",
