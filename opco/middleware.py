@@ -8,7 +8,6 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 SESSION_STARTED_KEY = "backoffice_session_started_at"
 
@@ -64,7 +63,7 @@ class SecurityHeadersMiddleware:
     """Headers Django's SecurityMiddleware does not set, on every answer but static files.
 
     - `Cache-Control: private, no-store` unless the view set its own: lists, exports, API answers and
-      pages all show file data (names, NIR-bearing payloads, IBANs) that no browser cache, shared
+      pages all show file data (names, dates of birth, IBANs) that no browser cache, shared
       proxy or back button should keep, as documents already do. Every answer, not only those to
       logged-in users: the back-office has nothing public worth caching, and deciding by user would
       read the session on paths that never did (an unknown /api/ path, a crash). A public page that
@@ -73,8 +72,8 @@ class SecurityHeadersMiddleware:
       are switched off, for it and for anything injected into it.
 
     Placed right after SecurityMiddleware so that it also sees what inner middleware answer (a host
-    not allowed, the login redirect); WhiteNoise answers static files before it, and a static path
-    that reaches Django anyway is left cacheable.
+    not allowed, the login redirect). Static files keep the Cache-Control WhiteNoise gives them, and a
+    static path WhiteNoise does not serve is left alone too.
     """
 
     NO_STORE = "private, no-store"
@@ -82,18 +81,12 @@ class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    @cached_property
-    def permissions_policy(self) -> str:
-        return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in settings.PERMISSIONS_POLICY.items())
-
-    @cached_property
-    def static_prefix(self) -> str:
-        return "/" + settings.STATIC_URL.lstrip("/")
-
     def __call__(self, request):
         response = self.get_response(request)
-        if self.permissions_policy:
-            response.setdefault("Permissions-Policy", self.permissions_policy)
-        if not response.has_header("Cache-Control") and not request.path_info.startswith(self.static_prefix):
+        policy = ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in settings.PERMISSIONS_POLICY.items())
+        if policy:
+            response.setdefault("Permissions-Policy", policy)
+        static = request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        if not static and not response.has_header("Cache-Control"):
             response["Cache-Control"] = self.NO_STORE
         return response
