@@ -40,15 +40,17 @@ class _Echo:
         return value
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_PREFIXES = (*FORMULA_STARTS, "\t", "\r")
 
 
 def _cell(value) -> str:
     """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading quote
-    (CSV injection); numbers are written as they are."""
+    (CSV injection, OWASP); numbers are written as they are. Spreadsheets skip leading blanks before
+    reading a formula, so « =… » behind spaces, tabs, line breaks or no-break spaces counts too."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_STARTS)):
         return "'" + value
     return value
 

@@ -57,3 +57,36 @@ class MfaRequiredMiddleware:
                 )
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set, on every answer but static files.
+
+    - `Cache-Control: private, no-store` unless the view set its own: lists, exports, API answers and
+      pages all show file data (names, dates of birth, IBANs) that no browser cache, shared
+      proxy or back button should keep, as documents already do. Every answer, not only those to
+      logged-in users: the back-office has nothing public worth caching, and deciding by user would
+      read the session on paths that never did (an unknown /api/ path, a crash). A public page that
+      wants caching says so with its own Cache-Control.
+    - `Permissions-Policy` (settings.PERMISSIONS_POLICY): browser features the back-office never uses
+      are switched off, for it and for anything injected into it.
+
+    Placed right after SecurityMiddleware so that it also sees what inner middleware answer (a host
+    not allowed, the login redirect). Static files keep the Cache-Control WhiteNoise gives them, and a
+    static path WhiteNoise does not serve is left alone too.
+    """
+
+    NO_STORE = "private, no-store"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in settings.PERMISSIONS_POLICY.items())
+        if policy:
+            response.setdefault("Permissions-Policy", policy)
+        static = request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        if not static and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = self.NO_STORE
+        return response

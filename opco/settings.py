@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store on every answer but static files, and the Permissions-Policy.
+    "opco.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -233,7 +235,32 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+        # No page sets a <base>: an injected one would redirect every relative URL and form elsewhere.
+        "base-uri": ["'none'"],
     }
+}
+# Browser features the back-office never uses, switched off (opco.middleware.SecurityHeadersMiddleware):
+# feature → allowed origins, empty for none. WebAuthn (publickey-credentials-*) stays allowed for MFA.
+# Only features Chromium recognises: it logs an error for any other (tests/opco/test_security_headers_browser.py).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
 }
 
 # --- Internationalisation ---------------------------------------------------------------------------

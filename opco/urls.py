@@ -27,3 +27,9 @@ urlpatterns = [
     path("api/v1/", include("contracts.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# French error pages in the site's layout, JSON under /api/ (opco.views).
+handler400 = "opco.views.bad_request"
+handler403 = "opco.views.permission_denied"
+handler404 = "opco.views.page_not_found"
+handler500 = "opco.views.server_error"

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
@@ -58,3 +60,52 @@ def deadlines(request):
         "within_days": DUE_SOON_DAYS,
     }
     return render(request, "deadlines.html", context)
+
+
+# --- Error handlers (opco/urls.py handler400 … handler500) -----------------------------------------
+# A page for people, in the site's layout; `{"errors": {"detail": …}}` for the API's callers. DRF answers
+# the errors raised inside API views itself; these answer what happens before or around them (an
+# unknown /api/ path, a host not allowed, a crash that DRF re-raises).
+API_PREFIX = "/api/"
+API_ERROR_MESSAGES = {
+    400: "Requête invalide : elle est incomplète, mal formée ou adressée à un nom de site non autorisé.",
+    403: "Accès refusé : votre rôle ne permet pas d'utiliser cette ressource.",
+    404: "Ressource introuvable : vérifiez l'adresse appelée.",
+    500: "Erreur interne du serveur : l'incident est enregistré, réessayez dans quelques instants.",
+}
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _api_error(status: int) -> JsonResponse:
+    # The exception's own text never reaches the caller: it may name internals.
+    body = {"errors": {"detail": API_ERROR_MESSAGES[status]}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _error_page(request, status: int):
+    if _is_api(request):
+        return _api_error(status)
+    return render(request, f"{status}.html", status=status)
+
+
+def bad_request(request, exception=None):
+    return _error_page(request, 400)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(request, 403)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, 404)
+
+
+def server_error(request):
+    """Rendered from settings alone: no request context, so no context processor reads the user, the
+    session or the database — the very things that may have failed."""
+    if _is_api(request):
+        return _api_error(500)
+    return HttpResponseServerError(loader.get_template("500.html").render({"OPCO_NAME": settings.OPCO_NAME}))

@@ -36,7 +36,7 @@ from opco.checks import CheckReport, Outcome, error, error_if_any, fr_date, fr_n
 from referentials.enums import HolidayZone
 from referentials.models import Certification, Company, Idcc
 from referentials.selectors import public_holidays_between
-from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, is_valid_uai
+from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, is_valid_uai, normalize_identifier
 
 # --- The report --------------------------------------------------------------------------------------
 
@@ -589,12 +589,34 @@ IDCC_RE = re.compile(r"^\d{4}$")
 
 def check_opco_branch(payload: ContractPayload, context: CheckContext) -> Outcome:
     # R6332-23-1: the OPCO checks that the company belongs to it (an IDCC linked to one of its branches).
-    raw, opco = payload.employeur.idcc, settings.OPCO_NAME
+    raw = payload.employeur.idcc
     if not raw:
         return warning("L'IDCC de l'employeur n'est pas renseigné : rattachement à l'OPCO à vérifier (R6332-23-1).")
     code = raw.zfill(4)
     if not IDCC_RE.match(code):
         return warning(f"« {raw} » n'est pas un IDCC (4 chiffres) : rattachement à l'OPCO à vérifier (R6332-23-1).")
+    outcome = _typed_idcc_outcome(code)
+    # Files are scoped by the IDCC of the employer's company in the referential (opco.scoping), not by
+    # the one typed in the file: when they differ, who sees the file and who should may not match.
+    siret = normalize_identifier(payload.employeur.siret)  # as the deposit stores it
+    recorded = cached(("company_idcc", siret), lambda: _referential_idcc_of(siret))
+    if recorded is None or recorded.code == code:
+        return outcome
+    return warning(
+        f"L'IDCC déclaré ({code}) diffère de celui de l'employeur au référentiel des entreprises ({recorded.code}, "
+        f"{recorded.title}) : rattachement à vérifier (R6332-23-1). {outcome[1]}"
+    )
+
+
+def _referential_idcc_of(siret: str) -> Idcc | None:
+    """The IDCC of the employer's company in the referential, None when the company or its IDCC is unknown."""
+    company = Company.objects.select_related("idcc").filter(siret=siret).first()
+    return company.idcc if company is not None else None
+
+
+def _typed_idcc_outcome(code: str) -> Outcome:
+    """What the typed IDCC says: a branch of this OPCO (ok), another OPCO's, or unknown (warning)."""
+    opco = settings.OPCO_NAME
     link = cached(
         ("branch_link", code), lambda: BranchIdcc.objects.select_related("branch", "idcc").filter(idcc__code=code).first()
     )
