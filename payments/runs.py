@@ -28,7 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts import roles
@@ -46,6 +46,7 @@ from payments.models import (
     Transfer,
     TransferLine,
 )
+from referentials.validators import iban_problem
 
 ZERO = Decimal("0")
 MIN_TRANSFER = Decimal("0.01")
@@ -53,6 +54,9 @@ SEPA_DIR = "payments/runs"
 PROGRESS_STEPS = 10  # progress is saved about ten times per execution, whatever its size
 EXECUTABLE = (RunStatus.APPROVED, RunStatus.EXECUTING)
 EXECUTED = (RunStatus.FILE_READY, RunStatus.SENT, RunStatus.SETTLED)
+# The bank details a SEPA file reads, on a beneficiary account and frozen on each of its transfers.
+PARTY_FIELDS = ("name", "iban", "bic", "street", "building_number", "postal_code", "town", "country")
+REFUSED_BY_FILE = "Coordonnées refusées par le fichier SEPA"
 
 
 class RunRefused(Exception):
@@ -65,6 +69,7 @@ class Preparation:
     released: int = 0
     recovery_orders: list[RecoveryOrder] = field(default_factory=list)
     left_for_netting: int = 0
+    flagged_accounts: int = 0
 
 
 def _require_finance(user, what: str) -> None:
@@ -144,6 +149,60 @@ def _set_lines(ids: list[int], **values) -> None:
         )
 
 
+# --- Bank details the file refuses ---------------------------------------------------------------
+def _creditor(name, iban, bic, street, building_number, postal_code, town, country) -> sepa.Party:
+    """A beneficiary as the SEPA file takes it, from the PARTY_FIELDS of an account or a transfer."""
+    address = sepa.PostalAddress(street or None, building_number or None, postal_code or None, town, country)
+    return sepa.Party(name=name, iban=iban, bic=bic or None, address=address)
+
+
+def _refusal(creditor: sepa.Party) -> str | None:
+    """Why the file would refuse this beneficiary, in French and without the IBAN: the IBAN down to its
+    national key with the reason staff get at entry, then everything else the builder checks."""
+    return iban_problem(creditor.iban) or sepa.creditor_problem(creditor)
+
+
+def _flag_accounts(refused: dict[int, str], *, actor, reason: str, source: str) -> list[int]:
+    """Flag these accounts (id → French reason), as a bank return does: their lines wait until staff
+    correct the bank details. Compare-and-swap on `blocked` (an account already flagged keeps its first
+    reason); one audit entry per account flagged."""
+    now = timezone.now()
+    flagged = [
+        account_id
+        for account_id, problem in sorted(refused.items())
+        if BeneficiaryAccount.objects.filter(pk=account_id, blocked=False).update(
+            blocked=True, blocked_reason=f"{reason} : {problem}"[:255], blocked_at=now
+        )
+    ]
+    for account in BeneficiaryAccount.objects.filter(pk__in=flagged):
+        audit.record(
+            actor=actor,
+            action="payments.account.flagged",
+            target=account,
+            summary=f"IBAN du bénéficiaire signalé : {account.blocked_reason}",
+            source=source,
+        )
+    return flagged
+
+
+def _flag_refused_accounts(*, actor, until: date, source: str) -> int:
+    """Before the claim, in a transaction of its own: flag the accounts about to be paid whose bank
+    details the file would refuse (a clé RIB entered before entries were checked down to it, a town
+    missing…). The claim skips flagged accounts, so only their lines are held back; otherwise the file
+    of the whole run would fail at execution. Returns how many were flagged."""
+    due = PayableLine.objects.filter(account=OuterRef("pk"), status=LineStatus.PAYABLE, due_date__lte=until)
+    rows = BeneficiaryAccount.objects.filter(Exists(due), blocked=False).values_list("id", *PARTY_FIELDS)
+    refused = {}
+    for account_id, *party in rows.iterator(chunk_size=2_000):
+        problem = _refusal(_creditor(*party))
+        if problem:
+            refused[account_id] = problem
+    if not refused:
+        return 0
+    with transaction.atomic():
+        return len(_flag_accounts(refused, actor=actor, reason=REFUSED_BY_FILE, source=source))
+
+
 # --- Remittance -----------------------------------------------------------------------------------
 def remittance_text(run_id: int, end_to_end_id: str, references: list[str]) -> str:
     """The 140 characters the CFA reads on its statement: the run, then as many line references as
@@ -190,18 +249,21 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
 
     Negative lines are netted against the same account's transfer; those nothing is left to net
     against (no positive line now, none to come from any mission) become recovery orders; the others
-    wait for the next run. Refused (RunRefused, nothing kept) when no line is payable."""
+    wait for the next run. Accounts whose bank details the SEPA file would refuse are flagged first and
+    their lines held back. Refused (RunRefused, no run kept) when no line is payable."""
     _require_finance(actor, "préparer un lot de paiement")
     if execution_date < timezone.localdate():
         raise RunRefused("La date d'exécution ne peut pas être passée.")
     # Missions hand over what became payable by then (their own transactions, before the claim).
     sources.release_all(execution_date)
+    flagged = _flag_refused_accounts(actor=actor, until=execution_date, source=source)
     with transaction.atomic():
         run = PaymentRun.objects.create(execution_date=execution_date, prepared_by=actor)
         claimed = _claim(run, execution_date)
         if not claimed:
             transaction.set_rollback(True)
-            raise RunRefused(f"Aucune ligne n'est payable au {execution_date:%d/%m/%Y} : aucun lot n'a été créé.")
+            held = f" ; {flagged} compte(s) signalé(s) pour coordonnées bancaires refusées" if flagged else ""
+            raise RunRefused(f"Aucune ligne n'est payable au {execution_date:%d/%m/%Y} : aucun lot n'a été créé{held}.")
         by_account: dict[int, list[tuple[int, Decimal, date]]] = defaultdict(list)
         for line_id, account_id, amount, due_date, _ in claimed:
             by_account[account_id].append((line_id, amount, due_date))
@@ -252,7 +314,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
                     source=source,
                 )
             run.delete()
-            return Preparation(run=None, recovery_orders=recovery_orders)
+            return Preparation(run=None, recovery_orders=recovery_orders, flagged_accounts=flagged)
 
         references = {line_id: reference for line_id, _, _, _, reference in claimed}
         transfers = []
@@ -298,10 +360,11 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
             summary=(
                 f"Lot préparé pour le {execution_date:%d/%m/%Y} : {run.line_count} ligne(s), {run.transfer_count} virement(s), "
                 f"{euros(run.total)} ; {len(recovery_orders)} titre(s) de recette, {len(waiting_ids)} trop-perçu(s) en attente"
+                + (f", {flagged} compte(s) signalé(s) pour coordonnées bancaires refusées" if flagged else "")
             ),
             source=source,
         )
-    return Preparation(run=run, recovery_orders=recovery_orders, left_for_netting=len(waiting_ids))
+    return Preparation(run=run, recovery_orders=recovery_orders, left_for_netting=len(waiting_ids), flagged_accounts=flagged)
 
 
 # --- Four eyes ------------------------------------------------------------------------------------
