@@ -478,50 +478,93 @@ def _verify_frozen(run: PaymentRun) -> None:
         raise ValidationError(f"Virements incohérents avec leurs lignes : {', '.join(bad[:5])}.")
 
 
+def _frozen_transfers(run: PaymentRun) -> list[tuple]:
+    """(id, account id, end-to-end id, amount, remittance, creditor) of the run's transfers, in file order."""
+    rows = (
+        Transfer.objects.filter(run=run)
+        .order_by("id")
+        .values_list("id", "account_id", "end_to_end_id", "amount", "remittance", *PARTY_FIELDS)
+    )
+    return [
+        (pk, account_id, e2e, amount, remittance, _creditor(*party)) for pk, account_id, e2e, amount, remittance, *party in rows
+    ]
+
+
+def _withdraw(run_id: int, refused: dict[int, tuple[int, str]], *, source: str) -> None:
+    """Take out of the file the transfers (id → (account id, French reason)) whose beneficiary the file
+    refuses: their lines go back to « à payer » (mirrored to their sources), their accounts are flagged,
+    the run's counts and total are those of the transfers left. Under the run's lock and idempotent: an
+    overlapping or resumed execution finds them already gone (the checks are deterministic on the frozen
+    transfers, so every execution takes out the same ones and builds the same file)."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.status != RunStatus.EXECUTING:
+            return  # another execution finished it; this one's final compare-and-swap will do nothing
+        gone = list(
+            Transfer.objects.filter(run=run, pk__in=list(refused)).order_by("id").values_list("id", "end_to_end_id", "amount")
+        )
+        if not gone:
+            return
+        transfer_ids = [pk for pk, _, _ in gone]
+        line_ids = list(TransferLine.objects.filter(transfer_id__in=transfer_ids).values_list("line_id", flat=True))
+        TransferLine.objects.filter(transfer_id__in=transfer_ids).delete()
+        Transfer.objects.filter(pk__in=transfer_ids).delete()
+        _set_lines(line_ids, status=LineStatus.PAYABLE, run=None)
+        sources.mirror_status(PayableLine.objects.filter(id__in=line_ids), LineStatus.PAYABLE)
+        _flag_accounts(
+            {refused[pk][0]: refused[pk][1] for pk in transfer_ids},
+            actor=None,
+            reason=f"{REFUSED_BY_FILE} du lot n° {run.pk}",
+            source=source,
+        )
+        # Counts and total of what is left, added as Decimal (SQLite would add floats).
+        amounts = list(
+            TransferLine.objects.filter(transfer__run=run).values_list("amount", flat=True).iterator(chunk_size=10_000)
+        )
+        run.line_count = len(amounts)
+        run.netted_count = sum(1 for amount in amounts if amount < 0)
+        run.total = sum(amounts, ZERO)
+        run.transfer_count = run.progress_total = Transfer.objects.filter(run=run).count()
+        run.save(update_fields=["line_count", "netted_count", "total", "transfer_count", "progress_total"])
+        withdrawn = sum((amount for _, _, amount in gone), ZERO)
+        audit.record(
+            actor=None,
+            action="payments.run.transfers_withdrawn",
+            target=run,
+            summary=(
+                f"{len(gone)} virement(s) retiré(s) du fichier ({', '.join(e2e for _, e2e, _ in gone[:20])}) : coordonnées "
+                f"bancaires refusées, compte(s) signalé(s) ; {len(line_ids)} ligne(s) de nouveau à payer ({euros(withdrawn)})"
+            ),
+            source=source,
+        )
+
+
 def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) -> PaymentRun:
     """Build, validate and store the SEPA file of an approved run. Resumable and idempotent: an
-    executed run is returned unchanged; an interrupted one is resumed and produces the same file."""
+    executed run is returned unchanged; an interrupted one is resumed and produces the same file.
+
+    One beneficiary never fails the whole run: a transfer whose bank details the file refuses is taken
+    out of it (its lines « à payer » again, its account flagged) and the others are paid."""
     run = _start(run_id)
     if run is None:
         return PaymentRun.objects.get(pk=run_id)
     try:
         _verify_frozen(run)
-        rows = list(
-            Transfer.objects.filter(run=run)
-            .order_by("id")
-            .values_list(
-                "end_to_end_id",
-                "amount",
-                "remittance",
-                "name",
-                "iban",
-                "bic",
-                "street",
-                "building_number",
-                "postal_code",
-                "town",
-                "country",
+        rows = _frozen_transfers(run)
+        refused = {pk: (account_id, problem) for pk, account_id, *_, creditor in rows if (problem := _refusal(creditor))}
+        if refused:
+            _withdraw(run.pk, refused, source=source)
+            rows = _frozen_transfers(run)
+        if not rows:
+            raise ValidationError(
+                "Aucun virement ne reste dans le lot : tous ses comptes bénéficiaires ont été signalés "
+                "(coordonnées bancaires refusées)."
             )
-        )
         pause = settings.PAYMENTS_EXECUTION_PAUSE_SECONDS
         step = max(1, -(-len(rows) // PROGRESS_STEPS))
         transfers = []
-        for position, (e2e, amount, remittance, name, iban, bic, street, number, postal_code, town, country) in enumerate(
-            rows, 1
-        ):
-            transfers.append(
-                sepa.CreditTransfer(
-                    end_to_end_id=e2e,
-                    creditor=sepa.Party(
-                        name=name,
-                        iban=iban,
-                        bic=bic or None,
-                        address=sepa.PostalAddress(street or None, number or None, postal_code or None, town, country),
-                    ),
-                    amount=amount,
-                    remittance=remittance,
-                )
-            )
+        for position, (_, _, e2e, amount, remittance, creditor) in enumerate(rows, 1):
+            transfers.append(sepa.CreditTransfer(end_to_end_id=e2e, creditor=creditor, amount=amount, remittance=remittance))
             if position % step == 0 or position == len(rows):
                 PaymentRun.objects.filter(pk=run.pk).update(progress_done=position)
                 if pause:
