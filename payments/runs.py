@@ -255,7 +255,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
     if execution_date < timezone.localdate():
         raise RunRefused("La date d'exécution ne peut pas être passée.")
     # Missions hand over what became payable by then (their own transactions, before the claim).
-    sources.release_all(execution_date)
+    sources.release_all(until=execution_date)
     flagged = _flag_refused_accounts(actor=actor, until=execution_date, source=source)
     with transaction.atomic():
         run = PaymentRun.objects.create(execution_date=execution_date, prepared_by=actor)
