@@ -15,6 +15,7 @@ one locking discipline and one claim of the lines; keeping them together keeps e
 the money under one reader's eyes.
 """
 
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -441,6 +442,66 @@ def sepa_path(run: PaymentRun) -> Path:
     return Path(settings.MEDIA_ROOT) / SEPA_DIR / f"{run.message_id}.xml"
 
 
+# --- The file on disk -----------------------------------------------------------------------------
+# A file is written to a temporary file of its own, `.<final name>.<random>` in the same directory (two
+# executions may overlap), then renamed atomically: a reader never sees half a file. The writer holds an
+# exclusive flock on its temporary file until the rename; the kernel drops the lock when the process
+# dies, so a temporary file nobody holds locked is an orphan of a killed execution (with IBANs in it)
+# and is removed by the next attempt or by the sweep — never one an execution alive is writing. (flock
+# is per open file, so it also tells apart two executions in threads of one process; on NFS, Linux maps
+# it to byte-range locks that the server keeps.)
+def _is_temporary(path: Path) -> bool:
+    return path.name.startswith(".") and ".xml." in path.name
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            # A sweep may have taken it for an orphan between its creation and the lock: start again.
+            if os.stat(name).st_ino == os.fstat(handle).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(handle)
+    try:
+        with os.fdopen(handle, "wb") as temporary:  # closing it releases the lock, after the rename
+            temporary.write(content)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+            os.replace(name, path)
+    except Exception:
+        # An error (disk full…) leaves nothing behind; a killed process leaves it to the next attempt.
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _remove_orphan_temporaries(directory: Path, prefix: str = ".") -> int:
+    """Remove the temporary files under `directory` (those of one run: `prefix`) whose writer is gone."""
+    removed = 0
+    if not directory.is_dir():
+        return removed
+    for path in directory.iterdir():
+        if not (_is_temporary(path) and path.name.startswith(prefix)):
+            continue
+        try:
+            handle = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # renamed by its writer meanwhile
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(path).st_ino == os.fstat(handle).st_ino:  # not renamed to the final name meanwhile
+                path.unlink()
+                removed += 1
+        except (BlockingIOError, FileNotFoundError):
+            continue  # being written by an execution alive, or renamed meanwhile
+        finally:
+            os.close(handle)
+    return removed
+
+
 def _start(run_id: int) -> PaymentRun | None:
     """Move an approved run to executing (compare-and-swap), or resume one already executing.
     Returns None when the run is already executed."""
@@ -548,6 +609,8 @@ def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) ->
     run = _start(run_id)
     if run is None:
         return PaymentRun.objects.get(pk=run_id)
+    path = sepa_path(run)
+    _remove_orphan_temporaries(path.parent, prefix=f".{path.name}.")  # left by an attempt that was killed
     try:
         _verify_frozen(run)
         rows = _frozen_transfers(run)
@@ -580,13 +643,7 @@ def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) ->
         database_total = Transfer.objects.filter(run=run).aggregate(total=Sum("amount"))["total"] or ZERO
         if built.control_sum != database_total or built.transaction_count != len(rows):
             raise ValidationError("La somme de contrôle du fichier ne correspond pas aux lignes du lot.")
-        path = sepa_path(run)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A temporary file of its own (two executions may overlap), then an atomic rename: a reader
-        # never sees half a file.
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temporary:
-            temporary.write(built.xml)
-        os.replace(temporary.name, path)
+        _write_file(path, built.xml)
     except (ValidationError, ValueError, TypeError, sepa.SepaValidationError) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         with transaction.atomic():
