@@ -5,7 +5,9 @@ Exactly once (issue 5): a run claims its lines with one compare-and-swap UPDATE 
 → `'in_run'`), on PostgreSQL over `FOR UPDATE SKIP LOCKED` so that runs prepared at the same time get
 disjoint lines without deadlocks; a transfer line is unique per payable line; execution is resumable
 (its message id and timestamp are fixed at the first attempt, the file is rebuilt identically from the
-frozen transfers) and a second execute of an executed run changes nothing.
+frozen transfers) and a second execute of an executed run changes nothing. A run left « en exécution »
+by an execution that died with its Celery message is queued again by a beat sweep, which also removes
+the temporary files of killed executions.
 
 The number of SQL queries of prepare and execute does not depend on the number of lines: claims,
 inserts (`unnest` arrays on PostgreSQL) and status mirrors are set-based.
@@ -22,8 +24,9 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -55,6 +58,11 @@ SEPA_DIR = "payments/runs"
 PROGRESS_STEPS = 10  # progress is saved about ten times per execution, whatever its size
 EXECUTABLE = (RunStatus.APPROVED, RunStatus.EXECUTING)
 EXECUTED = (RunStatus.FILE_READY, RunStatus.SENT, RunStatus.SETTLED)
+# A run « en exécution » whose last attempt is older than this has lost its execution: longer than the
+# Celery hard time limit (opco/celery.py, 60 min), past which no attempt is alive, and than the Redis
+# visibility timeout (1 h), past which a killed worker's message has come back if the broker still had
+# it. `settings.PAYMENTS_STUCK_EXECUTION_MINUTES` may change it.
+STUCK_EXECUTION_MINUTES = 90
 # The bank details a SEPA file reads, on a beneficiary account and frozen on each of its transfers.
 PARTY_FIELDS = ("name", "iban", "bic", "street", "building_number", "postal_code", "town", "country")
 REFUSED_BY_FILE = "Coordonnées refusées par le fichier SEPA"
@@ -516,8 +524,9 @@ def _start(run_id: int) -> PaymentRun | None:
             run.started_at = run.file_created_at
         run.status = RunStatus.EXECUTING
         run.attempts += 1
+        run.attempted_at = timezone.now()
         run.error = ""
-        run.save(update_fields=["message_id", "file_created_at", "started_at", "status", "attempts", "error"])
+        run.save(update_fields=["message_id", "file_created_at", "started_at", "status", "attempts", "attempted_at", "error"])
     return run
 
 
@@ -695,6 +704,53 @@ def payment_run_request_execution(*, actor, run_id: int, source: str = AuditEntr
             )
             transaction.on_commit(lambda: execute_payment_run.delay(run.pk))
     return run
+
+
+# --- Sweep ----------------------------------------------------------------------------------------
+@dataclass
+class Sweep:
+    resumed: list[int] = field(default_factory=list)
+    temporaries_removed: int = 0
+
+
+def _stuck_since(cutoff) -> Q:
+    """Executing, and its last attempt (or, for a run executed before it was stamped, its start) before `cutoff`."""
+    last_attempt = Q(attempted_at__lt=cutoff) | Q(attempted_at__isnull=True, started_at__lt=cutoff)
+    return Q(status=RunStatus.EXECUTING) & last_attempt
+
+
+def payment_runs_sweep(*, source: str = AuditEntry.Source.TASK) -> Sweep:
+    """The beat task's round (payments.tasks.sweep_payment_runs): resume the runs stuck « en exécution »
+    for longer than the bound, whose execution died with its Celery message (a message dropped by the
+    broker, a task that crashed on an unexpected error), and remove the temporary files of killed
+    executions. Resuming is queuing the execution again, which is resumable and idempotent; a
+    compare-and-swap on the last attempt makes one sweep queue it, and none again before the bound has
+    passed once more."""
+    from payments.tasks import execute_payment_run
+
+    minutes = getattr(settings, "PAYMENTS_STUCK_EXECUTION_MINUTES", STUCK_EXECUTION_MINUTES)
+    now = timezone.now()
+    stuck = _stuck_since(now - timedelta(minutes=minutes))
+    sweep = Sweep()
+    for run_id in PaymentRun.objects.filter(stuck).order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            if not PaymentRun.objects.filter(stuck, pk=run_id).update(attempted_at=now):
+                continue  # resumed meanwhile, by an attempt or another sweep
+            run = PaymentRun.objects.get(pk=run_id)
+            audit.record(
+                actor=None,
+                action="payments.run.execution_resumed",
+                target=run,
+                summary=(
+                    f"{run} « en exécution » depuis plus de {minutes} min sans tentative en cours (exécution interrompue) : "
+                    f"exécution relancée, tentative n° {run.attempts + 1}"
+                ),
+                source=source,
+            )
+            transaction.on_commit(partial(execute_payment_run.delay, run_id))
+        sweep.resumed.append(run_id)
+    sweep.temporaries_removed = _remove_orphan_temporaries(Path(settings.MEDIA_ROOT) / SEPA_DIR)
+    return sweep
 
 
 # --- After the file -------------------------------------------------------------------------------
