@@ -69,6 +69,12 @@ app.conf.update(
             "task": "contracts.tasks.release_payable_instalments",
             "schedule": crontab(hour=1, minute=0),
         },
+        # A payment run stuck « en exécution » (its worker and its message lost) is queued again, and the
+        # temporary SEPA files of killed executions removed (payments.runs.payment_runs_sweep).
+        "sweep-payment-runs": {
+            "task": "payments.tasks.sweep_payment_runs",
+            "schedule": crontab(minute="*/15"),
+        },
         "purge-expired-login-failures": {
             "task": "accounts.tasks.purge_expired_login_failures",
             "schedule": crontab(minute=7),

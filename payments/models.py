@@ -104,6 +104,9 @@ class PaymentRun(models.Model):
     progress_done = models.PositiveIntegerField("virements contrôlés", default=0)
     progress_total = models.PositiveIntegerField("virements à contrôler", default=0)
     attempts = models.PositiveSmallIntegerField("tentatives d'exécution", default=0)
+    # Stamped by each attempt, and by the sweep when it queues one again: a run « en exécution » whose
+    # last attempt is older than a bound has lost its execution and its Celery message (payments.runs).
+    attempted_at = models.DateTimeField("dernière tentative le", null=True, blank=True)
     file = models.FileField("fichier SEPA", upload_to="payments/runs/", blank=True)
     file_sha256 = models.CharField("empreinte SHA-256 du fichier", max_length=64, blank=True)
     control_sum = models.DecimalField("somme de contrôle", **MONEY, null=True, blank=True)

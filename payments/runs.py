@@ -5,7 +5,9 @@ Exactly once (issue 5): a run claims its lines with one compare-and-swap UPDATE 
 → `'in_run'`), on PostgreSQL over `FOR UPDATE SKIP LOCKED` so that runs prepared at the same time get
 disjoint lines without deadlocks; a transfer line is unique per payable line; execution is resumable
 (its message id and timestamp are fixed at the first attempt, the file is rebuilt identically from the
-frozen transfers) and a second execute of an executed run changes nothing.
+frozen transfers) and a second execute of an executed run changes nothing. A run left « en exécution »
+by an execution that died with its Celery message is queued again by a beat sweep, which also removes
+the temporary files of killed executions.
 
 The number of SQL queries of prepare and execute does not depend on the number of lines: claims,
 inserts (`unnest` arrays on PostgreSQL) and status mirrors are set-based.
@@ -15,20 +17,22 @@ one locking discipline and one claim of the lines; keeping them together keeps e
 the money under one reader's eyes.
 """
 
+import fcntl
 import hashlib
 import os
 import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts import roles
@@ -46,6 +50,7 @@ from payments.models import (
     Transfer,
     TransferLine,
 )
+from referentials.validators import iban_problem
 
 ZERO = Decimal("0")
 MIN_TRANSFER = Decimal("0.01")
@@ -53,6 +58,14 @@ SEPA_DIR = "payments/runs"
 PROGRESS_STEPS = 10  # progress is saved about ten times per execution, whatever its size
 EXECUTABLE = (RunStatus.APPROVED, RunStatus.EXECUTING)
 EXECUTED = (RunStatus.FILE_READY, RunStatus.SENT, RunStatus.SETTLED)
+# A run « en exécution » whose last attempt is older than this has lost its execution: longer than the
+# Celery hard time limit (opco/celery.py, 60 min), past which no attempt is alive, and than the Redis
+# visibility timeout (1 h), past which a killed worker's message has come back if the broker still had
+# it. `settings.PAYMENTS_STUCK_EXECUTION_MINUTES` may change it.
+STUCK_EXECUTION_MINUTES = 90
+# The bank details a SEPA file reads, on a beneficiary account and frozen on each of its transfers.
+PARTY_FIELDS = ("name", "iban", "bic", "street", "building_number", "postal_code", "town", "country")
+REFUSED_BY_FILE = "Coordonnées refusées par le fichier SEPA"
 
 
 class RunRefused(Exception):
@@ -65,6 +78,7 @@ class Preparation:
     released: int = 0
     recovery_orders: list[RecoveryOrder] = field(default_factory=list)
     left_for_netting: int = 0
+    flagged_accounts: int = 0
 
 
 def _require_finance(user, what: str) -> None:
@@ -144,6 +158,60 @@ def _set_lines(ids: list[int], **values) -> None:
         )
 
 
+# --- Bank details the file refuses ---------------------------------------------------------------
+def _creditor(name, iban, bic, street, building_number, postal_code, town, country) -> sepa.Party:
+    """A beneficiary as the SEPA file takes it, from the PARTY_FIELDS of an account or a transfer."""
+    address = sepa.PostalAddress(street or None, building_number or None, postal_code or None, town, country)
+    return sepa.Party(name=name, iban=iban, bic=bic or None, address=address)
+
+
+def _refusal(creditor: sepa.Party) -> str | None:
+    """Why the file would refuse this beneficiary, in French and without the IBAN: the IBAN down to its
+    national key with the reason staff get at entry, then everything else the builder checks."""
+    return iban_problem(creditor.iban) or sepa.creditor_problem(creditor)
+
+
+def _flag_accounts(refused: dict[int, str], *, actor, reason: str, source: str) -> list[int]:
+    """Flag these accounts (id → French reason), as a bank return does: their lines wait until staff
+    correct the bank details. Compare-and-swap on `blocked` (an account already flagged keeps its first
+    reason); one audit entry per account flagged."""
+    now = timezone.now()
+    flagged = [
+        account_id
+        for account_id, problem in sorted(refused.items())
+        if BeneficiaryAccount.objects.filter(pk=account_id, blocked=False).update(
+            blocked=True, blocked_reason=f"{reason} : {problem}"[:255], blocked_at=now
+        )
+    ]
+    for account in BeneficiaryAccount.objects.filter(pk__in=flagged):
+        audit.record(
+            actor=actor,
+            action="payments.account.flagged",
+            target=account,
+            summary=f"IBAN du bénéficiaire signalé : {account.blocked_reason}",
+            source=source,
+        )
+    return flagged
+
+
+def _flag_refused_accounts(*, actor, until: date, source: str) -> int:
+    """Before the claim, in a transaction of its own: flag the accounts about to be paid whose bank
+    details the file would refuse (a clé RIB entered before entries were checked down to it, a town
+    missing…). The claim skips flagged accounts, so only their lines are held back; otherwise the file
+    of the whole run would fail at execution. Returns how many were flagged."""
+    due = PayableLine.objects.filter(account=OuterRef("pk"), status=LineStatus.PAYABLE, due_date__lte=until)
+    rows = BeneficiaryAccount.objects.filter(Exists(due), blocked=False).values_list("id", *PARTY_FIELDS)
+    refused = {}
+    for account_id, *party in rows.iterator(chunk_size=2_000):
+        problem = _refusal(_creditor(*party))
+        if problem:
+            refused[account_id] = problem
+    if not refused:
+        return 0
+    with transaction.atomic():
+        return len(_flag_accounts(refused, actor=actor, reason=REFUSED_BY_FILE, source=source))
+
+
 # --- Remittance -----------------------------------------------------------------------------------
 def remittance_text(run_id: int, end_to_end_id: str, references: list[str]) -> str:
     """The 140 characters the CFA reads on its statement: the run, then as many line references as
@@ -190,18 +258,21 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
 
     Negative lines are netted against the same account's transfer; those nothing is left to net
     against (no positive line now, none to come from any mission) become recovery orders; the others
-    wait for the next run. Refused (RunRefused, nothing kept) when no line is payable."""
+    wait for the next run. Accounts whose bank details the SEPA file would refuse are flagged first and
+    their lines held back. Refused (RunRefused, no run kept) when no line is payable."""
     _require_finance(actor, "préparer un lot de paiement")
     if execution_date < timezone.localdate():
         raise RunRefused("La date d'exécution ne peut pas être passée.")
     # Missions hand over what became payable by then (their own transactions, before the claim).
-    sources.release_all(execution_date)
+    sources.release_all(until=execution_date)
+    flagged = _flag_refused_accounts(actor=actor, until=execution_date, source=source)
     with transaction.atomic():
         run = PaymentRun.objects.create(execution_date=execution_date, prepared_by=actor)
         claimed = _claim(run, execution_date)
         if not claimed:
             transaction.set_rollback(True)
-            raise RunRefused(f"Aucune ligne n'est payable au {execution_date:%d/%m/%Y} : aucun lot n'a été créé.")
+            held = f" ; {flagged} compte(s) signalé(s) pour coordonnées bancaires refusées" if flagged else ""
+            raise RunRefused(f"Aucune ligne n'est payable au {execution_date:%d/%m/%Y} : aucun lot n'a été créé{held}.")
         by_account: dict[int, list[tuple[int, Decimal, date]]] = defaultdict(list)
         for line_id, account_id, amount, due_date, _ in claimed:
             by_account[account_id].append((line_id, amount, due_date))
@@ -252,7 +323,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
                     source=source,
                 )
             run.delete()
-            return Preparation(run=None, recovery_orders=recovery_orders)
+            return Preparation(run=None, recovery_orders=recovery_orders, flagged_accounts=flagged)
 
         references = {line_id: reference for line_id, _, _, _, reference in claimed}
         transfers = []
@@ -298,10 +369,11 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
             summary=(
                 f"Lot préparé pour le {execution_date:%d/%m/%Y} : {run.line_count} ligne(s), {run.transfer_count} virement(s), "
                 f"{euros(run.total)} ; {len(recovery_orders)} titre(s) de recette, {len(waiting_ids)} trop-perçu(s) en attente"
+                + (f", {flagged} compte(s) signalé(s) pour coordonnées bancaires refusées" if flagged else "")
             ),
             source=source,
         )
-    return Preparation(run=run, recovery_orders=recovery_orders, left_for_netting=len(waiting_ids))
+    return Preparation(run=run, recovery_orders=recovery_orders, left_for_netting=len(waiting_ids), flagged_accounts=flagged)
 
 
 # --- Four eyes ------------------------------------------------------------------------------------
@@ -378,6 +450,66 @@ def sepa_path(run: PaymentRun) -> Path:
     return Path(settings.MEDIA_ROOT) / SEPA_DIR / f"{run.message_id}.xml"
 
 
+# --- The file on disk -----------------------------------------------------------------------------
+# A file is written to a temporary file of its own, `.<final name>.<random>` in the same directory (two
+# executions may overlap), then renamed atomically: a reader never sees half a file. The writer holds an
+# exclusive flock on its temporary file until the rename; the kernel drops the lock when the process
+# dies, so a temporary file nobody holds locked is an orphan of a killed execution (with IBANs in it)
+# and is removed by the next attempt or by the sweep — never one an execution alive is writing. (flock
+# is per open file, so it also tells apart two executions in threads of one process; on NFS, Linux maps
+# it to byte-range locks that the server keeps.)
+def _is_temporary(path: Path) -> bool:
+    return path.name.startswith(".") and ".xml." in path.name
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            # A sweep may have taken it for an orphan between its creation and the lock: start again.
+            if os.stat(name).st_ino == os.fstat(handle).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(handle)
+    try:
+        with os.fdopen(handle, "wb") as temporary:  # closing it releases the lock, after the rename
+            temporary.write(content)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+            os.replace(name, path)
+    except Exception:
+        # An error (disk full…) leaves nothing behind; a killed process leaves it to the next attempt.
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _remove_orphan_temporaries(directory: Path, prefix: str = ".") -> int:
+    """Remove the temporary files under `directory` (those of one run: `prefix`) whose writer is gone."""
+    removed = 0
+    if not directory.is_dir():
+        return removed
+    for path in directory.iterdir():
+        if not (_is_temporary(path) and path.name.startswith(prefix)):
+            continue
+        try:
+            handle = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # renamed by its writer meanwhile
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(path).st_ino == os.fstat(handle).st_ino:  # not renamed to the final name meanwhile
+                path.unlink()
+                removed += 1
+        except (BlockingIOError, FileNotFoundError):
+            continue  # being written by an execution alive, or renamed meanwhile
+        finally:
+            os.close(handle)
+    return removed
+
+
 def _start(run_id: int) -> PaymentRun | None:
     """Move an approved run to executing (compare-and-swap), or resume one already executing.
     Returns None when the run is already executed."""
@@ -392,8 +524,9 @@ def _start(run_id: int) -> PaymentRun | None:
             run.started_at = run.file_created_at
         run.status = RunStatus.EXECUTING
         run.attempts += 1
+        run.attempted_at = timezone.now()
         run.error = ""
-        run.save(update_fields=["message_id", "file_created_at", "started_at", "status", "attempts", "error"])
+        run.save(update_fields=["message_id", "file_created_at", "started_at", "status", "attempts", "attempted_at", "error"])
     return run
 
 
@@ -415,50 +548,95 @@ def _verify_frozen(run: PaymentRun) -> None:
         raise ValidationError(f"Virements incohérents avec leurs lignes : {', '.join(bad[:5])}.")
 
 
+def _frozen_transfers(run: PaymentRun) -> list[tuple]:
+    """(id, account id, end-to-end id, amount, remittance, creditor) of the run's transfers, in file order."""
+    rows = (
+        Transfer.objects.filter(run=run)
+        .order_by("id")
+        .values_list("id", "account_id", "end_to_end_id", "amount", "remittance", *PARTY_FIELDS)
+    )
+    return [
+        (pk, account_id, e2e, amount, remittance, _creditor(*party)) for pk, account_id, e2e, amount, remittance, *party in rows
+    ]
+
+
+def _withdraw(run_id: int, refused: dict[int, tuple[int, str]], *, source: str) -> None:
+    """Take out of the file the transfers (id → (account id, French reason)) whose beneficiary the file
+    refuses: their lines go back to « à payer » (mirrored to their sources), their accounts are flagged,
+    the run's counts and total are those of the transfers left. Under the run's lock and idempotent: an
+    overlapping or resumed execution finds them already gone (the checks are deterministic on the frozen
+    transfers, so every execution takes out the same ones and builds the same file)."""
+    with transaction.atomic():
+        run = _locked(run_id)
+        if run.status != RunStatus.EXECUTING:
+            return  # another execution finished it; this one's final compare-and-swap will do nothing
+        gone = list(
+            Transfer.objects.filter(run=run, pk__in=list(refused)).order_by("id").values_list("id", "end_to_end_id", "amount")
+        )
+        if not gone:
+            return
+        transfer_ids = [pk for pk, _, _ in gone]
+        line_ids = list(TransferLine.objects.filter(transfer_id__in=transfer_ids).values_list("line_id", flat=True))
+        TransferLine.objects.filter(transfer_id__in=transfer_ids).delete()
+        Transfer.objects.filter(pk__in=transfer_ids).delete()
+        _set_lines(line_ids, status=LineStatus.PAYABLE, run=None)
+        sources.mirror_status(PayableLine.objects.filter(id__in=line_ids), LineStatus.PAYABLE)
+        _flag_accounts(
+            {refused[pk][0]: refused[pk][1] for pk in transfer_ids},
+            actor=None,
+            reason=f"{REFUSED_BY_FILE} du lot n° {run.pk}",
+            source=source,
+        )
+        # Counts and total of what is left, added as Decimal (SQLite would add floats).
+        amounts = list(
+            TransferLine.objects.filter(transfer__run=run).values_list("amount", flat=True).iterator(chunk_size=10_000)
+        )
+        run.line_count = len(amounts)
+        run.netted_count = sum(1 for amount in amounts if amount < 0)
+        run.total = sum(amounts, ZERO)
+        run.transfer_count = run.progress_total = Transfer.objects.filter(run=run).count()
+        run.save(update_fields=["line_count", "netted_count", "total", "transfer_count", "progress_total"])
+        withdrawn = sum((amount for _, _, amount in gone), ZERO)
+        audit.record(
+            actor=None,
+            action="payments.run.transfers_withdrawn",
+            target=run,
+            summary=(
+                f"{len(gone)} virement(s) retiré(s) du fichier ({', '.join(e2e for _, e2e, _ in gone[:20])}) : coordonnées "
+                f"bancaires refusées, compte(s) signalé(s) ; {len(line_ids)} ligne(s) de nouveau à payer ({euros(withdrawn)})"
+            ),
+            source=source,
+        )
+
+
 def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) -> PaymentRun:
     """Build, validate and store the SEPA file of an approved run. Resumable and idempotent: an
-    executed run is returned unchanged; an interrupted one is resumed and produces the same file."""
+    executed run is returned unchanged; an interrupted one is resumed and produces the same file.
+
+    One beneficiary never fails the whole run: a transfer whose bank details the file refuses is taken
+    out of it (its lines « à payer » again, its account flagged) and the others are paid."""
     run = _start(run_id)
     if run is None:
         return PaymentRun.objects.get(pk=run_id)
+    path = sepa_path(run)
+    _remove_orphan_temporaries(path.parent, prefix=f".{path.name}.")  # left by an attempt that was killed
     try:
         _verify_frozen(run)
-        rows = list(
-            Transfer.objects.filter(run=run)
-            .order_by("id")
-            .values_list(
-                "end_to_end_id",
-                "amount",
-                "remittance",
-                "name",
-                "iban",
-                "bic",
-                "street",
-                "building_number",
-                "postal_code",
-                "town",
-                "country",
+        rows = _frozen_transfers(run)
+        refused = {pk: (account_id, problem) for pk, account_id, *_, creditor in rows if (problem := _refusal(creditor))}
+        if refused:
+            _withdraw(run.pk, refused, source=source)
+            rows = _frozen_transfers(run)
+        if not rows:
+            raise ValidationError(
+                "Aucun virement ne reste dans le lot : tous ses comptes bénéficiaires ont été signalés "
+                "(coordonnées bancaires refusées)."
             )
-        )
         pause = settings.PAYMENTS_EXECUTION_PAUSE_SECONDS
         step = max(1, -(-len(rows) // PROGRESS_STEPS))
         transfers = []
-        for position, (e2e, amount, remittance, name, iban, bic, street, number, postal_code, town, country) in enumerate(
-            rows, 1
-        ):
-            transfers.append(
-                sepa.CreditTransfer(
-                    end_to_end_id=e2e,
-                    creditor=sepa.Party(
-                        name=name,
-                        iban=iban,
-                        bic=bic or None,
-                        address=sepa.PostalAddress(street or None, number or None, postal_code or None, town, country),
-                    ),
-                    amount=amount,
-                    remittance=remittance,
-                )
-            )
+        for position, (_, _, e2e, amount, remittance, creditor) in enumerate(rows, 1):
+            transfers.append(sepa.CreditTransfer(end_to_end_id=e2e, creditor=creditor, amount=amount, remittance=remittance))
             if position % step == 0 or position == len(rows):
                 PaymentRun.objects.filter(pk=run.pk).update(progress_done=position)
                 if pause:
@@ -474,13 +652,7 @@ def payment_run_execute(*, run_id: int, source: str = AuditEntry.Source.TASK) ->
         database_total = Transfer.objects.filter(run=run).aggregate(total=Sum("amount"))["total"] or ZERO
         if built.control_sum != database_total or built.transaction_count != len(rows):
             raise ValidationError("La somme de contrôle du fichier ne correspond pas aux lignes du lot.")
-        path = sepa_path(run)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A temporary file of its own (two executions may overlap), then an atomic rename: a reader
-        # never sees half a file.
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temporary:
-            temporary.write(built.xml)
-        os.replace(temporary.name, path)
+        _write_file(path, built.xml)
     except (ValidationError, ValueError, TypeError, sepa.SepaValidationError) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         with transaction.atomic():
@@ -532,6 +704,53 @@ def payment_run_request_execution(*, actor, run_id: int, source: str = AuditEntr
             )
             transaction.on_commit(lambda: execute_payment_run.delay(run.pk))
     return run
+
+
+# --- Sweep ----------------------------------------------------------------------------------------
+@dataclass
+class Sweep:
+    resumed: list[int] = field(default_factory=list)
+    temporaries_removed: int = 0
+
+
+def _stuck_since(cutoff) -> Q:
+    """Executing, and its last attempt (or, for a run executed before it was stamped, its start) before `cutoff`."""
+    last_attempt = Q(attempted_at__lt=cutoff) | Q(attempted_at__isnull=True, started_at__lt=cutoff)
+    return Q(status=RunStatus.EXECUTING) & last_attempt
+
+
+def payment_runs_sweep(*, source: str = AuditEntry.Source.TASK) -> Sweep:
+    """The beat task's round (payments.tasks.sweep_payment_runs): resume the runs stuck « en exécution »
+    for longer than the bound, whose execution died with its Celery message (a message dropped by the
+    broker, a task that crashed on an unexpected error), and remove the temporary files of killed
+    executions. Resuming is queuing the execution again, which is resumable and idempotent; a
+    compare-and-swap on the last attempt makes one sweep queue it, and none again before the bound has
+    passed once more."""
+    from payments.tasks import execute_payment_run
+
+    minutes = getattr(settings, "PAYMENTS_STUCK_EXECUTION_MINUTES", STUCK_EXECUTION_MINUTES)
+    now = timezone.now()
+    stuck = _stuck_since(now - timedelta(minutes=minutes))
+    sweep = Sweep()
+    for run_id in PaymentRun.objects.filter(stuck).order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            if not PaymentRun.objects.filter(stuck, pk=run_id).update(attempted_at=now):
+                continue  # resumed meanwhile, by an attempt or another sweep
+            run = PaymentRun.objects.get(pk=run_id)
+            audit.record(
+                actor=None,
+                action="payments.run.execution_resumed",
+                target=run,
+                summary=(
+                    f"{run} « en exécution » depuis plus de {minutes} min sans tentative en cours (exécution interrompue) : "
+                    f"exécution relancée, tentative n° {run.attempts + 1}"
+                ),
+                source=source,
+            )
+            transaction.on_commit(partial(execute_payment_run.delay, run_id))
+        sweep.resumed.append(run_id)
+    sweep.temporaries_removed = _remove_orphan_temporaries(Path(settings.MEDIA_ROOT) / SEPA_DIR)
+    return sweep
 
 
 # --- After the file -------------------------------------------------------------------------------

@@ -253,6 +253,16 @@ def build_pain_001_001_09(
     return SepaFile(xml=xml, control_sum=Decimal(_cents_text(total_cents)), transaction_count=len(checked))
 
 
+def creditor_problem(creditor: Party) -> str | None:
+    """Why a file would refuse this beneficiary (IBAN, BIC, name, structured address), in French and
+    without the IBAN; None when it would take it. The builder runs the very same checks."""
+    try:
+        _checked_party(creditor, "du bénéficiaire")
+    except (ValueError, TypeError) as error:
+        return str(error)
+    return None
+
+
 def validate(xml: bytes) -> None:
     """Validate against the official pain.001.001.09 XSD, then check the control sums and counts
     (which a schema cannot express and which banks check). Raises SepaValidationError."""

@@ -16,7 +16,7 @@ from opco.models import AuditEntry
 from opco.money import round_money
 from payments.enums import LineStatus
 from payments.models import BeneficiaryAccount, PayableLine
-from referentials.validators import is_valid_bic, is_valid_iban, normalize_identifier
+from referentials.validators import iban_problem, is_valid_bic, is_valid_iban, normalize_identifier
 
 # « 12 bis rue des Lilas », « 3, avenue Foch », « 7B place du Marché »: number first, then the street.
 _NUMBERED_STREET = re.compile(r"^\s*(\d+\s?(?:bis|ter|quater|[a-dA-D])?)\b[\s,]+(.+)$", re.IGNORECASE)
@@ -182,8 +182,9 @@ def beneficiary_account_correct(*, actor, account_id: int, iban: str, bic: str =
     iban = normalize_identifier(iban)
     bic = normalize_identifier(bic)
     errors = {}
-    if not is_valid_iban(iban):
-        errors["iban"] = "IBAN invalide (clé de contrôle ou longueur)."
+    problem = iban_problem(iban)  # down to the national account key (clé RIB), as the SEPA file checks it
+    if problem:
+        errors["iban"] = problem
     if bic and not is_valid_bic(bic):
         errors["bic"] = "BIC invalide."
     if errors:

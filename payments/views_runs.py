@@ -95,6 +95,11 @@ class RunListView(FilteredListView):
                     text += f" {len(preparation.recovery_orders)} titre(s) de recette émis."
                 if preparation.left_for_netting:
                     text += f" {preparation.left_for_netting} trop-perçu(s) attendent une imputation."
+                if preparation.flagged_accounts:
+                    text += (
+                        f" {preparation.flagged_accounts} compte(s) signalé(s) : coordonnées bancaires refusées par le fichier "
+                        "SEPA, leurs lignes attendent une correction (comptes signalés)."
+                    )
                 messages.success(request, text)
                 return redirect("payments:run_detail", pk=run.pk)
         self.object_list = self.get_queryset()

@@ -624,7 +624,7 @@ def test_flagged_accounts_are_corrected_field_by_field(client, finance, staff):
     prefix = f"a{account.pk}"
     response = client.post(correct, {f"{prefix}-iban": "FR7630004000031234567890199", f"{prefix}-bic": "PASUNBIC"})
     [form] = [f for a, f in response.context["rows"] if a.pk == account.pk]
-    assert form.errors == {"iban": ["IBAN invalide (clé de contrôle ou longueur)."], "bic": ["BIC invalide."]}
+    assert form.errors == {"iban": ["IBAN invalide : la clé de contrôle de l'IBAN est fausse."], "bic": ["BIC invalide."]}
     assert BeneficiaryAccount.objects.filter(pk=account.pk).values_list("blocked", "iban", "bic").get() == (
         True,
         old_iban,
