@@ -123,6 +123,9 @@ else:
 
 # --- Celery (opco/celery.py reads the CELERY_ keys) -------------------------------------------------
 CELERY_BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
+# A payment run « en exécution » whose last attempt is older than this is queued again by the sweep
+# (payments.tasks.sweep_payment_runs): longer than the task time limit and the visibility timeout.
+PAYMENTS_STUCK_EXECUTION_MINUTES = env.int("PAYMENTS_STUCK_EXECUTION_MINUTES", default=90)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

@@ -58,11 +58,10 @@ SEPA_DIR = "payments/runs"
 PROGRESS_STEPS = 10  # progress is saved about ten times per execution, whatever its size
 EXECUTABLE = (RunStatus.APPROVED, RunStatus.EXECUTING)
 EXECUTED = (RunStatus.FILE_READY, RunStatus.SENT, RunStatus.SETTLED)
-# A run « en exécution » whose last attempt is older than this has lost its execution: longer than the
-# Celery hard time limit (opco/celery.py, 60 min), past which no attempt is alive, and than the Redis
-# visibility timeout (1 h), past which a killed worker's message has come back if the broker still had
-# it. `settings.PAYMENTS_STUCK_EXECUTION_MINUTES` may change it.
-STUCK_EXECUTION_MINUTES = 90
+# A run « en exécution » whose last attempt is older than settings.PAYMENTS_STUCK_EXECUTION_MINUTES (90 by
+# default) has lost its execution: longer than the Celery hard time limit (opco/celery.py, 60 min), past
+# which no attempt is alive, and than the Redis visibility timeout (1 h), past which a killed worker's
+# message has come back if the broker still had it.
 # The bank details a SEPA file reads, on a beneficiary account and frozen on each of its transfers.
 PARTY_FIELDS = ("name", "iban", "bic", "street", "building_number", "postal_code", "town", "country")
 REFUSED_BY_FILE = "Coordonnées refusées par le fichier SEPA"
@@ -728,7 +727,7 @@ def payment_runs_sweep(*, source: str = AuditEntry.Source.TASK) -> Sweep:
     passed once more."""
     from payments.tasks import execute_payment_run
 
-    minutes = getattr(settings, "PAYMENTS_STUCK_EXECUTION_MINUTES", STUCK_EXECUTION_MINUTES)
+    minutes = settings.PAYMENTS_STUCK_EXECUTION_MINUTES
     now = timezone.now()
     stuck = _stuck_since(now - timedelta(minutes=minutes))
     sweep = Sweep()
