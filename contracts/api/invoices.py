@@ -12,18 +12,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import roles
 from contracts.alternance.cfa_documents import cfa_document_receive
 from contracts.alternance.documents import document_content_type
 from contracts.api.files import INSTALMENT_STATUSES
-from contracts.api.simulations import ErrorSerializer, HasRole
+from contracts.api.simulations import ErrorSerializer
 from contracts.enums import CfaDocumentKind
 from contracts.models import CfaDocument, Instalment
+from opco.api.bodies import BoundedJSONParser, FrenchFormParser, FrenchMultiPartParser
+from opco.api.views import ApiView
 from opco.models import AuditEntry
 
 # Documented as text, not an enum: drf-spectacular would otherwise merge this « kind » with the
@@ -145,12 +144,11 @@ def received_as_json(document: CfaDocument, matched: list[Instalment], released:
     }
 
 
-class CfaDocumentReceiveView(APIView):
+class CfaDocumentReceiveView(ApiView):
     """Receives a CFA's invoice or attestation for one contract."""
 
     allowed_roles = (roles.STAFF,)
-    permission_classes = [HasRole]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [BoundedJSONParser, FrenchMultiPartParser, FrenchFormParser]
 
     @extend_schema(
         summary="Transmettre une facture ou une attestation de CFA",
@@ -181,11 +179,7 @@ class CfaDocumentReceiveView(APIView):
         examples=[OpenApiExample("Facture annuelle de la première année", value=EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        try:
-            data = request.data
-        except ParseError as exc:
-            return Response({"errors": {"payload": f"Contenu illisible : {exc.detail}"}}, status=400)
-        serializer = CfaDocumentUploadSerializer(data=data)
+        serializer = CfaDocumentUploadSerializer(data=request.data)
         if not serializer.is_valid():
             return Response({"errors": {field: _first(errors) for field, errors in serializer.errors.items()}}, status=400)
         values = serializer.validated_data

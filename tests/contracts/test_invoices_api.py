@@ -213,10 +213,7 @@ def test_values_that_cannot_be_read_are_refused_in_french(api, made):
     missing = post_json(api, {})
     assert missing.json() == {"errors": {field: "Ce champ est obligatoire." for field in ("contract", "kind", "cfa_siret")}}
     assert post_json(api, "{not json").json() == {
-        "errors": {
-            "payload": "Contenu illisible : JSON parse error - Expecting property name enclosed in double quotes: "
-            "line 1 column 2 (char 1)"
-        }
+        "errors": {"payload": "JSON invalide : nom de champ entre guillemets doubles attendu (ligne 1, colonne 2)"}
     }
     assert nothing_stored()
 
