@@ -75,6 +75,8 @@ def test_a_json_invoice_is_received_matched_and_released(api, made):
         "received_on": "2025-09-15",
         "matched": [{"year": 1, "kind": "advance", "due_date": "2025-09-01", "net": "2188.00", "status": "payable"}],
         "released": 1,
+        "to_review": False,
+        "review_reason": "",
     }
     assert (document.source, str(document.amount), document.issued_on, document.file.name) == (
         "api",
