@@ -3,12 +3,19 @@
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from opco.api.access import HasRole, SessionAuthentication
 from opco.api.bodies import FORM_REFUSED, BoundedJSONParser, too_big
+
+
+class ApiSessionScheme(SessionScheme):
+    """The OpenAPI schema documents opco's session authentication as DRF's (the session cookie)."""
+
+    target_class = "opco.api.access.SessionAuthentication"
 
 
 def _flat(detail: Any) -> dict[str, str]:
