@@ -5,8 +5,8 @@ reason when it matches nothing or duplicates an earlier one. A refusal stores no
 Who: gestionnaires and finance only (CFA_DOCUMENT_ROLES), checked here so that every door — the
 screens, the API, a command — applies the one rule.
 
-How much: an invoice whose amount differs from what it unlocks (the net of the instalments it matches;
-for the copy of the employer's participation invoice, the participation) by more than the tolerance
+How much: an invoice whose amount differs from what it bills (the net of the live instalments it is
+about; for the copy of the employer's participation invoice, the participation) by more than the tolerance
 — 1 % of that amount, 1 € at least — is stored « à vérifier »: its instalments wait
 (payability.decide) until a gestionnaire or finance officer clears it with a note
 (`cfa_document_review_clear`, audited). The OPCO pays its instalments, never the invoiced amount;
@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts import roles
@@ -87,12 +87,13 @@ def amount_review_reason(amount: Decimal, expected: Decimal) -> str:
     )
 
 
-def expected_amount(contract: ApprenticeshipContract, kind: str, matched: list[Instalment]) -> Decimal:
+def expected_amount(contract: ApprenticeshipContract, kind: str, year: int | None) -> Decimal:
     """What an invoice of `kind` should say: the employer's participation for the copy of its invoice
-    (R6332-25-1), else the net of the instalments it unlocks."""
+    (R6332-25-1), else the net of the instalments it is about — those it unlocks, and one already
+    released at its date (the previous balance of an R2021 contract), which the CFA bills all the same."""
     if kind == CfaDocumentKind.PARTICIPATION_INVOICE:
         return contract.commitment.employer_participation
-    return sum((instalment.net for instalment in matched), Decimal("0.00"))
+    return sum(_concerned(contract, kind, year).values_list("net", flat=True), Decimal("0.00"))
 
 
 def _find_contract(reference: str) -> ApprenticeshipContract:
@@ -114,18 +115,23 @@ def _last_year(contract: ApprenticeshipContract) -> int:
     return max(years, default=1)
 
 
-def _matches(contract: ApprenticeshipContract, kind: str, year: int | None) -> list[Instalment]:
-    """The planned instalments this document unlocks (R6332-25)."""
-    live = contract.commitment.instalments.filter(status=ScheduleStatus.PLANNED).order_by("due_date", "id")
+def _concerned(contract: ApprenticeshipContract, kind: str, year: int | None) -> QuerySet[Instalment]:
+    """The live instalments this document is about (R6332-25), whatever their status."""
+    live = contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).order_by("due_date", "id")
     last_year = _last_year(contract)
     if kind == CfaDocumentKind.ANNUAL_INVOICE:
         # The advance of the year, and the balance of the previous one paid with it (III 4°).
-        return list(
-            live.filter(Q(year=year, kind="advance") | Q(year=year - 1, kind="balance")).exclude(year=last_year, kind="balance")
+        return live.filter(Q(year=year, kind="advance") | Q(year=year - 1, kind="balance")).exclude(
+            year=last_year, kind="balance"
         )
     if kind == CfaDocumentKind.START_ATTESTATION:
-        return list(live.filter(kind="advance"))
-    return list(live.filter(year=last_year, kind="balance", net__gt=0))
+        return live.filter(kind="advance")
+    return live.filter(year=last_year, kind="balance", net__gt=0)
+
+
+def _matches(contract: ApprenticeshipContract, kind: str, year: int | None) -> list[Instalment]:
+    """The planned instalments this document unlocks (R6332-25)."""
+    return list(_concerned(contract, kind, year).filter(status=ScheduleStatus.PLANNED))
 
 
 def cfa_document_receive(
@@ -223,7 +229,7 @@ def cfa_document_receive(
                 f"du contrat {contract.file_number} (déjà payée, non due ou remplacée).",
             )
 
-        review_reason = "" if amount is None else amount_review_reason(amount, expected_amount(contract, kind, matched))
+        review_reason = "" if amount is None else amount_review_reason(amount, expected_amount(contract, kind, year))
         document = CfaDocument(
             contract=contract,
             kind=kind,

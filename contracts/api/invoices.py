@@ -103,7 +103,7 @@ class CfaDocumentReceivedSerializer(serializers.Serializer):
     )
     to_review = serializers.BooleanField(
         help_text=(
-            "Vrai quand le montant facturé s'écarte de plus de 1 % (1 € au moins) de ce que la pièce débloque : "
+            "Vrai quand le montant facturé s'écarte de plus de 1 % (1 € au moins) du net des échéances concernées : "
             "ses échéances attendent que le personnel de l'OPCO valide le montant."
         )
     )
@@ -187,7 +187,7 @@ class CfaDocumentReceiveView(ApiView):
             "nature et même année pour ce contrat, ou même n° de facture pour ce CFA : le message donne la date de "
             "la première réception), année hors de l'échéancier, pièce qui ne débloque aucune échéance, date de "
             "réception future ou au-delà du délai de 4 mois.\n\n"
-            "Une facture dont le montant s'écarte de plus de 1 % (1 € au moins) du net des échéances qu'elle débloque "
+            "Une facture dont le montant s'écarte de plus de 1 % (1 € au moins) du net des échéances qu'elle concerne "
             "(pour la copie de la facture de participation : de la participation de l'employeur) est enregistrée "
             "« à vérifier » (`to_review`) : ses échéances attendent que le montant soit validé "
             "(POST /api/v1/invoices/{id}/review/).\n\n"

@@ -146,6 +146,17 @@ def test_a_year_2_invoice_for_both_instalments_is_not_flagged(staff, made, clock
     assert received.document.to_review is False
 
 
+def test_an_r2021_invoice_of_year_2_may_bill_the_balance_already_paid_at_its_date(staff, contract, clock):
+    made = contract({"contrat.date_conclusion": "2025-06-30"})  # R2021: the balance of year 1 is paid at month 10
+    clock(date(2026, 8, 20))
+    instalments_release()
+    balance, advance = line(made, 1, "balance"), line(made, 2, "advance")
+    assert balance.status == ScheduleStatus.PAYABLE
+    received = receive(staff, made, year=2, number="F-2", amount=balance.net + advance.net)
+    assert [(i.year, i.kind) for i in received.matched] == [(2, "advance")]
+    assert received.document.to_review is False
+
+
 @pytest.mark.parametrize(
     ("amount", "expected", "flagged"),
     [
