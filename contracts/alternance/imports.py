@@ -97,13 +97,13 @@ def rows_of(name: str, content: bytes) -> Iterator[tuple[int, Any]]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     while True:
-        first_line = reader.line_num + 1  # where the next row starts (line_num is not reliable after an error)
+        row_start = reader.line_num + 1  # where the next row starts (line_num is not reliable after an error)
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:  # this row only: the reader goes on with the next line
-            yield first_line, InvalidPayload({"ligne": _csv_reason(exc)})
+            yield row_start, InvalidPayload({"ligne": _csv_reason(exc)})
             continue
         if any(isinstance(value, str) and _UNDECODED.search(value) for value in row.values()):
             yield reader.line_num, InvalidPayload({"ligne": ENCODING_REFUSED})
