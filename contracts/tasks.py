@@ -78,6 +78,14 @@ def run_contract_import(job_id: int) -> str:
 
 
 @shared_task(acks_late=True)
+def fail_stale_contract_imports() -> int:
+    """Every 15 minutes (beat): the imports left « en cours » by a dead worker are marked failed."""
+    from contracts.alternance.imports import contract_imports_fail_stale
+
+    return contract_imports_fail_stale()
+
+
+@shared_task(acks_late=True)
 def release_payable_instalments() -> dict:
     """Daily (beat): hand over the instalments that became payable, close the late last balances."""
     from contracts.alternance.payability import close_expired_balances, instalments_release

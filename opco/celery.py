@@ -75,6 +75,11 @@ app.conf.update(
             "task": "payments.tasks.sweep_payment_runs",
             "schedule": crontab(minute="*/15"),
         },
+        # A bulk import whose worker and message were both lost is marked failed, never « en cours » forever.
+        "fail-stale-contract-imports": {
+            "task": "contracts.tasks.fail_stale_contract_imports",
+            "schedule": crontab(minute="*/15"),
+        },
         "purge-expired-login-failures": {
             "task": "accounts.tasks.purge_expired_login_failures",
             "schedule": crontab(minute=7),

@@ -300,8 +300,13 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
 # --- API -----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # opco.api: the session's CSRF check never parses a body, and the API views (opco.api.ApiView) run it
+    # after the caller's role; JSON bodies are bounded (size, nesting, NUL characters) with French refusals.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["opco.api.access.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["opco.api.bodies.BoundedJSONParser"],
+    # JSON only: the browsable API would be one more page that reads request bodies, for nobody.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

@@ -1,22 +1,35 @@
 """Receiving a CFA's invoices and attestations (staff upload and POST /api/v1/invoices/): each is
 matched to the instalments it unlocks (contracts.alternance.payability), or refused with a clear French
-reason when it matches nothing or duplicates an earlier one. A refusal stores nothing."""
+reason when it matches nothing or duplicates an earlier one. A refusal stores nothing.
+
+Who: gestionnaires and finance only (CFA_DOCUMENT_ROLES), checked here so that every door — the
+screens, the API, a command — applies the one rule.
+
+How much: an invoice whose amount differs from what it bills (the net of the live instalments it is
+about; for the copy of the employer's participation invoice, the participation) by more than the tolerance
+— 1 % of that amount, 1 € at least — is stored « à vérifier »: its instalments wait
+(payability.decide) until a gestionnaire or finance officer clears it with a note
+(`cfa_document_review_clear`, audited). The OPCO pays its instalments, never the invoiced amount;
+the check catches the invoice that does not belong to the instalments it would release."""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts import roles
 from contracts.alternance.payability import FUNDED, documents_deadline, instalments_release, is_new_cfa
 from contracts.enums import CfaDocumentKind
 from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
 from opco import audit
+from opco.access import user_has_any_role
 from opco.models import AuditEntry
+from opco.money import euros, round_money
 from payments.enums import ScheduleStatus
 from referentials.validators import normalize_identifier
 
@@ -26,6 +39,14 @@ FINAL_KINDS = (
     CfaDocumentKind.PARTICIPATION_INVOICE,
 )
 INVOICE_KINDS = (CfaDocumentKind.ANNUAL_INVOICE, CfaDocumentKind.FINAL_INVOICE, CfaDocumentKind.PARTICIPATION_INVOICE)
+# Who records a CFA's documents and clears an amount to review: the screens and the API read it too.
+CFA_DOCUMENT_ROLES = (roles.GESTIONNAIRE, roles.FINANCE)
+RECEIVE_REFUSAL = "Seuls les gestionnaires et le service financier enregistrent les pièces des CFA."
+CLEAR_REFUSAL = "Seuls les gestionnaires et le service financier valident le montant d'une pièce des CFA."
+# An invoice more than 1 % (1 € at least) away from what it unlocks is « à vérifier ».
+AMOUNT_TOLERANCE_RATE = Decimal("0.01")
+AMOUNT_TOLERANCE_FLOOR = Decimal("1.00")
+NOTE_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -35,8 +56,44 @@ class Received:
     released: int
 
 
+@dataclass(frozen=True)
+class Cleared:
+    document: CfaDocument
+    released: int
+
+
 def _refuse(field: str, message: str):
     raise ValidationError({field: message})
+
+
+def may_record(user) -> bool:
+    return user is not None and user_has_any_role(user, CFA_DOCUMENT_ROLES)
+
+
+def amount_tolerance(expected: Decimal) -> Decimal:
+    return max(AMOUNT_TOLERANCE_FLOOR, round_money(abs(expected) * AMOUNT_TOLERANCE_RATE))
+
+
+def amount_review_reason(amount: Decimal, expected: Decimal) -> str:
+    """Why an invoiced `amount` must be checked against the `expected` one, in French; empty when the
+    gap is within the tolerance (boundary included)."""
+    tolerance = amount_tolerance(expected)
+    gap = abs(amount - expected)
+    if gap <= tolerance:
+        return ""
+    return (
+        f"Montant facturé {euros(amount)} pour {euros(expected)} d'échéances concernées : écart de {euros(gap)}, "
+        f"au-delà de la tolérance de {euros(tolerance)} (1 %, 1 € au moins)."
+    )
+
+
+def expected_amount(contract: ApprenticeshipContract, kind: str, year: int | None) -> Decimal:
+    """What an invoice of `kind` should say: the employer's participation for the copy of its invoice
+    (R6332-25-1), else the net of the instalments it is about — those it unlocks, and one already
+    released at its date (the previous balance of an R2021 contract), which the CFA bills all the same."""
+    if kind == CfaDocumentKind.PARTICIPATION_INVOICE:
+        return contract.commitment.employer_participation
+    return sum(_concerned(contract, kind, year).values_list("net", flat=True), Decimal("0.00"))
 
 
 def _find_contract(reference: str) -> ApprenticeshipContract:
@@ -58,18 +115,23 @@ def _last_year(contract: ApprenticeshipContract) -> int:
     return max(years, default=1)
 
 
-def _matches(contract: ApprenticeshipContract, kind: str, year: int | None) -> list[Instalment]:
-    """The planned instalments this document unlocks (R6332-25)."""
-    live = contract.commitment.instalments.filter(status=ScheduleStatus.PLANNED).order_by("due_date", "id")
+def _concerned(contract: ApprenticeshipContract, kind: str, year: int | None) -> QuerySet[Instalment]:
+    """The live instalments this document is about (R6332-25), whatever their status."""
+    live = contract.commitment.instalments.exclude(status=ScheduleStatus.SUPERSEDED).order_by("due_date", "id")
     last_year = _last_year(contract)
     if kind == CfaDocumentKind.ANNUAL_INVOICE:
         # The advance of the year, and the balance of the previous one paid with it (III 4°).
-        return list(
-            live.filter(Q(year=year, kind="advance") | Q(year=year - 1, kind="balance")).exclude(year=last_year, kind="balance")
+        return live.filter(Q(year=year, kind="advance") | Q(year=year - 1, kind="balance")).exclude(
+            year=last_year, kind="balance"
         )
     if kind == CfaDocumentKind.START_ATTESTATION:
-        return list(live.filter(kind="advance"))
-    return list(live.filter(year=last_year, kind="balance", net__gt=0))
+        return live.filter(kind="advance")
+    return live.filter(year=last_year, kind="balance", net__gt=0)
+
+
+def _matches(contract: ApprenticeshipContract, kind: str, year: int | None) -> list[Instalment]:
+    """The planned instalments this document unlocks (R6332-25)."""
+    return list(_concerned(contract, kind, year).filter(status=ScheduleStatus.PLANNED))
 
 
 def cfa_document_receive(
@@ -86,6 +148,8 @@ def cfa_document_receive(
     file: UploadedFile | None = None,
     source: str = AuditEntry.Source.WEB,
 ) -> Received:
+    if not may_record(actor):
+        raise PermissionDenied(RECEIVE_REFUSAL)
     today = timezone.localdate()
     received_on = received_on or today
     if kind not in CfaDocumentKind.values:
@@ -165,6 +229,7 @@ def cfa_document_receive(
                 f"du contrat {contract.file_number} (déjà payée, non due ou remplacée).",
             )
 
+        review_reason = "" if amount is None else amount_review_reason(amount, expected_amount(contract, kind, year))
         document = CfaDocument(
             contract=contract,
             kind=kind,
@@ -176,6 +241,8 @@ def cfa_document_receive(
             received_on=received_on,
             source="api" if source == AuditEntry.Source.API else "upload",
             received_by=actor if getattr(actor, "is_authenticated", False) else None,
+            to_review=bool(review_reason),
+            review_reason=review_reason,
         )
         if file is not None:
             document.file = file
@@ -196,8 +263,45 @@ def cfa_document_receive(
             target=contract,
             summary=(
                 f"{document} reçue le {received_on:%d/%m/%Y} : {len(matched)} échéance(s) concernée(s), "
-                f"{released} mise(s) en paiement"
+                f"{released} mise(s) en paiement{' ; montant à vérifier' if document.to_review else ''}"
             ),
+            changes={"review_reason": review_reason} if review_reason else None,
             source=source,
         )
     return Received(document=document, matched=matched, released=released)
+
+
+def cfa_document_review_clear(*, actor, document_id: int, note: str, source: str = AuditEntry.Source.WEB) -> Cleared:
+    """A gestionnaire or finance officer has checked an invoice « à vérifier » (with the CFA, against the
+    schedule) and says what in `note`: the flag goes, and the instalments it matched are handed over
+    to payments when their other conditions are met. Raises CfaDocument.DoesNotExist for an unknown id."""
+    if not may_record(actor):
+        raise PermissionDenied(CLEAR_REFUSAL)
+    note = (note or "").strip()
+    if not note:
+        _refuse("note", "Indiquez ce qui a été vérifié.")
+    if len(note) > NOTE_MAX:
+        _refuse("note", f"{NOTE_MAX} caractères au plus.")
+    contract_id = CfaDocument.objects.values_list("contract_id", flat=True).get(pk=document_id)
+    with transaction.atomic():
+        # The contract's lock, as on receipt: one change at a time to what unlocks its instalments.
+        ApprenticeshipContract.objects.select_for_update(of=("self",)).get(pk=contract_id)
+        document = CfaDocument.objects.select_related("contract").get(pk=document_id)
+        if not document.to_review:
+            _refuse("note", "Le montant de cette pièce n'est pas à vérifier.")
+        document.to_review = False
+        document.reviewed_by = actor
+        document.reviewed_at = timezone.now()
+        document.review_note = note
+        document.full_clean(exclude=["file", "contract", "received_by"])
+        document.save(update_fields=["to_review", "reviewed_by", "reviewed_at", "review_note"])
+        released = instalments_release(contract_ids=[contract_id]).released
+        audit.record(
+            actor=actor,
+            action="contracts.cfa_document.review_cleared",
+            target=document.contract,
+            summary=f"Montant de la pièce « {document} » validé : {note} ({released} échéance(s) mise(s) en paiement)",
+            changes={"document": document.pk, "review_reason": document.review_reason, "note": note},
+            source=source,
+        )
+    return Cleared(document=document, released=released)

@@ -89,7 +89,8 @@ def contract_deposit(
     *, actor, data: dict, source: str = "web", received_on: date | None = None, depositor_email: str = ""
 ) -> Deposit:
     """Validate the payload (InvalidPayload names the field, nothing stored), store the file with
-    its masters and pay periods, open the 20-day decision period (R6224-3) and run the checks."""
+    its masters and pay periods, open the 20-day decision period (R6224-3) and run the checks. The
+    payload's parser bounds every text by its column: values are stored as sent, never cut."""
     if is_pro_payload(data):
         return professionalisation_deposit(
             actor=actor, data=data, source=source, received_on=received_on, depositor_email=depositor_email
@@ -110,31 +111,31 @@ def contract_deposit(
         contract = ApprenticeshipContract(
             file_number=f"tmp-{key[:16]}",
             contract_type=str(data.get("type_contrat") or "11"),
-            employer_siret=siret[:14],
-            employer_name=(employer.get("denomination") or "")[:255] or siret,
+            employer_siret=siret,
+            employer_name=employer.get("denomination") or siret,
             employer_idcc=_idcc_code(employer.get("idcc")),
             employer=(company := _company(siret, employer)),
             employer_headcount=employer.get("effectif"),
-            apprentice_last_name=(apprentice.get("nom") or "")[:150],
-            apprentice_first_name=(apprentice.get("prenom") or "")[:150],
+            apprentice_last_name=apprentice.get("nom") or "",
+            apprentice_first_name=apprentice.get("prenom") or "",
             apprentice_birth_date=_d(apprentice["date_naissance"]),
-            apprentice_nir=normalize_identifier(apprentice.get("nir"))[:15],
+            apprentice_nir=parsed.apprenti.nir or "",
             apprentice_handicap=bool(apprentice.get("handicap")),
             certification=cached(
                 ("certification", rncp),
                 lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
             ),
-            rncp=rncp[:16],
-            code_diplome=(training.get("code_diplome") or "")[:8],
+            rncp=rncp,
+            code_diplome=training.get("code_diplome") or "",
             level=int(training["niveau"]),
-            training_title=(training.get("intitule") or "")[:500],
+            training_title=training.get("intitule") or "",
             training_start=_d(training["date_debut"]),
             training_end=_d(training.get("date_fin")),
             training_hours=Decimal(str(training["duree_heures"])),
             distance_pct=Decimal(str(training.get("distance_pct") or 0)),
             cfa=cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
-            cfa_siret=cfa_siret[:14],
-            cfa_uai=normalize_identifier(cfa["uai"])[:8],
+            cfa_siret=cfa_siret,
+            cfa_uai=normalize_identifier(cfa["uai"]),
             cfa_declared_on=_d(cfa.get("declaration_activite_date")),
             signed_on=_d(terms["date_conclusion"]),
             start_date=_d(terms["date_debut"]),
@@ -159,8 +160,8 @@ def contract_deposit(
         ApprenticeshipMaster.objects.bulk_create(
             ApprenticeshipMaster(
                 contract=contract,
-                last_name=(m.get("nom") or "")[:150],
-                first_name=(m.get("prenom") or "")[:150],
+                last_name=m.get("nom") or "",
+                first_name=m.get("prenom") or "",
                 birth_date=_d(m["date_naissance"]),
                 diploma_level=m.get("diplome_niveau"),
                 same_field=bool(m.get("diplome_meme_domaine")),
@@ -209,15 +210,15 @@ def professionalisation_deposit(
             contract_type="CD" if parsed.contrat.nature == "cdd" else "CI",
             priority_public=parsed.priority_public,
             geiq=parsed.geiq,
-            employer_siret=siret[:14],
-            employer_name=(employer.get("denomination") or "")[:255] or siret,
+            employer_siret=siret,
+            employer_name=employer.get("denomination") or siret,
             employer_idcc=_idcc_code(employer.get("idcc")),
             employer=(company := _company(siret, employer)),
             employer_headcount=employer.get("effectif"),
-            apprentice_last_name=(employee.get("nom") or "")[:150],
-            apprentice_first_name=(employee.get("prenom") or "")[:150],
+            apprentice_last_name=employee.get("nom") or "",
+            apprentice_first_name=employee.get("prenom") or "",
             apprentice_birth_date=parsed.salarie.date_naissance,
-            apprentice_nir=normalize_identifier(employee.get("nir"))[:15],
+            apprentice_nir=parsed.salarie.nir or "",
             apprentice_handicap=bool(employee.get("handicap")),
             certification=cached(
                 ("certification", rncp),
@@ -225,15 +226,15 @@ def professionalisation_deposit(
             )
             if rncp
             else None,
-            rncp=(rncp or qualification.upper())[:16],
+            rncp=rncp or qualification.upper(),
             level=parsed.formation.niveau,
-            training_title=(training.get("intitule") or "")[:500],
+            training_title=training.get("intitule") or "",
             training_start=parsed.formation.date_debut,
             training_end=parsed.formation.date_fin,
             training_hours=parsed.formation.duree_heures,
             cfa=cached(("provider", provider_siret), lambda: TrainingProvider.objects.filter(siret=provider_siret).first()),
-            cfa_siret=provider_siret[:14],
-            cfa_uai=normalize_identifier(provider.get("uai") or "")[:8],
+            cfa_siret=provider_siret,
+            cfa_uai=normalize_identifier(provider.get("uai") or ""),
             signed_on=parsed.contrat.date_conclusion,
             start_date=parsed.contrat.date_debut,
             # A CDI has no end: its professionalisation action's end is the end of what is funded.
@@ -256,8 +257,8 @@ def professionalisation_deposit(
         ApprenticeshipMaster.objects.bulk_create(
             ApprenticeshipMaster(
                 contract=contract,
-                last_name=(tutor.nom or "")[:150],
-                first_name=(tutor.prenom or "")[:150],
+                last_name=tutor.nom or "",
+                first_name=tutor.prenom or "",
                 birth_date=tutor.date_naissance,
                 experience_years=tutor.experience_annees,
             )

@@ -7,20 +7,28 @@ numbers with a decimal point or comma), never by what the cell looks like, so th
 or a postal code « 01000 » stays text. Lists come as one JSON cell (`maitres_apprentissage`,
 `contrat.remunerations`) or as indexed columns (`maitres_apprentissage.0.nom`,
 `contrat.remunerations.1.taux`).
+
+Each row succeeds or fails on its own, with a French reason: a row the CSV reader cannot read (a cell
+beyond its limit), bytes of no known encoding, a JSON line nested too deep or not JSON, a NUL character
+(the payload's own rule, as at every door). Only a file that cannot be read at all (a JSON array that
+is not UTF-8) fails the job. A job whose worker died is taken over by a redelivered message after
+STALE_AFTER, and marked failed by the beat sweep after SWEEP_AFTER: a job never stays « en cours ».
+No Python exception text reaches the report or the job's error.
 """
 
+import codecs
 import csv
 import io
-import json
 import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from contracts.alternance.deposit import Deposit, contract_deposit, payload_key
@@ -28,6 +36,7 @@ from contracts.alternance.payload import InvalidPayload
 from contracts.alternance.reference_cache import reference_cache
 from contracts.models import ApprenticeshipContract, ContractImport
 from opco import audit
+from opco.api.bodies import TOO_DEEP, JsonRefused, grouped, json_load_bounded
 
 logger = logging.getLogger(__name__)
 
@@ -55,48 +64,108 @@ PROGRESS_EVERY = 100
 # A running job whose worker died is redelivered (acks late); after the task time limit nobody can
 # still be running it, so it is taken over where its progress was last saved.
 STALE_AFTER = timedelta(hours=1)
+# A job still running twice as long after its (re)start has lost its message too: the sweep fails it.
+SWEEP_AFTER = 2 * STALE_AFTER
+# Integers longer than this are no count, hour or rate (and Python refuses to convert 4 300 digits).
+MAX_DIGITS = 30
+ENCODING_REFUSED = (
+    "ligne illisible : caractères d'un encodage inconnu (ni UTF-8 ni Windows-1252) ; "
+    "enregistrez le fichier au format « CSV UTF-8 »"
+)
+RESTART = "Relancez l'import du même fichier : les dossiers déjà créés ne seront pas créés une seconde fois."
+READING_FAILED = "Fichier illisible : erreur interne à la lecture (signalée à l'équipe technique)."
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes kept by errors="surrogateescape"
 _INDEX_RE = re.compile(r"^(?P<list>.+?)(?:\.(?P<dot>\d+)|\[(?P<bracket>\d+)\])\.(?P<rest>.+)$")
 _INTEGER_RE = re.compile(r"^[+-]?\d+$")
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
 # --- Reading a file ---------------------------------------------------------------------------------
+class UnreadableFile(Exception):
+    """A file that cannot be read at all; its message is the French reason the job shows."""
+
+
 def rows_of(name: str, content: bytes) -> Iterator[tuple[int, Any]]:
     """(line number, payload) for each row of the file, or (line number, InvalidPayload) for a row
-    that cannot be read (its errors name the line or the columns)."""
+    that cannot be read (its errors name the line or the columns). UnreadableFile when nothing can be."""
+    content = content.removeprefix(codecs.BOM_UTF8)
     if name.lower().endswith((".jsonl", ".ndjson", ".json")):
-        yield from _json_rows(name, content.decode("utf-8-sig"))
+        yield from _json_rows(name, content)
         return
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252")  # what a French spreadsheet saves as « CSV » by default
+    text = _csv_text(content)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for row in reader:
+    while True:
+        row_start = reader.line_num + 1  # where the next row starts (line_num is not reliable after an error)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # this row only: the reader goes on with the next line
+            yield row_start, InvalidPayload({"ligne": _csv_reason(exc)})
+            continue
+        if any(isinstance(value, str) and _UNDECODED.search(value) for value in row.values()):
+            yield reader.line_num, InvalidPayload({"ligne": ENCODING_REFUSED})
+            continue
         try:
             yield reader.line_num, _nest(row)
         except InvalidPayload as exc:
             yield reader.line_num, exc
 
 
-def _json_rows(name: str, text: str) -> Iterator[tuple[int, Any]]:
-    if name.lower().endswith(".json") and text.lstrip().startswith("["):
+def _csv_text(content: bytes) -> str:
+    """UTF-8, else Windows-1252 (what a French spreadsheet saves as « CSV » by default), else UTF-8 with
+    the undecodable bytes kept apart (surrogateescape), so that only the rows holding them are refused."""
+    for encoding in ("utf-8", "cp1252"):
         try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield exc.lineno, InvalidPayload({"ligne": f"JSON invalide : {exc.msg} (colonne {exc.colno})"})
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return content.decode("utf-8", errors="surrogateescape")
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"ligne illisible : une cellule dépasse {grouped(csv.field_size_limit())} caractères"
+    return "ligne illisible : guillemets ou séparateurs mal placés"
+
+
+def _json_rows(name: str, content: bytes) -> Iterator[tuple[int, Any]]:
+    if name.lower().endswith(".json") and content.lstrip().startswith(b"["):
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(
+                "Fichier illisible : un fichier JSON doit être encodé en UTF-8 "
+                f"(octet 0x{content[exc.start]:02x} à la position {exc.start + 1})."
+            ) from None
+        try:
+            items = json_load_bounded(text)
+        except JsonRefused as exc:
+            yield exc.line or 1, InvalidPayload({"ligne": exc.message()})
             return
         yield from enumerate(items, start=1)  # a JSON array: its elements are numbered from 1
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    for number, raw in enumerate(content.splitlines(), start=1):
+        if not raw.strip():
             continue
         try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, InvalidPayload({"ligne": f"JSON invalide : {exc.msg} (colonne {exc.colno})"})
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            reason = f"ligne illisible : ce n'est pas du texte UTF-8 (octet 0x{raw[exc.start]:02x}, colonne {exc.start + 1})"
+            yield number, InvalidPayload({"ligne": reason})
+            continue
+        try:
+            yield number, json_load_bounded(line)
+        except JsonRefused as exc:
+            yield number, InvalidPayload({"ligne": exc.message(lines=False)})
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("+-")) > MAX_DIGITS:
+        raise ValueError("nombre trop grand")
+    return int(text)
 
 
 def _cell(kind: str, value: str) -> Any:
@@ -104,9 +173,11 @@ def _cell(kind: str, value: str) -> Any:
     text = value.strip()
     if kind in LIST_COLUMNS:
         try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            raise ValueError('une liste JSON est attendue, par exemple [{"date_debut": "2025-09-01", …}]')
+            return json_load_bounded(text)
+        except JsonRefused as exc:
+            if exc.reason == TOO_DEEP:
+                raise ValueError(TOO_DEEP) from None
+            raise ValueError('une liste JSON est attendue, par exemple [{"date_debut": "2025-09-01", …}]') from None
     if kind in BOOLEAN_COLUMNS:
         if text.lower() in TRUE_WORDS:
             return True
@@ -114,10 +185,10 @@ def _cell(kind: str, value: str) -> Any:
             return False
         raise ValueError("true ou false (ou oui / non) est attendu")
     if kind in INTEGER_COLUMNS and _INTEGER_RE.match(text):
-        return int(text)
+        return _integer(text)
     if kind in NUMBER_COLUMNS and _NUMBER_RE.match(text):
         text = text.replace(",", ".")
-        return int(text) if _INTEGER_RE.match(text) else text  # kept as text: read exactly as Decimal
+        return _integer(text) if _INTEGER_RE.match(text) else text  # kept as text: read exactly as Decimal
     return text
 
 
@@ -206,7 +277,26 @@ def _claim(job_id: int) -> bool:
 
 
 INTERNAL_ERROR = "erreur interne à l'enregistrement (signalée à l'équipe technique)"
+DATA_REFUSED = "valeur refusée par la base de données (signalée à l'équipe technique)"
 PROGRESS_FIELDS = ["processed", "created_count", "duplicate_count", "failed_count", "report"]
+
+
+def _fail(job: ContractImport, error: str) -> ContractImport:
+    job.status, job.error, job.finished_at = ContractImport.Status.FAILED, error, timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    audit.record(
+        actor=None, action="contract_import_failed", target=job, source="task", summary=f"Import n° {job.pk} en échec : {error}"
+    )
+    return job
+
+
+def _stopped_because(exc: Exception) -> str:
+    """Why a job stopped, in French (the exception itself goes to the log)."""
+    if isinstance(exc, DatabaseError):
+        return f"la base de données ne répond pas. {RESTART}"
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return f"le traitement a dépassé sa durée maximale. {RESTART}"
+    return f"erreur interne (signalée à l'équipe technique). {RESTART}"
 
 
 def contract_import_run(*, job_id: int) -> ContractImport:
@@ -222,10 +312,11 @@ def contract_import_run(*, job_id: int) -> ContractImport:
     try:
         with job.file.open("rb") as handle:
             rows = list(rows_of(job.original_name, handle.read()))
-    except (UnicodeDecodeError, csv.Error, OSError) as exc:
-        job.status, job.error, job.finished_at = ContractImport.Status.FAILED, f"Fichier illisible : {exc}", timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        return job
+    except UnreadableFile as exc:
+        return _fail(job, str(exc))
+    except Exception:
+        logger.exception("Import de contrats n° %s : fichier illisible", job_id)
+        return _fail(job, READING_FAILED)
     job.total = len(rows)
     job.save(update_fields=["total"])
     actor = job.requested_by
@@ -236,7 +327,7 @@ def contract_import_run(*, job_id: int) -> ContractImport:
         logger.exception("Import de contrats n° %s interrompu", job_id)
         job.refresh_from_db(fields=PROGRESS_FIELDS)  # the batch under way was rolled back
         job.status, job.finished_at = ContractImport.Status.FAILED, timezone.now()
-        job.error = f"Interrompu après {job.processed} ligne(s) : {type(exc).__name__}"
+        job.error = f"Interrompu après {job.processed} ligne(s) : {_stopped_because(exc)}"
         job.save(update_fields=[*PROGRESS_FIELDS, "status", "error", "finished_at"])
         raise
     job.status, job.finished_at = ContractImport.Status.DONE, timezone.now()
@@ -269,10 +360,16 @@ def _import_row(job: ContractImport, actor, line: int, payload: Any) -> None:
         job.report.append({"line": line, "errors": payload.errors})
         return
     try:
-        deposit = deposit_or_refuse(actor=actor, data=payload, source="import")
+        with transaction.atomic():  # the row's own savepoint: whatever it wrote goes with its refusal
+            deposit = deposit_or_refuse(actor=actor, data=payload, source="import")
     except InvalidPayload as exc:
         job.failed_count += 1
         job.report.append({"line": line, "errors": exc.errors})
+    except DataError:
+        # A value PostgreSQL refuses for this row only (the payload's rules should have caught it).
+        logger.exception("Import de contrats n° %s : valeur refusée à la ligne %s", job.pk, line)
+        job.failed_count += 1
+        job.report.append({"line": line, "errors": {"dossier": DATA_REFUSED}})
     except DatabaseError:
         raise  # the database is gone: the job stops (and says where), it does not refuse every row
     except Exception:
@@ -285,3 +382,31 @@ def _import_row(job: ContractImport, actor, line: int, payload: Any) -> None:
             job.created_count += 1
         else:
             job.duplicate_count += 1
+
+
+def contract_imports_fail_stale(*, now=None) -> int:
+    """Beat: the jobs still « en cours » SWEEP_AFTER after their (re)start lost their worker and their
+    message (a redelivery takes a job over after STALE_AFTER); they are marked failed with a French
+    reason, so that their page stops waiting. Compare-and-swap: a job taken over meanwhile is left."""
+    now = now or timezone.now()
+    hours = int(SWEEP_AFTER.total_seconds() // 3600)
+    stale = ContractImport.objects.filter(status=ContractImport.Status.RUNNING, started_at__lt=now - SWEEP_AFTER)
+    failed = 0
+    for job in stale:
+        error = (
+            f"Interrompu après {job.processed} ligne(s) sur {job.total} : le traitement ne répond plus depuis plus de "
+            f"{hours} heures. {RESTART}"
+        )
+        swapped = ContractImport.objects.filter(
+            pk=job.pk, status=ContractImport.Status.RUNNING, started_at=job.started_at
+        ).update(status=ContractImport.Status.FAILED, error=error, finished_at=now)
+        if swapped:
+            audit.record(
+                actor=None,
+                action="contract_import_failed",
+                target=job,
+                source="task",
+                summary=f"Import n° {job.pk} marqué en échec : {error}",
+            )
+            failed += 1
+    return failed

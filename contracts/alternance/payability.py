@@ -18,6 +18,10 @@
 - the employer's aids (tutoring and tutor training, D6332-92/93 1°; master aid, D6332-93 2°): at their
   date, paid to the employer's account.
 
+A document whose amount is « à vérifier » (contracts.alternance.cfa_documents: an invoice far from the
+instalments it matches) unlocks nothing until staff clear it; received in time, it still keeps the last
+balance alive past its 4 months while it waits for that review.
+
 A line with nothing to pay (an advance absorbed by the employer participation) is settled at once.
 These rules are declared as the instalments' `PayableSchedule` (`SCHEDULE`); the release loop, the
 locking and the mirror of payment runs are payments' (`payments.schedules`, DESIGN.md: data flows
@@ -95,7 +99,14 @@ class ContractFacts:
     documents: dict[tuple[str, int | None], CfaDocument] = field(default_factory=dict)
 
     def document(self, kind: str, year: int | None = None) -> CfaDocument | None:
-        return self.documents.get((kind, year))
+        """The document received, or None; one whose amount waits for review does not count yet."""
+        document = self.documents.get((kind, year))
+        return None if document is None or document.to_review else document
+
+    def waiting(self, kind: str, year: int | None, label: str) -> str:
+        """What an instalment waits for: « label », or « label (montant à vérifier) » when it came flagged."""
+        document = self.documents.get((kind, year))
+        return f"{label} (montant à vérifier)" if document is not None and document.to_review else label
 
 
 def decide(instalment: Instalment, facts: ContractFacts, today: date) -> Decision:
@@ -110,7 +121,8 @@ def decide(instalment: Instalment, facts: ContractFacts, today: date) -> Decisio
     if kind == "advance":
         invoice = facts.document(CfaDocumentKind.ANNUAL_INVOICE, instalment.year)
         if invoice is None:
-            return Decision(due=None, waiting_for=f"facture de l'année {instalment.year}")
+            waiting = facts.waiting(CfaDocumentKind.ANNUAL_INVOICE, instalment.year, f"facture de l'année {instalment.year}")
+            return Decision(due=None, waiting_for=waiting)
         due = max(instalment.due_date, invoice.received_on)
         if r2025 and is_new_cfa(contract):
             attestation = facts.document(CfaDocumentKind.START_ATTESTATION)
@@ -126,22 +138,27 @@ def decide(instalment: Instalment, facts: ContractFacts, today: date) -> Decisio
     if instalment.year < facts.last_year:
         invoice = facts.document(CfaDocumentKind.ANNUAL_INVOICE, instalment.year + 1)
         if invoice is None:
-            return Decision(due=None, waiting_for=f"facture de l'année {instalment.year + 1}")
+            label = f"facture de l'année {instalment.year + 1}"
+            return Decision(due=None, waiting_for=facts.waiting(CfaDocumentKind.ANNUAL_INVOICE, instalment.year + 1, label))
         due = max(instalment.due_date, invoice.received_on)
         return Decision(due=due, pay_by=max(due, invoice.received_on + INVOICE_DELAY))
     deadline = documents_deadline(contract)
     needed = [CfaDocumentKind.FINAL_INVOICE, CfaDocumentKind.COMPLETION_ATTESTATION]
     if facts.participation_due:
         needed.append(CfaDocumentKind.PARTICIPATION_INVOICE)
-    received = {kind: facts.document(kind) for kind in needed}
+    # Received in time counts for the 4 months even while its amount waits for review.
+    received = {kind: facts.documents.get((kind, None)) for kind in needed}
     in_time = {kind: doc for kind, doc in received.items() if doc is not None and doc.received_on <= deadline}
-    if len(in_time) == len(needed):
+    held = [kind for kind, doc in in_time.items() if doc.to_review]
+    if len(in_time) == len(needed) and not held:
         due = max([instalment.due_date, *(doc.received_on for doc in in_time.values())])
         return Decision(due=due, pay_by=due + INVOICE_DELAY)
-    if today > deadline:
+    if len(in_time) < len(needed) and today > deadline:
         return Decision(due=None, not_due=True)
     missing = [CfaDocumentKind(kind).label.lower() for kind in needed if kind not in in_time]
-    return Decision(due=None, waiting_for=", ".join(missing) + f" (avant le {deadline:%d/%m/%Y})")
+    waiting = [", ".join(missing) + f" (avant le {deadline:%d/%m/%Y})"] if missing else []
+    waiting += [facts.waiting(kind, None, CfaDocumentKind(kind).label.lower()) for kind in held]
+    return Decision(due=None, waiting_for=", ".join(waiting))
 
 
 def _decide_professionalisation(instalment: Instalment, facts: ContractFacts) -> Decision:
@@ -153,8 +170,21 @@ def _decide_professionalisation(instalment: Instalment, facts: ContractFacts) ->
         needed = [(CfaDocumentKind.FINAL_INVOICE, None), (CfaDocumentKind.COMPLETION_ATTESTATION, None)]
     documents = [facts.document(kind, year) for kind, year in needed]
     if any(document is None for document in documents):
-        missing = [CfaDocumentKind(kind).label.lower() for (kind, _), doc in zip(needed, documents, strict=True) if doc is None]
-        return Decision(due=None, waiting_for=", ".join(missing) + " de l'organisme de formation")
+        absent = [(kind, year) for kind, year in needed if facts.documents.get((kind, year)) is None]
+        held = [
+            (kind, year)
+            for (kind, year), doc in zip(needed, documents, strict=True)
+            if doc is None and (kind, year) not in absent
+        ]
+        waiting = (
+            [", ".join(CfaDocumentKind(kind).label.lower() for kind, _ in absent) + " de l'organisme de formation"]
+            if absent
+            else []
+        )
+        waiting += [
+            facts.waiting(kind, year, f"{CfaDocumentKind(kind).label.lower()} de l'organisme de formation") for kind, year in held
+        ]
+        return Decision(due=None, waiting_for=", ".join(waiting))
     received = max(document.received_on for document in documents)
     due = max(instalment.due_date, received)
     return Decision(due=due, pay_by=max(due, received + INVOICE_DELAY))

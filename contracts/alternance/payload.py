@@ -3,7 +3,10 @@
 `parse_contract_payload` turns the JSON object into frozen dataclasses whose fields carry the
 payload's own (French, CERFA FA13) keys, or raises `InvalidPayload` with a French message per
 dotted field path (`contrat.date_debut`, `maitres_apprentissage[1].date_naissance`). Only the shape
-is checked here (required fields, types, real dates, a valid NIR); the rules are `contracts.alternance.checks`.
+is checked here (required fields, types, real dates, a valid NIR, texts no longer than the file's
+columns, no NUL character); the rules are `contracts.alternance.checks`. The staff form, the API and
+the bulk import all deposit through `contract_deposit`, which parses first: one refusal at every door,
+and nothing is ever cut to fit.
 Keys the checks do not read are ignored here and kept in the raw payload, stored without the NIR
 (`payload_without_nir`).
 """
@@ -18,11 +21,16 @@ from typing import Any
 
 from stdnum.fr import nir as stdnum_nir
 
+from opco.api.bodies import grouped, json_problems
+from referentials.validators import normalize_identifier
+
 # Far above any amount, hour count or rate; bounds the digits Decimal handles (« 1e30 » is refused).
 MAX_NUMBER = Decimal("10000000")
 # Dates far from any contract are refused: the checks add years and months to them.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 AGE_DEROGATIONS = ("diplome_superieur", "rupture_independante")  # L6222-2 1° and 2°
+# A text the file keeps in no column of its own still stays in the stored payload: bounded all the same.
+TEXT_MAX = 255
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -130,17 +138,44 @@ class ContractPayload:
 
 
 # --- Field parsers: a value in, a typed value out, or ValueError with the French reason ----------
-def _text(value: Any) -> str:
+def _at_most_chars(limit: int, length: int) -> None:
+    if length > limit:
+        raise ValueError(f"{limit} caractères au plus (ici {grouped(length)})")
+
+
+def _text(value: Any, limit: int = TEXT_MAX) -> str:
+    """A text of at most `limit` characters as given: the deposit stores it as it comes, never cut."""
     if not isinstance(value, str):
         raise ValueError("une chaîne de caractères est attendue")
+    _at_most_chars(limit, len(value))
     return value.strip()
 
 
-def _code(value: Any) -> str:
+def _text_up_to(limit: int) -> Callable[[Any], str]:
+    """A text its column holds (`apprenti.nom` → 150 characters)."""
+    return lambda value: _text(value, limit)
+
+
+def _identifier(limit: int) -> Callable[[Any], str]:
+    """An identifier people type with spaces or dots (SIRET, UAI, RNCP), counted as stored: without them."""
+
+    def parse(value: Any) -> str:
+        text = _text(value)
+        _at_most_chars(limit, len(normalize_identifier(text)))
+        return text
+
+    return parse
+
+
+def _code(value: Any, limit: int = 16) -> str:
     """A code that may come as a number (IDCC, type de contrat)."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError("un code (chaîne ou nombre entier) est attendu")
-    return str(value).strip()
+    if isinstance(value, int) and abs(value) >= 10**limit:
+        raise ValueError(f"{limit} caractères au plus")
+    code = str(value)
+    _at_most_chars(limit, len(code))
+    return code.strip()
 
 
 def _date(value: Any) -> date:
@@ -290,9 +325,18 @@ def _list_of(parse_item: Callable[[Any], Any]) -> Callable[[Any], tuple]:
 
 
 # --- The payload's schema: required fields as CHECKS.md lists them -------------------------------
-ADDRESS_FIELDS = {name: _optional(_text) for name in ("numero", "voie", "code_postal", "commune")}
+# Lengths are the columns' (contracts.models, referentials.models.Company): the file keeps what it was sent.
+NAME_MAX = 150
+SIRET_MAX, UAI_MAX, RNCP_MAX = 14, 8, 16
+TITLE_MAX = 500
+ADDRESS_FIELDS = {
+    "numero": _optional(_text_up_to(16)),
+    "voie": _optional(_text_up_to(238)),  # « numéro voie » is the company's address, 255 characters
+    "code_postal": _optional(_text_up_to(5)),
+    "commune": _optional(_text_up_to(128)),
+}
 EMPLOYER_FIELDS = {
-    "siret": _required(_text),
+    "siret": _required(_identifier(SIRET_MAX)),
     "denomination": _optional(_text),
     "naf": _optional(_text),
     "idcc": _optional(_code),  # an unknown or malformed IDCC is OPCO_RATTACHEMENT's warning
@@ -301,8 +345,8 @@ EMPLOYER_FIELDS = {
 }
 APPRENTICE_FIELDS = {
     "date_naissance": _required(_date),
-    "nom": _optional(_text),
-    "prenom": _optional(_text),
+    "nom": _optional(_text_up_to(NAME_MAX)),
+    "prenom": _optional(_text_up_to(NAME_MAX)),
     "nir": _optional(_nir),
     "handicap": _optional(_boolean),
     "premier_cycle_acheve": _optional(_boolean),
@@ -312,26 +356,26 @@ APPRENTICE_FIELDS = {
     "precedent_contrat_fin": _optional(_date),
 }
 MASTER_FIELDS = {
-    "nom": _optional(_text),
-    "prenom": _optional(_text),
+    "nom": _optional(_text_up_to(NAME_MAX)),
+    "prenom": _optional(_text_up_to(NAME_MAX)),
     "date_naissance": _optional(_date),
     "diplome_niveau": _optional(_integer(1, 8)),
     "diplome_meme_domaine": _optional(_boolean),
     "experience_annees": _optional(_at_most(99)),
 }
 TRAINING_FIELDS = {
-    "rncp": _required(_text),
+    "rncp": _required(_identifier(RNCP_MAX)),
     "niveau": _required(_integer(1, 8)),
     "date_debut": _required(_date),
     "duree_heures": _required(_at_most(100_000)),
-    "code_diplome": _optional(_text),
-    "intitule": _optional(_text),
+    "code_diplome": _optional(_text_up_to(8)),
+    "intitule": _optional(_text_up_to(TITLE_MAX)),
     "date_fin": _optional(_date),
     "distance_pct": _optional(_at_most(100)),
 }
 CFA_FIELDS = {
-    "siret": _required(_text),
-    "uai": _required(_text),
+    "siret": _required(_identifier(SIRET_MAX)),
+    "uai": _required(_identifier(UAI_MAX)),
     "denomination": _optional(_text),
     "qualiopi": _optional(_boolean),
     "declaration_activite_date": _optional(_date),
@@ -359,10 +403,19 @@ PAYLOAD_FIELDS = {
 }
 
 
-def parse_contract_payload(data: Any) -> ContractPayload:
-    """The typed payload, or InvalidPayload naming every refused field."""
+def refuse_unstorable(data: Any) -> None:
+    """NUL characters (PostgreSQL stores them neither in text nor in jsonb), lone surrogates and deep
+    nesting, anywhere in the raw payload — keys the checks do not read included, as it is stored whole."""
     if not isinstance(data, dict):
         raise InvalidPayload({"payload": "un objet JSON est attendu"})
+    problems = json_problems(data)
+    if problems:
+        raise InvalidPayload(problems)
+
+
+def parse_contract_payload(data: Any) -> ContractPayload:
+    """The typed payload, or InvalidPayload naming every refused field."""
+    refuse_unstorable(data)
     return _read_object(data, PAYLOAD_FIELDS, ContractPayload)
 
 

@@ -7,17 +7,15 @@ own (`contracts.alternance.checks.check_contract_data`), shared with the command
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import roles
 from contracts.alternance.check_runs import check_payload
 from contracts.alternance.checks import CHECKS
 from contracts.alternance.payload import AGE_DEROGATIONS, InvalidPayload
-from contracts.api.simulations import ErrorSerializer, HasRole
+from contracts.api.simulations import ErrorSerializer
 from contracts.professionalisation.checks import PRO_CHECKS
+from opco.api.views import ApiView
 from opco.checks import CheckStatus
 
 
@@ -148,12 +146,10 @@ EXAMPLE_PAYLOAD = {
 }
 
 
-class ContractCheckView(APIView):
+class ContractCheckView(ApiView):
     """Runs every check of CHECKS.md on a deposit payload and answers the report."""
 
     allowed_roles = (roles.STAFF,)
-    permission_classes = [HasRole]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         summary="Contrôler un contrat d'apprentissage avant instruction",
@@ -167,11 +163,7 @@ class ContractCheckView(APIView):
     )
     def post(self, request):
         try:
-            data = request.data
-        except ParseError as exc:
-            return Response({"errors": {"payload": f"JSON invalide : {exc.detail}"}}, status=400)
-        try:
-            report = check_payload(data, today=timezone.localdate())
+            report = check_payload(request.data, today=timezone.localdate())
         except InvalidPayload as exc:
             return Response({"errors": exc.errors}, status=400)
         return Response(report.as_dict())

@@ -12,19 +12,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import roles
 from contracts.alternance.imports import deposit_or_refuse
 from contracts.alternance.payload import InvalidPayload
 from contracts.api.checks import EXAMPLE_PAYLOAD, CheckReportSerializer, ContractPayloadSerializer
-from contracts.api.simulations import ErrorSerializer, HasRole
+from contracts.api.simulations import ErrorSerializer
 from contracts.enums import ContractStatus, FinancialSection, InstalmentOrigin
 from contracts.models import ApprenticeshipContract
 from contracts.selectors import contracts_visible_to
+from opco.api.views import ApiView
 from payments.enums import ScheduleStatus
 
 # --- Documentation of the answers ------------------------------------------------------------------
@@ -172,12 +170,10 @@ def contract_file_as_json(contract: ApprenticeshipContract) -> dict:
 
 
 # --- Views -------------------------------------------------------------------------------------------
-class ContractDepositView(APIView):
+class ContractDepositView(ApiView):
     """Deposits an apprenticeship contract file (the CHECKS.md payload) and runs its checks."""
 
     allowed_roles = (roles.STAFF,)
-    permission_classes = [HasRole]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         summary="Déposer un contrat d'apprentissage",
@@ -197,22 +193,17 @@ class ContractDepositView(APIView):
     )
     def post(self, request):
         try:
-            data = request.data
-        except ParseError as exc:
-            return Response({"errors": {"payload": f"JSON invalide : {exc.detail}"}}, status=400)
-        try:
-            deposit = deposit_or_refuse(actor=request.user, data=data, source="api")
+            deposit = deposit_or_refuse(actor=request.user, data=request.data, source="api")
         except InvalidPayload as exc:
             return Response({"errors": exc.errors}, status=400)
         location = reverse("api-contract-file", kwargs={"file_number": deposit.contract.file_number})
         return Response(deposit_as_json(deposit.contract), status=201 if deposit.created else 200, headers={"Location": location})
 
 
-class ContractFileView(APIView):
+class ContractFileView(ApiView):
     """One contract file, as its reader may see it (404 outside the reader's scope)."""
 
     allowed_roles = roles.ANY_USER
-    permission_classes = [HasRole]
 
     @extend_schema(
         summary="Consulter un dossier de contrat d'apprentissage",

@@ -2,28 +2,30 @@
 themselves later, as the inter-OPCO « API CFA » does). The document goes through
 `cfa_document_receive`, like the staff upload: it is matched to the instalments it unlocks, and those
 whose conditions are now met are handed over to payments (R6332-25). A refusal answers 400 naming
-the field, and nothing is stored.
+the field, and nothing is stored. An invoice whose amount is far from what it unlocks is stored
+« à vérifier » and unlocks nothing until staff clear it (POST /api/v1/invoices/<id>/review/). Who may
+do either is the service's rule (gestionnaires and finance), declared here too so that another role is
+refused before its body is read.
 """
 
 import os
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts import roles
-from contracts.alternance.cfa_documents import cfa_document_receive
+from contracts.alternance.cfa_documents import CFA_DOCUMENT_ROLES, NOTE_MAX, cfa_document_receive, cfa_document_review_clear
 from contracts.alternance.documents import document_content_type
 from contracts.api.files import INSTALMENT_STATUSES
-from contracts.api.simulations import ErrorSerializer, HasRole
+from contracts.api.simulations import ErrorSerializer
 from contracts.enums import CfaDocumentKind
 from contracts.models import CfaDocument, Instalment
+from opco.api.bodies import BoundedJSONParser, FrenchFormParser, FrenchMultiPartParser
+from opco.api.views import ApiView
 from opco.models import AuditEntry
 
 # Documented as text, not an enum: drf-spectacular would otherwise merge this « kind » with the
@@ -99,6 +101,23 @@ class CfaDocumentReceivedSerializer(serializers.Serializer):
     released = serializers.IntegerField(
         help_text="Nombre d'échéances du contrat mises en paiement à cette réception (leurs conditions étant réunies)."
     )
+    to_review = serializers.BooleanField(
+        help_text=(
+            "Vrai quand le montant facturé s'écarte de plus de 1 % (1 € au moins) du net des échéances concernées : "
+            "ses échéances attendent que le personnel de l'OPCO valide le montant."
+        )
+    )
+    review_reason = serializers.CharField(help_text="L'écart constaté, vide sinon.")
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=NOTE_MAX, help_text="Ce qui a été vérifié (avec le CFA, sur l'échéancier…).")
+
+
+class ReviewedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Identifiant de la pièce.")
+    to_review = serializers.BooleanField(help_text="Faux désormais.")
+    released = serializers.IntegerField(help_text="Nombre d'échéances du contrat mises en paiement à cette validation.")
 
 
 EXAMPLE = {
@@ -142,15 +161,16 @@ def received_as_json(document: CfaDocument, matched: list[Instalment], released:
             for i in matched
         ],
         "released": released,
+        "to_review": document.to_review,
+        "review_reason": document.review_reason,
     }
 
 
-class CfaDocumentReceiveView(APIView):
+class CfaDocumentReceiveView(ApiView):
     """Receives a CFA's invoice or attestation for one contract."""
 
-    allowed_roles = (roles.STAFF,)
-    permission_classes = [HasRole]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    allowed_roles = CFA_DOCUMENT_ROLES
+    parser_classes = [BoundedJSONParser, FrenchMultiPartParser, FrenchFormParser]
 
     @extend_schema(
         summary="Transmettre une facture ou une attestation de CFA",
@@ -167,7 +187,12 @@ class CfaDocumentReceiveView(APIView):
             "nature et même année pour ce contrat, ou même n° de facture pour ce CFA : le message donne la date de "
             "la première réception), année hors de l'échéancier, pièce qui ne débloque aucune échéance, date de "
             "réception future ou au-delà du délai de 4 mois.\n\n"
-            "Réservé au personnel de l'OPCO (les CFA l'utiliseront ensuite pour leurs propres contrats)."
+            "Une facture dont le montant s'écarte de plus de 1 % (1 € au moins) du net des échéances qu'elle concerne "
+            "(pour la copie de la facture de participation : de la participation de l'employeur) est enregistrée "
+            "« à vérifier » (`to_review`) : ses échéances attendent que le montant soit validé "
+            "(POST /api/v1/invoices/{id}/review/).\n\n"
+            "Réservé aux gestionnaires et au service financier de l'OPCO (les CFA l'utiliseront ensuite pour leurs "
+            "propres contrats)."
         ),
         request={
             "application/json": CfaDocumentInputSerializer,
@@ -176,16 +201,14 @@ class CfaDocumentReceiveView(APIView):
         responses={
             201: OpenApiResponse(CfaDocumentReceivedSerializer, description="Pièce enregistrée et rapprochée."),
             400: OpenApiResponse(ErrorSerializer, description="Pièce refusée (rien n'est enregistré) : un message par champ."),
-            403: OpenApiResponse(description="Non authentifié, ou rôle sans accès (réservé au personnel de l'OPCO)."),
+            403: OpenApiResponse(
+                description="Non authentifié, ou rôle sans accès (réservé aux gestionnaires et au service financier)."
+            ),
         },
         examples=[OpenApiExample("Facture annuelle de la première année", value=EXAMPLE, request_only=True)],
     )
     def post(self, request):
-        try:
-            data = request.data
-        except ParseError as exc:
-            return Response({"errors": {"payload": f"Contenu illisible : {exc.detail}"}}, status=400)
-        serializer = CfaDocumentUploadSerializer(data=data)
+        serializer = CfaDocumentUploadSerializer(data=request.data)
         if not serializer.is_valid():
             return Response({"errors": {field: _first(errors) for field, errors in serializer.errors.items()}}, status=400)
         values = serializer.validated_data
@@ -216,3 +239,39 @@ class CfaDocumentReceiveView(APIView):
             return Response({"errors": {field: " ".join(messages) for field, messages in errors.items()}}, status=400)
         document = received.document
         return Response(received_as_json(document, received.matched, received.released), status=201)
+
+
+class CfaDocumentReviewView(ApiView):
+    """Clears the amount of an invoice « à vérifier »: its instalments may then be paid."""
+
+    allowed_roles = CFA_DOCUMENT_ROLES
+
+    @extend_schema(
+        summary="Valider le montant d'une facture de CFA à vérifier",
+        description=(
+            "Après vérification (auprès du CFA, sur l'échéancier), lève l'indicateur « à vérifier » d'une pièce : "
+            "les échéances qu'elle débloque sont aussitôt mises en paiement si leurs autres conditions sont réunies. "
+            "La vérification faite (`note`) est obligatoire et conservée dans l'historique. Une pièce dont le montant "
+            "n'est pas à vérifier répond 400. Réservé aux gestionnaires et au service financier de l'OPCO."
+        ),
+        request=ReviewInputSerializer,
+        responses={
+            200: OpenApiResponse(ReviewedSerializer, description="Montant validé."),
+            400: OpenApiResponse(ErrorSerializer, description="Refusé : un message par champ, rien n'est modifié."),
+            403: OpenApiResponse(description="Rôle sans accès (réservé aux gestionnaires et au service financier)."),
+            404: OpenApiResponse(description="Pièce inconnue."),
+        },
+    )
+    def post(self, request, pk: int):
+        serializer = ReviewInputSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response({"errors": {field: _first(errors) for field, errors in serializer.errors.items()}}, status=400)
+        try:
+            cleared = cfa_document_review_clear(
+                actor=request.user, document_id=pk, note=serializer.validated_data["note"], source=AuditEntry.Source.API
+            )
+        except CfaDocument.DoesNotExist:
+            raise Http404("Pièce inconnue.") from None
+        except DjangoValidationError as exc:
+            return Response({"errors": {field: " ".join(messages) for field, messages in exc.message_dict.items()}}, status=400)
+        return Response({"id": cleared.document.pk, "to_review": cleared.document.to_review, "released": cleared.released})

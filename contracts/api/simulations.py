@@ -1,22 +1,15 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts import roles
 from contracts.financing.io import InvalidInput
 from contracts.financing.service import simulation_as_json
+from opco.api.access import HasRole
+from opco.api.views import ApiView
 
 SIMULATOR_ROLES = (roles.STAFF, roles.ADVISOR)
-
-
-class HasRole(BasePermission):
-    message = "Votre rôle ne donne pas accès à cette ressource."
-
-    def has_permission(self, request, view):
-        return any(role(request.user) for role in view.allowed_roles)
 
 
 class FraisAnnexesSerializer(serializers.Serializer):
@@ -84,11 +77,10 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.CharField())
 
 
-class ApprenticeshipSimulationView(APIView):
+class ApprenticeshipSimulationView(ApiView):
     """POST /api/v1/simulations/apprenticeship/ — the « simulateur de prise en charge »."""
 
     allowed_roles = SIMULATOR_ROLES
-    permission_classes = [HasRole]
 
     @extend_schema(
         summary="Simuler la prise en charge d'un contrat d'apprentissage",

@@ -2,7 +2,7 @@ from django.urls import path
 
 from contracts.api.checks import ContractCheckView
 from contracts.api.files import ContractDepositView, ContractFileView
-from contracts.api.invoices import CfaDocumentReceiveView
+from contracts.api.invoices import CfaDocumentReceiveView, CfaDocumentReviewView
 from contracts.api.simulations import ApprenticeshipSimulationView, SchemaView
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("apprenticeship-contracts/", ContractDepositView.as_view(), name="api-contract-deposit"),
     path("apprenticeship-contracts/<str:file_number>/", ContractFileView.as_view(), name="api-contract-file"),
     path("invoices/", CfaDocumentReceiveView.as_view(), name="api-invoices"),
+    path("invoices/<int:pk>/review/", CfaDocumentReviewView.as_view(), name="api-invoice-review"),
     path("schema/", SchemaView.as_view(), name="api-schema"),
 ]
 

@@ -437,6 +437,20 @@ class CfaDocument(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="enregistrée par", null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+    # An invoice whose amount is far from the instalments it matches (contracts.alternance.cfa_documents)
+    # unlocks nothing until a staff member clears it (contracts.alternance.payability.decide).
+    to_review = models.BooleanField("montant à vérifier", default=False, db_index=True)
+    review_reason = models.CharField("écart constaté", max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="montant validé par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("montant validé le", null=True, blank=True)
+    review_note = models.CharField("vérification faite", max_length=500, blank=True)
 
     class Meta:
         verbose_name = "facture ou attestation de CFA"
@@ -451,6 +465,17 @@ class CfaDocument(models.Model):
                 fields=["cfa_siret", "number"], condition=~Q(number=""), name="cfa_document_invoice_number_unique"
             ),
             models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="cfa_document_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(to_review=False) | (~Q(review_reason="") & Q(reviewed_at__isnull=True)),
+                name="cfa_document_review_pending_has_reason",
+                violation_error_message="Une pièce à vérifier porte l'écart constaté et n'est pas encore validée.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True, reviewed_by__isnull=True)
+                | Q(reviewed_at__isnull=False, reviewed_by__isnull=False, to_review=False),
+                name="cfa_document_review_cleared_by_someone",
+                violation_error_message="Une validation de montant porte sa date et son auteur.",
+            ),
         ]
 
     def __str__(self) -> str:

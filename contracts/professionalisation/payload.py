@@ -22,6 +22,11 @@ from dateutil.relativedelta import relativedelta
 from contracts.alternance.checks import age_on
 from contracts.alternance.payload import (
     ADDRESS_FIELDS,
+    NAME_MAX,
+    RNCP_MAX,
+    SIRET_MAX,
+    TITLE_MAX,
+    UAI_MAX,
     Address,
     Employer,
     InvalidPayload,
@@ -30,6 +35,7 @@ from contracts.alternance.payload import (
     _boolean,
     _code,
     _date,
+    _identifier,
     _integer,
     _list_of,
     _nir,
@@ -39,6 +45,8 @@ from contracts.alternance.payload import (
     _read_object,
     _required,
     _text,
+    _text_up_to,
+    refuse_unstorable,
 )
 
 CONTRACT_KIND = "professionnalisation"
@@ -217,7 +225,7 @@ def _terms(data: Any) -> ProTerms:
 
 # --- The payload's schema ---------------------------------------------------------------------------
 EMPLOYER_FIELDS = {
-    "siret": _required(_text),
+    "siret": _required(_identifier(SIRET_MAX)),
     "denomination": _optional(_text),
     "naf": _optional(_text),
     "idcc": _optional(_code),  # an unknown or malformed IDCC is OPCO_RATTACHEMENT's warning
@@ -226,8 +234,8 @@ EMPLOYER_FIELDS = {
     "geiq": _optional(_boolean),
 }
 EMPLOYEE_FIELDS = {
-    "nom": _required(_text),
-    "prenom": _required(_text),
+    "nom": _required(_text_up_to(NAME_MAX)),
+    "prenom": _required(_text_up_to(NAME_MAX)),
     "date_naissance": _required(_date),
     "situation": _required(_one_of(tuple(SITUATIONS))),
     "diplome_niveau": _required(_integer(0, 8)),
@@ -238,23 +246,27 @@ EMPLOYEE_FIELDS = {
 }
 # A tutor is stored as an ApprenticeshipMaster row and matched by name and birth date (D6325-9).
 TUTOR_FIELDS = {
-    "nom": _required(_text),
-    "prenom": _required(_text),
+    "nom": _required(_text_up_to(NAME_MAX)),
+    "prenom": _required(_text_up_to(NAME_MAX)),
     "date_naissance": _required(_date),
     "experience_annees": _optional(_at_most(99)),
     "est_employeur": _optional(_boolean),
 }
 TRAINING_FIELDS = {
     "type_qualification": _required(_one_of(QUALIFICATION_TYPES)),
-    "rncp": _optional(_text),
-    "intitule": _optional(_text),
+    "rncp": _optional(_identifier(RNCP_MAX)),
+    "intitule": _optional(_text_up_to(TITLE_MAX)),
     "niveau": _optional(_integer(1, 8)),
     "date_debut": _required(_date),
     "date_fin": _required(_date),
     "duree_heures": _required(_at_most(100_000)),
     "accord_branche_au_dela_25": _optional(_boolean),
 }
-PROVIDER_FIELDS = {"siret": _required(_text), "denomination": _optional(_text), "uai": _optional(_text)}
+PROVIDER_FIELDS = {
+    "siret": _required(_identifier(SIRET_MAX)),
+    "denomination": _optional(_text),
+    "uai": _optional(_identifier(UAI_MAX)),
+}
 PAY_PERIOD_FIELDS = {"date_debut": _required(_date), "date_fin": _required(_date), "taux": _required(_at_most(Decimal("999.99")))}
 TERMS_FIELDS = {
     "nature": _required(_one_of(NATURES)),
@@ -286,8 +298,7 @@ PAYLOAD_FIELDS = {
 
 def parse_pro_payload(data: Any) -> ProContractPayload:
     """The typed payload, or InvalidPayload naming every refused field by its dotted path."""
-    if not isinstance(data, dict):
-        raise InvalidPayload({"payload": "un objet JSON est attendu"})
+    refuse_unstorable(data)
     return _read_object(data, PAYLOAD_FIELDS, ProContractPayload)
 
 

@@ -106,6 +106,23 @@ def changed(data: dict, changes: dict) -> dict:
     return result
 
 
+def form_data(payload: dict, prefix: str = "") -> dict:
+    """The deposit form's POST data for a payload (fields named after the payload's paths)."""
+    data = {}
+    for key, value in payload.items():
+        name = f"{prefix}__{key}" if prefix else key
+        if isinstance(value, dict):
+            data.update(form_data(value, name))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                data.update(form_data(item, f"{name}__{index}"))
+        elif value is True:
+            data[name] = "on"
+        elif value not in (None, False):
+            data[name] = str(value)
+    return data
+
+
 # --- The professionalisation deposit payload (CERFA EJ20) ----------------------------------------------
 PRO_CONTRACT_JSON = Path(__file__).parent / "data" / "pro_contract.json"
 

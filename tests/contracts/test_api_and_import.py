@@ -288,7 +288,7 @@ def test_a_jsonl_import_keeps_good_rows_and_lists_bad_ones(staff, jsonl_file, dj
     assert (job.total, job.processed, job.created_count, job.duplicate_count, job.failed_count) == (6, 6, 3, 0, 3)
     assert job.percent == 100
     assert job.report == [
-        {"line": 2, "errors": {"ligne": "JSON invalide : Expecting property name enclosed in double quotes (colonne 2)"}},
+        {"line": 2, "errors": {"ligne": "JSON invalide : nom de champ entre guillemets doubles attendu (colonne 2)"}},
         {"line": 4, "errors": {"contrat.date_fin": "champ obligatoire"}},
         {"line": 5, "errors": {"formation.niveau": "un entier de 1 à 8 est attendu"}},
     ]
@@ -376,7 +376,11 @@ def test_a_database_failure_stops_the_job_at_its_last_committed_batch(staff, pay
     with pytest.raises(OperationalError):
         contract_import_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.status == ContractImport.Status.FAILED and job.error == "Interrompu après 4 ligne(s) : OperationalError"
+    assert job.status == ContractImport.Status.FAILED
+    assert job.error == (
+        "Interrompu après 4 ligne(s) : la base de données ne répond pas. Relancez l'import du même fichier : "
+        "les dossiers déjà créés ne seront pas créés une seconde fois."
+    )
     assert (job.processed, job.created_count, job.failed_count) == (4, 4, 0)
     assert ApprenticeshipContract.objects.count() == 4  # the batch under way (lines 5 and 6) was rolled back
 

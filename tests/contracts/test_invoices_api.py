@@ -75,6 +75,8 @@ def test_a_json_invoice_is_received_matched_and_released(api, made):
         "received_on": "2025-09-15",
         "matched": [{"year": 1, "kind": "advance", "due_date": "2025-09-01", "net": "2188.00", "status": "payable"}],
         "released": 1,
+        "to_review": False,
+        "review_reason": "",
     }
     assert (document.source, str(document.amount), document.issued_on, document.file.name) == (
         "api",
@@ -213,10 +215,7 @@ def test_values_that_cannot_be_read_are_refused_in_french(api, made):
     missing = post_json(api, {})
     assert missing.json() == {"errors": {field: "Ce champ est obligatoire." for field in ("contract", "kind", "cfa_siret")}}
     assert post_json(api, "{not json").json() == {
-        "errors": {
-            "payload": "Contenu illisible : JSON parse error - Expecting property name enclosed in double quotes: "
-            "line 1 column 2 (char 1)"
-        }
+        "errors": {"payload": "JSON invalide : nom de champ entre guillemets doubles attendu (ligne 1, colonne 2)"}
     }
     assert nothing_stored()
 

@@ -19,7 +19,7 @@ from contracts.alternance.workflow import contract_assign, contract_request_docu
 from contracts.enums import ContractStatus
 from contracts.models import ApprenticeshipContract, CheckRun, Commitment, ContractDocument
 from opco.models import AuditEntry
-from tests.contracts.factories import PDF, VALID_NIR, base, contract_payload, deposit_contract
+from tests.contracts.factories import PDF, VALID_NIR, base, contract_payload, deposit_contract, form_data
 from tests.referentials.factories import valid_siret
 
 pytestmark = pytest.mark.django_db
@@ -29,23 +29,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 def instruct(actor, contract) -> ApprenticeshipContract:
     return contract_transition(actor=actor, contract_id=contract.pk, action_code="instruct")
-
-
-def form_data(payload: dict, prefix: str = "") -> dict:
-    """The deposit form's POST data for a payload (fields named after the payload's paths)."""
-    data = {}
-    for key, value in payload.items():
-        name = f"{prefix}__{key}" if prefix else key
-        if isinstance(value, dict):
-            data.update(form_data(value, name))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                data.update(form_data(item, f"{name}__{index}"))
-        elif value is True:
-            data[name] = "on"
-        elif value not in (None, False):
-            data[name] = str(value)
-    return data
 
 
 @pytest.fixture
