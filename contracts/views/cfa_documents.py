@@ -25,24 +25,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
-from contracts.alternance.cfa_documents import cfa_document_receive
+from contracts.alternance.cfa_documents import cfa_document_receive, may_record
 from contracts.alternance.documents import document_content_type
 from contracts.alternance.payability import decide, facts_of
 from contracts.enums import CfaDocumentKind
 from contracts.models import ApprenticeshipContract, CfaDocument
 from contracts.pdf import KIND_LABELS
 from contracts.selectors import contracts_visible_to
-from opco.access import allow, user_has_any_role
+from opco.access import allow
 from opco.forms import DateWidget, StyledForm, add_service_errors
 from opco.lists import FilteredListView
 from payments.enums import ScheduleStatus
 from referentials.validators import normalize_identifier
 
-UPLOAD_ROLES = (roles.GESTIONNAIRE, roles.FINANCE)
-
-
-def can_upload(user) -> bool:
-    return user_has_any_role(user, UPLOAD_ROLES)
+# Who may record a CFA document is the service's rule (contracts.alternance.cfa_documents), asked here.
+can_upload = may_record
 
 
 # --- The upload form --------------------------------------------------------------------------------
