@@ -62,11 +62,15 @@ class Panels:
             raise ValueError(f"Panneau « {key} » : roles=None pour tout le monde, sinon au moins un rôle.")
         self._panels[key] = Panel(template, context or (lambda user: {}), roles, order)
 
-    def render(self, request) -> list[SafeString]:
-        """The panels `request.user` may see, in order, each rendered with its own context."""
+    def render(self, request, **subject) -> list[SafeString]:
+        """The panels `request.user` may see, in order, each rendered with its own context.
+
+        A page about one thing (a company, a branch) passes it by name, `render(request, company=c)`,
+        and its panels' contexts take it: `context=lambda user, company: {...}`.
+        """
         shown = sorted((panel.order, key, panel) for key, panel in self._panels.items() if panel.shown_to(request.user))
         # The template escaped what it rendered; strip() only loses the SafeString mark, given back here.
         return [
-            mark_safe(render_to_string(panel.template, panel.context(request.user), request=request).strip())  # noqa: S308
+            mark_safe(render_to_string(panel.template, panel.context(request.user, **subject), request=request).strip())  # noqa: S308
             for _, _, panel in shown
         ]

@@ -51,6 +51,17 @@ def test_registering_a_key_again_replaces_the_panel(make_user):
     assert "après" in html
 
 
+def test_a_page_about_one_thing_passes_it_to_its_panels_contexts(make_user):
+    panels = Panels()
+    panels.register(
+        "about",
+        template="includes/home_tile.html",
+        context=lambda user, company: {"count": 1, "label": f"pour {company}", "url": "/"},
+    )
+    [html] = panels.render(request_for(make_user("staff")), company="ACME")
+    assert "pour ACME" in html
+
+
 def test_an_empty_roles_tuple_is_refused_rather_than_shown_to_nobody():
     with pytest.raises(ValueError):
         Panels().register("x", template="includes/home_tile.html", roles=())
