@@ -26,6 +26,11 @@ class BranchesConfig(AppConfig):
             lambda user: Company.objects.filter(idcc__branch_link__branch__memberships__user=user).values("pk"),
         )
 
+        # Certification support (issue 17): the portal's panel, its reminders and the renewal alerts.
+        from branches.certifications import registry as certifications
+
+        certifications.register()
+
         # A representative finds their branches on the home page (opco.home) and their profile.
 
         home.register_panel(

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from branches import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("npec/publications/<int:pk>/", views.npec_publication_detail, name="npec_publication"),
     path("npec/decision/", views.npec_decision, name="npec_decision"),
     path("npec/exemptions/", views.npec_exemptions, name="npec_exemptions"),
+    path("certifications/", include("branches.certifications.urls")),
 ]

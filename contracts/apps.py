@@ -27,3 +27,16 @@ class ContractsConfig(AppConfig):
 
         sources.register(instalments.as_source())
         sources.register(reconversion_payments.as_source())
+
+        # The certifications a branch's contracts use, for its renewal alerts (branches.certifications.lifecycle).
+        from branches.certifications.lifecycle import register_used_certifications
+
+        register_used_certifications(
+            "contracts",
+            "contrats d'apprentissage",
+            lambda branch: (
+                ApprenticeshipContract.objects.filter(employer__idcc__branch_link__branch=branch)
+                .values_list("rncp", flat=True)
+                .distinct()
+            ),
+        )

@@ -26,6 +26,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
 
+from branches.certifications.rncp import direct_successors, registration_end
 from branches.models import BranchIdcc
 from contracts.alternance.payload import ContractPayload, Master, PayPeriod, parse_contract_payload
 from contracts.alternance.reference_cache import cached, is_cached
@@ -138,9 +139,9 @@ RNCP_RE = re.compile(r"^RNCP\d{2,6}$")
 
 
 def _latest_expiry(rows: list[Certification]) -> date | None:
-    """The fiche's « Date d'échéance »: none when a row has none, else the latest one."""
-    dates = [row.expires_on for row in rows]
-    return None if None in dates else max(dates)
+    """The fiche's « Date d'échéance »: none when a row has none, else the latest one — read by the same
+    function as the branches' renewal alerts (branches.certifications.rncp)."""
+    return registration_end(rows[0].rncp, rows)
 
 
 def _certification_problems(rncp: str, rows: list[Certification], concluded: date) -> list[str]:
@@ -168,7 +169,8 @@ def check_certification(payload: ContractPayload, context: CheckContext) -> Outc
         return error(f"La fiche {rncp} est absente du référentiel des certifications (Kit apprentissage).")
     problems = _certification_problems(rncp, rows, concluded)
     if problems:
-        successor = next((row.successor_rncp for row in rows if row.successor_rncp), "")
+        # The Kit's successor, else the RNCP export's old → new lineage.
+        successor = next((row.successor_rncp for row in rows if row.successor_rncp), "") or ", ".join(direct_successors(rncp))
         if successor:
             problems.append(f"Fiche remplaçante (« Nouvelle Certification ») : {successor}.")
         return error(" ".join(problems))

@@ -1,0 +1,52 @@
+"""Reads of the certification projects that depend on who asks: staff everything; a representative
+the projects of the branches where they hold a CPNE seat (any role reads); the public only what a
+branch published. Confidential review notes are for staff only."""
+
+from django.db.models import Q, QuerySet
+
+from accounts import roles
+from branches.certifications.enums import ProjectStatus
+from branches.certifications.models import Candidate, CertificationProject, Review
+
+
+def projects_visible_to(user) -> QuerySet[CertificationProject]:
+    projects = CertificationProject.objects.select_related("branch")
+    if roles.STAFF(user):
+        return projects
+    if roles.BRANCH_REP(user):
+        # A seat in the CPNE of a branch the user is a member of (both: leaving the branch ends the seat's reach).
+        return projects.filter(branch__cpne_seats__user=user, branch__memberships__user=user).distinct()
+    return projects.none()
+
+
+def published_certifications() -> QuerySet[CertificationProject]:
+    """The public page: registered certifications their branch chose to publish, nothing else."""
+    return CertificationProject.objects.filter(status=ProjectStatus.REGISTERED, published=True).select_related("branch")
+
+
+def reviews_of(project, user) -> list[Review]:
+    """The project's reviews; the confidential note blanked for anyone but staff."""
+    reviews = list(project.reviews.select_related("reviewer", "requested_by"))
+    if not roles.STAFF(user):
+        for review in reviews:
+            review.confidential_note = ""
+    return reviews
+
+
+def holders_of(project) -> QuerySet[Candidate]:
+    """Holders (certified or with blocs) of a project's sessions; the NIR is deferred: lists never read it."""
+    return (
+        Candidate.objects.filter(session__project=project)
+        .filter(Q(result="certified") | Q(result="partial"))
+        .defer("nir")
+        .select_related("session")
+        .prefetch_related("blocs_passed")
+    )
+
+
+def projects_summary(branch) -> dict:
+    """The branch portal's panel: counts by status (figures only)."""
+    counts = {status: 0 for status in ProjectStatus.values}
+    for status in CertificationProject.objects.filter(branch=branch).values_list("status", flat=True):
+        counts[status] += 1
+    return {ProjectStatus(status).label: count for status, count in counts.items() if count}
