@@ -463,7 +463,7 @@ def candidate_add(
         actor=actor,
         action="certification_candidate_add",
         target=session.project,
-        changes={"nir": [None, nir]} if nir else {},
+        changes=audit.diff({}, {"nir": nir}) if nir else {},  # masked « ••• » by opco.audit
         summary=f"Candidat {candidate} inscrit à {session.label}",
     )
     return candidate

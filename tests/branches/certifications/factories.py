@@ -3,6 +3,7 @@ usual states built through the real services (`project_at(status)`)."""
 
 from datetime import date
 
+from accounts.totp import totp_activate
 from branches.certifications import services
 from branches.certifications.criteria import criteria_for
 from branches.certifications.enums import CpneRole, CriterionState, ProjectStatus
@@ -11,17 +12,24 @@ from tests.accounts.factories import UserFactory
 from tests.branches.factories import BranchFactory
 
 STAFF_EMAIL = "cert-staff@opco.test"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _with_totp(user):
+    # MFA is mandatory: the pages are reached only with an authenticator (tests/conftest.py make_user).
+    totp_activate(user=user, secret=TOTP_SECRET)
+    return user
 
 
 def staff_user():
     from accounts.models import User
 
-    return User.objects.filter(email=STAFF_EMAIL).first() or UserFactory(email=STAFF_EMAIL, gestionnaire=True)
+    return User.objects.filter(email=STAFF_EMAIL).first() or _with_totp(UserFactory(email=STAFF_EMAIL, gestionnaire=True))
 
 
 def member(branch, role: str = CpneRole.TITULAR, **extra):
     """A representative of `branch` holding a seat in its CPNE with `role`."""
-    user = UserFactory(branch_rep=True, **extra)
+    user = _with_totp(UserFactory(branch_rep=True, **extra))
     BranchMembership.objects.create(user=user, branch=branch)
     services.seat_set(actor=staff_user(), branch=branch, user=user, role=role)
     return user
