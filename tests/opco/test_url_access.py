@@ -23,6 +23,7 @@ PUBLIC_ROUTES = {
     "comptes/password/reset/done/",
     "comptes/2fa/authenticate/",
     "admin/login/",
+    "branches/certifications/publiques/",  # the certifications the branches publish (issue 17)
 }
 
 
