@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.services import user_create
 from accounts.totp import DEMO_TOTP_SECRET, code_at, otpauth_uri, totp_activate
 from branches.models import Branch, BranchMembership
+from demo.certifications import demo_certifications_seed
 from opco import audit
 from referentials.models import Company, Idcc, Naf
 
@@ -126,6 +127,11 @@ class Command(BaseCommand):
         payments = self.seed_payments() if contracts else ""
         reconversions = self.seed_reconversions() if contracts else {}
         budgets = self.seed_budgets() if contracts else ""
+        self.stdout.write(
+            demo_certifications_seed(
+                actor=User.objects.get(email="gestionnaire@demo.local"), representative=representative, branch=demo_branch
+            )
+        )
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
             self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
