@@ -5,7 +5,7 @@ from branches.certifications import views
 app_name = "certifications"
 
 urlpatterns = [
-    path("", views.project_list, name="list"),
+    path("", views.ProjectListView.as_view(), name="list"),
     path("nouveau/", views.project_create, name="create"),
     path("publiques/", views.public_certifications, name="public"),
     path("fiche/<str:code>/", views.certification_page, name="certification"),

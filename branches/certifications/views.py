@@ -14,13 +14,14 @@ from accounts.models import User
 from branches.certifications import access, cpf_export, forms, lifecycle, rncp, selectors, services
 from branches.certifications.enums import ProjectStatus
 from branches.certifications.filing import checklist, filing_report
+from branches.certifications.filtersets import ProjectFilter
 from branches.certifications.models import Bloc, Candidate, Review
 from branches.certifications.workflow import PROJECT_WORKFLOW
 from branches.selectors import branches_visible_to
 from opco import audit
 from opco.access import allow
 from opco.forms import add_service_errors
-from opco.lists import stream_csv
+from opco.lists import FilteredListView, stream_csv
 from opco.workflow import transitions_of
 from referentials.models import Certification
 
@@ -40,27 +41,38 @@ def _refused(request, refusal: ValidationError) -> None:
         messages.error(request, text)
 
 
-@allow(*READERS)
-@require_GET
-def project_list(request):
-    projects = selectors.projects_visible_to(request.user).order_by("branch__name", "-received_on")
-    status = request.GET.get("status", "")
-    if status in ProjectStatus.values:
-        projects = projects.filter(status=status)
-    branches = branches_visible_to(request.user)
-    if roles.BRANCH_REP(request.user):
-        branches = branches.filter(cpne_seats__user=request.user)
-    return render(
-        request,
-        "branches/certifications/project_list.html",
-        {
-            "projects": projects[:200],
-            "statuses": ProjectStatus.choices,
-            "status": status,
-            "branches": branches.distinct(),
-            "can_create": any(access.can_write(request.user, b) for b in branches),
-        },
-    )
+class ProjectListView(FilteredListView):
+    """Projects the user may see (selectors), filtered, with a CSV export of the same rows (no personal data)."""
+
+    allowed_roles = READERS
+    filterset_class = ProjectFilter
+    template_name = "branches/certifications/project_list.html"
+    partial_template_name = "branches/certifications/_project_table.html"
+    page_title = "Projets de certification"
+    export_name = "projets-certification"
+    export_columns = [
+        ("N°", "file_number"),
+        ("Branche", "branch.name"),
+        ("Intitulé", "title"),
+        ("Nature", lambda p: p.get_kind_display()),
+        ("Répertoire", lambda p: p.get_repertoire_display()),
+        ("Statut", lambda p: p.get_status_display()),
+        ("Fiche", "rncp_code"),
+        ("Déposé le", lambda p: p.filed_on.strftime("%d/%m/%Y") if p.filed_on else ""),
+        ("Échéance", lambda p: p.registration_ends_on.strftime("%d/%m/%Y") if p.registration_ends_on else ""),
+    ]
+
+    def base_queryset(self):
+        return selectors.projects_visible_to(self.request.user).order_by("branch__name", "-received_on", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        branches = branches_visible_to(self.request.user)
+        if roles.BRANCH_REP(self.request.user):
+            branches = branches.filter(cpne_seats__user=self.request.user)
+        context["branches"] = branches.distinct()
+        context["can_create"] = any(access.can_write(self.request.user, b) for b in context["branches"])
+        return context
 
 
 @allow(*READERS)

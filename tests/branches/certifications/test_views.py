@@ -52,6 +52,11 @@ def test_a_representative_lists_only_their_branch_projects(client_for, two_branc
     assert "CQP Boulanger" in page and "CQP Secrétaire" not in page and _rows(page) == 1
     staff_page = client_for(staff_user()).get(reverse("branches:certifications:list")).content.decode()
     assert _rows(staff_page) == 2
+    export = client_for(two_branches["rep"]).get(reverse("branches:certifications:list") + "?format=csv&q=CQP")
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and "CQP Boulanger" in lines[1]  # header + the own branch's row only
+    filtered = client_for(two_branches["rep"]).get(reverse("branches:certifications:list") + "?q=Secrétaire").content.decode()
+    assert _rows(filtered) == 0
 
 
 def test_another_branch_project_answers_404_on_every_route(client_for, two_branches):
