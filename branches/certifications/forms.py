@@ -4,6 +4,7 @@ from django import forms
 
 from branches.certifications.enums import (
     CandidateResult,
+    CpneRole,
     CriterionState,
     HabilitationScope,
     ProjectKind,
@@ -152,3 +153,15 @@ class SurveyForm(StyledForm):
     holders_surveyed = forms.IntegerField(label="Titulaires interrogés", min_value=0)
     holders_employed = forms.IntegerField(label="Titulaires en emploi", min_value=0)
     notes = forms.CharField(label="Observations", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class SeatForm(StyledForm):
+    user = forms.ModelChoiceField(label="Représentant de la branche", queryset=None)
+    role = forms.ChoiceField(label="Rôle dans la CPNE", choices=CpneRole.choices)
+    college = forms.ChoiceField(
+        label="Collège", choices=[("", "—"), ("employer", "Employeurs"), ("employee", "Salariés")], required=False
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = members

@@ -10,6 +10,7 @@ urlpatterns = [
     path("publiques/", views.public_certifications, name="public"),
     path("fiche/<str:code>/", views.certification_page, name="certification"),
     path("branche/<int:pk>/echeances/", views.branch_renewals, name="branch_renewals"),
+    path("branche/<int:pk>/cpne/", views.cpne_seats, name="cpne_seats"),
     path("<int:pk>/", views.project_detail, name="project"),
     path("<int:pk>/modifier/", views.project_edit, name="edit"),
     path("<int:pk>/action/<str:code>/", views.project_action, name="action"),

@@ -448,3 +448,21 @@ def public_certifications(request):
         "branches/certifications/public.html",
         {"projects": selectors.published_certifications().prefetch_related("blocs")},
     )
+
+
+@allow(roles.STAFF)
+def cpne_seats(request, pk: int):
+    """Staff name the representatives' roles in the branch's CPNE: they decide who reads and who writes."""
+    branch = get_object_or_404(branches_visible_to(request.user), pk=pk)
+    members = User.objects.filter(branch_memberships__branch=branch, kind="branch_rep").order_by("last_name", "first_name")
+    form = forms.SeatForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.seat_set(actor=request.user, branch=branch, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Rôle dans la CPNE enregistré.")
+            return redirect("branches:certifications:cpne_seats", pk=branch.pk)
+    seats = branch.cpne_seats.select_related("user").order_by("role", "user__last_name")
+    return render(request, "branches/certifications/cpne_seats.html", {"branch": branch, "seats": seats, "form": form})

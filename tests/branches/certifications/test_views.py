@@ -151,3 +151,49 @@ def test_the_branch_portal_panel_shows_figures_to_the_branch_members_only(two_br
     assert "Certifications de la branche" not in "".join(BRANCH_PANELS.render(request, branch=two_branches["other"]))
     request.user = staff_user()
     assert "Certifications de la branche" in "".join(BRANCH_PANELS.render(request, branch=two_branches["other"]))
+
+
+def test_staff_name_a_member_role_in_the_cpne_through_the_page(client_for, two_branches):
+    from branches.certifications.models import CpneSeat
+
+    rep = two_branches["rep"]
+    url = reverse("branches:certifications:cpne_seats", args=[two_branches["own"].pk])
+    response = client_for(staff_user()).post(url, {"user": rep.pk, "role": CpneRole.OBSERVER, "college": "employee"})
+    assert response.status_code == 302
+    assert CpneSeat.objects.get(user=rep).role == CpneRole.OBSERVER
+    # A representative of another branch is not offered for this branch's CPNE.
+    outsider = member(two_branches["other"], CpneRole.TITULAR)
+    response = client_for(staff_user()).post(url, {"user": outsider.pk, "role": CpneRole.PRESIDENT})
+    assert response.status_code == 200 and not CpneSeat.objects.filter(user=outsider, branch=two_branches["own"]).exists()
+    assert client_for(rep).get(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "may"),
+    [
+        ("staff", True),
+        ("president", True),
+        ("vice_president", True),
+        ("titular", True),
+        ("substitute", False),
+        ("observer", False),
+        ("other_branch_president", False),
+    ],
+)
+def test_who_may_move_a_project_by_cpne_role(who, may):
+    from django.core.exceptions import PermissionDenied
+
+    branch = branch_with_cpne()
+    project = project_at(ProjectStatus.OPPORTUNITY, branch=branch)
+    if who == "staff":
+        actor = staff_user()
+    elif who == "other_branch_president":
+        actor = member(branch_with_cpne("0843"), CpneRole.PRESIDENT)
+    else:
+        actor = member(branch, who)
+    if may:
+        assert services.project_transition(actor=actor, project=project, code="abandon").status == ProjectStatus.ABANDONED
+    else:
+        with pytest.raises(PermissionDenied):
+            services.project_transition(actor=actor, project=project, code="abandon")
+        assert CertificationProject.objects.get(pk=project.pk).status == ProjectStatus.OPPORTUNITY
