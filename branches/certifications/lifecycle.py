@@ -1,7 +1,8 @@
 """The RNCP's life for a branch: the certifications it uses (its registered projects and, through the
 sources higher apps register, the certifications of its contracts), their registration end from the
 referential, the renewal alerts 12, 6 and 3 months before (each sent once: notifications' reminders
-are unique per target, kind and day), and the new RNCP certifications with no NPEC yet (D6332-79).
+are unique per target, kind and day). The new RNCP certifications with no NPEC are a selector
+(selectors.new_rncp_without_npec).
 """
 
 from collections.abc import Callable, Iterable
@@ -13,7 +14,7 @@ from django.urls import reverse
 
 from branches.certifications import rncp
 from branches.certifications.criteria import renewal_alert_dates
-from branches.certifications.enums import ProjectStatus, Repertoire
+from branches.certifications.enums import ProjectStatus
 from notifications.services import reminder_schedule, reminders_cancel
 from opco.checks import fr_date
 
@@ -114,40 +115,3 @@ def renewal_alerts_schedule(*, today: date) -> int:
                 )
                 planned += reminder.status == "planned"
     return planned
-
-
-@dataclass(frozen=True)
-class NewCertification:
-    rncp: str
-    title: str
-    since: date | None
-    origin: str
-
-
-def new_rncp_without_npec(branch) -> list[NewCertification]:
-    """New RNCP certifications of the branch with no NPEC yet (D6332-79: France compétences takes them
-    into the next NPEC round; meanwhile the amorçage amount applies, D6332-80): the RNCP fiches its
-    projects registered, and the fiches France compétences links to its conventions collectives that
-    replace an older certification; neither in any NPEC publication nor on the exemptions list."""
-    from branches.certifications.models import CertificationProject
-    from branches.models import NpecEntry, NpecExemption
-    from referentials.models import Certification
-
-    found: dict[str, NewCertification] = {}
-    projects = CertificationProject.objects.filter(branch=branch, repertoire=Repertoire.RNCP, status=ProjectStatus.REGISTERED)
-    for project in projects.exclude(rncp_code="").order_by("registered_from"):
-        found.setdefault(
-            project.rncp_code, NewCertification(project.rncp_code, project.title, project.registered_from, "projet de la branche")
-        )
-    linked = rncp.fiches_of_idccs(branch.idccs.values_list("code", flat=True))
-    for code in sorted(linked):
-        if code.startswith("RNCP") and rncp.lineage_of(code).predecessors and not rncp.direct_successors(code):
-            found.setdefault(code, NewCertification(code, "", None, "fiche liée à la convention collective (export RNCP)"))
-    known = set(NpecEntry.objects.filter(rncp__in=found).values_list("rncp", flat=True))
-    known |= set(NpecExemption.objects.filter(rncp__in=found).values_list("rncp", flat=True))
-    titles = dict(Certification.objects.filter(rncp__in=found).values_list("rncp", "title"))
-    return [
-        NewCertification(item.rncp, item.title or titles.get(item.rncp, ""), item.since, item.origin)
-        for code, item in sorted(found.items())
-        if code not in known
-    ]

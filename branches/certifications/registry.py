@@ -37,5 +37,5 @@ def _panel_context(user, branch) -> dict:
         "by_status": selectors.projects_summary(branch),
         "used_count": len(used),
         "ending": ending,
-        "without_npec": len(lifecycle.new_rncp_without_npec(branch)),
+        "without_npec": len(selectors.new_rncp_without_npec(branch)),
     }

@@ -2,10 +2,14 @@
 the projects of the branches where they hold a CPNE seat (any role reads); the public only what a
 branch published. Confidential review notes are for staff only."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import Q, QuerySet
 
 from accounts import roles
-from branches.certifications.enums import ProjectStatus
+from branches.certifications import rncp
+from branches.certifications.enums import ProjectStatus, Repertoire
 from branches.certifications.models import Candidate, CertificationProject, Review
 
 
@@ -50,3 +54,41 @@ def projects_summary(branch) -> dict:
     for status in CertificationProject.objects.filter(branch=branch).values_list("status", flat=True):
         counts[status] += 1
     return {ProjectStatus(status).label: count for status, count in counts.items() if count}
+
+
+# --- For the NPEC round of the branches' portal (D6332-79) ------------------------------------------------
+@dataclass(frozen=True)
+class NewCertification:
+    rncp: str
+    title: str
+    since: date | None
+    origin: str
+
+
+def new_rncp_without_npec(branch) -> list[NewCertification]:
+    """New RNCP certifications of the branch with no NPEC yet (D6332-79: France compétences takes them
+    into the next NPEC round; meanwhile the amorçage amount applies, D6332-80): the RNCP fiches its
+    projects registered, and the fiches France compétences links to its conventions collectives that
+    replace an older certification; neither in any NPEC publication nor on the exemptions list."""
+    from branches.certifications.models import CertificationProject
+    from branches.models import NpecEntry, NpecExemption
+    from referentials.models import Certification
+
+    found: dict[str, NewCertification] = {}
+    projects = CertificationProject.objects.filter(branch=branch, repertoire=Repertoire.RNCP, status=ProjectStatus.REGISTERED)
+    for project in projects.exclude(rncp_code="").order_by("registered_from"):
+        found.setdefault(
+            project.rncp_code, NewCertification(project.rncp_code, project.title, project.registered_from, "projet de la branche")
+        )
+    linked = rncp.fiches_of_idccs(branch.idccs.values_list("code", flat=True))
+    for code in sorted(linked):
+        if code.startswith("RNCP") and rncp.lineage_of(code).predecessors and not rncp.direct_successors(code):
+            found.setdefault(code, NewCertification(code, "", None, "fiche liée à la convention collective (export RNCP)"))
+    known = set(NpecEntry.objects.filter(rncp__in=found).values_list("rncp", flat=True))
+    known |= set(NpecExemption.objects.filter(rncp__in=found).values_list("rncp", flat=True))
+    titles = dict(Certification.objects.filter(rncp__in=found).values_list("rncp", "title"))
+    return [
+        NewCertification(item.rncp, item.title or titles.get(item.rncp, ""), item.since, item.origin)
+        for code, item in sorted(found.items())
+        if code not in known
+    ]

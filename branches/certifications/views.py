@@ -410,7 +410,7 @@ def branch_renewals(request, pk: int):
         {
             "branch": branch,
             "used": used,
-            "without_npec": lifecycle.new_rncp_without_npec(branch),
+            "without_npec": selectors.new_rncp_without_npec(branch),
             "today": today,
         },
     )

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from branches.certifications import lifecycle, rncp, services
+from branches.certifications import lifecycle, rncp, selectors, services
 from branches.certifications.enums import CpneRole, ProjectStatus
 from branches.models import Cpne, NpecEntry, NpecPublication
 from contracts.alternance.checks import CheckContext, check_certification
@@ -151,7 +151,7 @@ def test_a_new_end_date_cancels_the_alerts_planned_on_the_old_one():
 def test_new_rncp_certifications_of_the_branch_with_no_npec():
     branch = branch_with_cpne("3109")
     _registered(branch)
-    codes = [item.rncp for item in lifecycle.new_rncp_without_npec(branch)]
+    codes = [item.rncp for item in selectors.new_rncp_without_npec(branch)]
     # RNCP35092 is linked to IDCC 3109 in the export, replaces an older fiche and has no successor.
     assert "RNCP41234" in codes and "RNCP35092" in codes
     publication = NpecPublication.objects.create(title="Référentiel test")
@@ -161,6 +161,6 @@ def test_new_rncp_certifications_of_the_branch_with_no_npec():
         rncp="RNCP35092",
         applicable_from=date(2026, 1, 1),
     )
-    codes_after = [item.rncp for item in lifecycle.new_rncp_without_npec(branch)]
+    codes_after = [item.rncp for item in selectors.new_rncp_without_npec(branch)]
     assert "RNCP35092" not in codes_after and "RNCP41234" in codes_after
-    assert lifecycle.new_rncp_without_npec(branch_with_cpne("0843")) == []
+    assert selectors.new_rncp_without_npec(branch_with_cpne("0843")) == []

@@ -197,3 +197,40 @@ def test_who_may_move_a_project_by_cpne_role(who, may):
         with pytest.raises(PermissionDenied):
             services.project_transition(actor=actor, project=project, code="abandon")
         assert CertificationProject.objects.get(pk=project.pk).status == ProjectStatus.OPPORTUNITY
+
+
+def test_the_project_page_at_each_step_offers_what_the_user_may_do(client_for):
+    with time_machine.travel(date(2026, 2, 2), tick=False):
+        project = project_at(ProjectStatus.CREATED)
+        president = member(project.branch, CpneRole.PRESIDENT)
+        url = reverse("branches:certifications:project", args=[project.pk])
+        page = client_for(president).get(url).content.decode()
+        assert 'data-action="file"' in page and "Honorabilité des dirigeants" in page and "Dépôt impossible tant que" in page
+        services.project_update(actor=staff_user(), project=project, cohorts=2, honour_check_on=date(2026, 1, 20))
+        complete_checklist(project, actor=staff_user(), filed_on=date(2026, 2, 2))
+        client_for(president).post(reverse("branches:certifications:action", args=[project.pk, "file"]))
+        assert CertificationProject.objects.get(pk=project.pk).status == ProjectStatus.FILED
+        assert "Enregistrer la décision" not in client_for(president).get(url).content.decode()
+        assert "Enregistrer la décision" in client_for(staff_user()).get(url).content.decode()
+    response = client_for(staff_user()).post(
+        reverse("branches:certifications:register", args=[project.pk]),
+        {
+            "rncp_code": "RNCP41234",
+            "decided_on": "2026-03-01",
+            "registered_from": "2026-03-01",
+            "registration_ends_on": "2031-03-02",
+            "publication_reference": "JO",
+        },
+        follow=True,
+    )
+    assert "au plus cinq ans (L6113-5, L6113-6) : échéance au plus tard le 01/03/2031" in response.content.decode()
+    assert CertificationProject.objects.get(pk=project.pk).status == ProjectStatus.FILED
+    edit = client_for(president).get(reverse("branches:certifications:edit", args=[project.pk]))
+    assert edit.status_code == 200
+    assert (
+        client_for(president)
+        .post(reverse("branches:certifications:edit", args=[project.pk]), {"title": "Autre", "cohorts": 2})
+        .status_code
+        == 200
+    )  # filed: no longer editable
+    assert CertificationProject.objects.get(pk=project.pk).title == "CQP Technicien de maintenance"
