@@ -208,7 +208,7 @@ def project_register(
             publication_reference=publication_reference.strip(),
         )
         # R6113-15: the first employment data are due two years after the registration.
-        _survey_reminder(file, after=registered_from)
+        _survey_reminder(file, after=registered_from, actor=actor)
     return file
 
 
@@ -502,30 +502,28 @@ def candidate_result(*, actor, candidate: Candidate, result: str, blocs=(), cert
 
 
 # --- Employment data (R6113-15) -------------------------------------------------------------------------
-def _survey_reminder(project, *, after: date) -> None:
-    due = EMPLOYMENT_SURVEY.due_on(after)
-    seat = _first_writer(project.branch)
+def _survey_reminder(project, *, after: date, actor=None) -> None:
+    """R6113-15: the next employment data are due two years after `after`; the reminder goes to the CPNE's
+    first writer (president first), else to the staff member who recorded the step, else to nobody."""
     from django.urls import reverse
 
-    kwargs = {"recipient": seat.user} if seat else {"email": _staff_address()}
+    due = EMPLOYMENT_SURVEY.due_on(after)
+    seat = _first_writer(project.branch)
+    recipient = seat.user if seat else (actor if roles.STAFF(actor) else None)
+    if recipient is None:
+        return
     reminder_schedule(
         target=project,
         kind=SURVEY_REMINDER,
         due_on=due,
+        recipient=recipient,
         subject=f"Données d'insertion à transmettre — {project.rncp_code or project.file_number}",
         context={
             "message": f"Les données d'insertion des titulaires de {project.title} sont à transmettre à France compétences "
             f"au plus tard le {fr_date(due)} (R6113-15)."
         },
         link=reverse("branches:certifications:project", args=[project.pk]),
-        **kwargs,
     )
-
-
-def _staff_address() -> str:
-    from django.conf import settings
-
-    return settings.DEFAULT_FROM_EMAIL
 
 
 def _first_writer(branch) -> CpneSeat | None:
@@ -549,7 +547,7 @@ def survey_record(
     )
     _save(survey, exclude=["project"])
     reminders_cancel(target=project, kind=SURVEY_REMINDER, actor=actor)
-    _survey_reminder(project, after=sent_on)
+    _survey_reminder(project, after=sent_on, actor=actor)
     audit.record(
         actor=actor,
         action="certification_survey_record",

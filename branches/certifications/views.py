@@ -140,6 +140,9 @@ def project_edit(request, pk: int):
     project = _project(request, pk)
     if not access.can_write(request.user, project.branch):
         raise PermissionDenied("Votre rôle dans la CPNE ne permet pas de modifier ce projet.")
+    if project.status not in services.EDITABLE:
+        messages.error(request, f"Le projet est « {project.get_status_display()} » : il n'est plus modifiable.")
+        return _back(project)
     initial = {name: getattr(project, name) for name in services.PROJECT_FIELDS}
     form = forms.ProjectForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

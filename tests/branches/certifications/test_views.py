@@ -225,12 +225,7 @@ def test_the_project_page_at_each_step_offers_what_the_user_may_do(client_for):
     )
     assert "au plus cinq ans (L6113-5, L6113-6) : échéance au plus tard le 01/03/2031" in response.content.decode()
     assert CertificationProject.objects.get(pk=project.pk).status == ProjectStatus.FILED
-    edit = client_for(president).get(reverse("branches:certifications:edit", args=[project.pk]))
-    assert edit.status_code == 200
-    assert (
-        client_for(president)
-        .post(reverse("branches:certifications:edit", args=[project.pk]), {"title": "Autre", "cohorts": 2})
-        .status_code
-        == 200
-    )  # filed: no longer editable
+    edit_url = reverse("branches:certifications:edit", args=[project.pk])
+    assert client_for(president).get(edit_url).status_code == 302  # filed: no longer editable
+    assert client_for(president).post(edit_url, {"title": "Autre", "cohorts": 2}).status_code == 302
     assert CertificationProject.objects.get(pk=project.pk).title == "CQP Technicien de maintenance"
