@@ -114,3 +114,6 @@ class BranchFundingDecisionAdmin(RecordsAuthorAdmin):
     autocomplete_fields = ["branch"]
     readonly_fields = ["created_by", "created_at"]
     date_hierarchy = "applicable_from"
+
+
+from branches.certifications import admin as certifications_admin  # noqa: E402, F401  (certification support, read only)

@@ -279,3 +279,12 @@ def test_employment_data_are_due_two_years_after_registration_then_after_each_se
         services.survey_record(
             actor=staff_user(), project=project, sent_on=date(2028, 1, 1), holders_surveyed=3, holders_employed=4
         )
+
+
+def test_the_admin_shows_candidates_without_their_nir(client, make_user):
+    project = _with_holders()
+    client.force_login(make_user(administrateur=True))
+    candidate = Candidate.objects.get(last_name="MARTIN")
+    listing = client.get("/admin/branches/candidate/").content.decode()
+    detail = client.get(f"/admin/branches/candidate/{candidate.pk}/change/").content.decode()
+    assert "MARTIN" in listing and NIR not in listing and NIR not in detail and str(project.pk)
