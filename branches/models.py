@@ -45,6 +45,8 @@ class BranchMembership(models.Model):
     )
     branch = models.ForeignKey(Branch, verbose_name="branche", on_delete=models.CASCADE, related_name="memberships")
     since = models.DateField("depuis", auto_now_add=True)
+    # The branch's administrator invites and removes the branch's other representatives (the portal).
+    is_admin = models.BooleanField("administrateur de la branche", default=False)
 
     class Meta:
         verbose_name = "appartenance à une branche"
@@ -306,3 +308,9 @@ class BranchFundingDecision(models.Model):
             raise ValidationError("L'aide au maître d'apprentissage demande un montant mensuel et une durée maximale.")
         if self.kind == self.Kind.RECONVERSION and self.hourly_rate is None and self.amount_per_period is None:
             raise ValidationError("Le forfait de reconversion est un forfait horaire ou un montant par période.")
+
+
+# The branches' portal: its rows live by sub-domain (branches.portal, npec_round, gpec).
+from branches.gpec.models import GpecDocument, GpecStudy  # noqa: E402, F401
+from branches.npec_round.models import NpecCampaign, NpecProposal, NpecProposalLine, NpecRecommendation  # noqa: E402, F401
+from branches.portal.models import DashboardVisit, PageFeedback  # noqa: E402, F401

@@ -14,3 +14,8 @@ urlpatterns = [
     path("npec/decision/", views.npec_decision, name="npec_decision"),
     path("npec/exemptions/", views.npec_exemptions, name="npec_exemptions"),
 ]
+
+# The branches' portal (branches.portal, npec_round, gpec).
+from branches.portal.urls import urlpatterns as portal_urls  # noqa: E402
+
+urlpatterns += portal_urls

@@ -27,3 +27,8 @@ class ContractsConfig(AppConfig):
 
         sources.register(instalments.as_source())
         sources.register(reconversion_payments.as_source())
+
+        # The branches' portal aggregates the contracts by branch (branches.portal.facts).
+        from contracts import branch_figures
+
+        branch_figures.register()
