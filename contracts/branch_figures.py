@@ -5,7 +5,7 @@ person: the portal shows figures, never an apprentice or an employee (RGPD art. 
 from decimal import Decimal
 
 from django.db.models import BooleanField, Case, CharField, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from branches.models import BranchIdcc, CpneIdcc
 from branches.portal.facts import FactSource, register_fact_source
@@ -90,7 +90,7 @@ def reconversion_periods(branch=None):
         broken=Case(When(status=ReconversionStatus.INTERRUPTED, then=True), default=False, output_field=BooleanField()),
         committed=Coalesce("committed_amount", ZERO, output_field=MONEY),
         paid=Coalesce(Subquery(paid.values("period").annotate(s=Sum("amount")).values("s")[:1], output_field=MONEY), ZERO),
-        npec=Value(None, output_field=MONEY),
+        npec=Cast(Value(None), output_field=MONEY),  # typed NULL: PostgreSQL sums no « unknown »
         cpne_code=Value("", output_field=CharField()),
     )
 

@@ -443,3 +443,28 @@ def round_reminders_schedule(*, today: date) -> int:
         )
         planned += 1
     return planned
+
+
+def cpne_mapping_record(*, actor, cpne_code: str, cpne_name: str, idcc_codes: list[str]) -> Cpne:
+    """Record that a CPNE covers these IDCC when no imported referential says so yet (a new CPNE, a
+    demo): a publication of kind « décision » holding the mappings, never overwriting an import."""
+    from branches.models import NpecPublication
+
+    with transaction.atomic():
+        cpne, _ = Cpne.objects.get_or_create(code=cpne_code, defaults={"name": cpne_name})
+        publication = NpecPublication.objects.create(
+            kind=NpecPublication.Kind.DECISION,
+            title=f"Rattachements de la CPNE {cpne_code}",
+            imported_by=actor,
+            mapping_count=len(idcc_codes),
+        )
+        for code in idcc_codes:
+            CpneIdcc.objects.create(publication=publication, cpne=cpne, idcc_code=code)
+        audit.record(
+            actor=actor,
+            action="cpne_mapping_record",
+            target=publication,
+            changes={"idcc": [None, idcc_codes]},
+            summary=str(publication),
+        )
+    return cpne

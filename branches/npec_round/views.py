@@ -9,6 +9,7 @@ from pathlib import Path
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -120,7 +121,10 @@ def campaign_new(request):
 def campaign_detail(request, pk: int):
     campaign = get_object_or_404(campaigns_visible_to(request.user), pk=pk)
     proposals = proposals_visible_to(request.user).filter(campaign=campaign)
-    context = {"campaign": campaign, "proposals": proposals, "recommendations": campaign.recommendations.select_related("cpne")}
+    recommendations = campaign.recommendations.select_related("cpne")
+    if not roles.STAFF(request.user):  # a representative reads the recommendations for their CPNE only
+        recommendations = recommendations.filter(Q(cpne__in=proposals.values("cpne")) | Q(cpne__isnull=True))
+    context = {"campaign": campaign, "proposals": proposals, "recommendations": recommendations}
     return render(request, "branches/npec_round/campaign_detail.html", context)
 
 
