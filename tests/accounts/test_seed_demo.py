@@ -129,7 +129,7 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
     # (the demo's started période de reconversion hands its advance over too: a line of another source)
     lines = PayableLine.objects.filter(source_type=ContentType.objects.get_for_model(Instalment))
     assert sorted(lines.values_list("source_id", flat=True)) == sorted(payable.values_list("id", flat=True))
-    assert payable.count() == 54
+    assert payable.count() == 52  # one file in five is in the hairdressing branch (issue 16)
     assert all(line.status == LineStatus.PAYABLE and line.amount > 0 and line.due_date <= TODAY for line in lines)
 
     # The lines that wait are advances or balances whose invoice the CFA has not sent.
@@ -153,5 +153,5 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
 
     # « payment_run prepare --date <today> » has work to do.
     run = payment_run_prepare(actor=User.objects.get(email="finance1@demo.local"), execution_date=TODAY).run
-    # 54 instalments and the advance of the started période de reconversion.
-    assert run.line_count == 54 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})
+    # 52 instalments and the advance of the started période de reconversion.
+    assert run.line_count == 52 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})
