@@ -109,4 +109,7 @@ def demo_branches_portal_seed(*, password: str) -> str:
             },
         )
     deadline = NpecCampaign.objects.order_by("-published_on").first().deadline
-    return f"Portail des branches : 2 représentants, campagne NPEC jusqu'au {deadline:%d/%m/%Y}, 2 études."
+    return (
+        f"Portail des branches : branche@demo.local (boulangerie) et {SECOND_REP[0]} (coiffure), "
+        f"campagne NPEC jusqu'au {deadline:%d/%m/%Y}, 2 études."
+    )

@@ -24,6 +24,7 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Sum, Value, Wh
 from django.db.models.functions import Coalesce, ExtractYear, Substr, TruncMonth
 
 from branches.portal.regions import region_of
+from opco.money import round_money
 
 SECRECY_THRESHOLD = 5  # a figure on 1 to 4 apprentices is not shown to a representative
 
@@ -167,9 +168,10 @@ def figures_by(dimension: str, *, branch=None, start=None, end=None, kinds=None,
             row = rows.setdefault(key, Row(key=key, label=label))
             row.contracts += values["contracts"]
             row.ruptures += values["ruptures"]
-            row.committed += values["committed"]
-            row.paid += values["paid"]
-            row.npec_sum += values["npec_sum"]
+            # round_money: SQLite sums decimals as floats; PostgreSQL's numeric is exact already.
+            row.committed += round_money(values["committed"])
+            row.paid += round_money(values["paid"])
+            row.npec_sum += round_money(values["npec_sum"])
             row.npec_count += values["npec_count"]
     ordered = sorted(rows.values(), key=lambda r: tuple("" if v is None else str(v) for v in r.key))
     if dimension not in ("month", "year", "level"):

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,7 @@ from branches.portal import facts, people
 from branches.portal.charts import bar_chart
 from branches.portal.exports import table_response
 from branches.portal.models import DashboardVisit
+from branches.portal.pdf import figures_pdf
 from branches.portal.selectors import figures_branch_or_404, figures_branches, masks_for
 from branches.portal.services import feedback_record, visit_log
 from opco.access import allow
@@ -84,7 +85,6 @@ def branch_figures(request, pk: int):
         body = [_cells(r) for r in rows] + [_cells(facts.mask([facts.total(rows)])[0] if masked else facts.total(rows))]
         header = [facts.DIMENSIONS[wanted], *HEADER[1:]]
         return table_response(request.GET["format"], f"chiffres-{branch.code}-{wanted}", header, body)
-    visit_log(user=request.user, page="chiffres", branch=branch)
     sections = []
     for code, label in facts.DIMENSIONS.items():
         rows = facts.figures_by(code, branch=branch, start=start, end=end, kinds=kinds)
@@ -100,6 +100,14 @@ def branch_figures(request, pk: int):
             {"code": code, "label": label, "rows": [_cells(r) for r in rows], "total": _cells(summary), "chart": chart}
         )
     summary = sections[0]["total"]
+    if request.GET.get("format") == "pdf":
+        period = f"Conclus du {start:%d/%m/%Y}" if start else "Depuis le premier contrat"
+        period += f" au {end:%d/%m/%Y}" if end else " à ce jour"
+        pdf = figures_pdf(branch=branch, sections=sections, header=HEADER, masked=masked, period=period)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="chiffres-{branch.code}.pdf"'
+        return response
+    visit_log(user=request.user, page="chiffres", branch=branch)
     context = {
         "branch": branch,
         "form": form,

@@ -204,3 +204,54 @@ def test_reminders_to_the_branch_before_the_deadline_and_to_staff_when_late(worl
     assert late.all().count() == 2
     services.round_reminders_schedule(today=date(2026, 4, 23))  # a week later: reminded again
     assert late.all().count() == 4
+
+
+def test_staff_record_a_campaign_from_a_screen_with_its_report(world, client_for, make_user):
+    client = client_for(make_user(kind="staff"))
+    upload = SimpleUploadedFile(
+        "reco.csv", "Code RNCP;Intitulé;Code CPNE;Montant recommandé\nRNCP700;Technicien;CPNE9;9100\nRNCPX;;;1\n".encode()
+    )
+    response = client.post(
+        "/branches/campagnes-npec/nouvelle/",
+        {
+            "title": "BO du 15 janvier",
+            "kind": "revision",
+            "published_on": "2026-01-15",
+            "file": upload,
+            "lines": "RNCP701;Dessinateur;;7000",
+        },
+        follow=True,
+    )
+    campaign = NpecCampaign.objects.get(title="BO du 15 janvier")
+    assert campaign.deadline == date(2026, 3, 15)  # a revision: two months
+    assert sorted(campaign.recommendations.values_list("rncp", flat=True)) == ["RNCP700", "RNCP701"]
+    html = response.content.decode()
+    assert "Ligne 3 : code RNCP « RNCPX » illisible." in html and "15/03/2026" in html
+
+
+def test_a_representative_gets_403_on_staff_screens_of_the_round(world, client_for, make_user):
+    client = client_for(make_user(kind="branch_rep"))
+    for url in ("/branches/campagnes-npec/nouvelle/", "/branches/npec/importer/"):
+        assert client.get(url).status_code == 403
+    before = NpecCampaign.objects.count()
+    client.post("/branches/campagnes-npec/nouvelle/", {"title": "x", "kind": "revision", "published_on": "2026-01-15"})
+    assert NpecCampaign.objects.count() == before
+
+
+def test_the_referential_workbook_is_imported_from_a_screen_with_its_report(client_for, make_user):
+    from branches.models import NpecPublication
+
+    path = Path(__file__).resolve().parent.parent / "data" / "VF_11.02.2021_Référentiel-NPEC-20192020_avec_idcc.xlsx"
+    client = client_for(make_user(kind="staff"))
+    response = client.post(
+        "/branches/npec/importer/",
+        {"file": SimpleUploadedFile(path.name, path.read_bytes()), "applicable_from": "2021-02-11"},
+        follow=True,
+    )
+    publication = NpecPublication.objects.get()
+    assert publication.entry_count > 0
+    assert response.redirect_chain[-1][0] == f"/branches/npec/publications/{publication.pk}/"
+    assert 'id="publication-report"' in response.content.decode()
+    # The same file twice is refused, with a French message, and nothing is added.
+    again = client.post("/branches/npec/importer/", {"file": SimpleUploadedFile(path.name, path.read_bytes())})
+    assert again.status_code == 200 and NpecPublication.objects.count() == 1

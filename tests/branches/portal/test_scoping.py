@@ -2,8 +2,11 @@
 404 on the other branch's objects, and no personal data in their own branch's figures; the branch's
 administrator manages its people, other representatives do not; staff manage all."""
 
+import base64
 import csv
 import io
+import re
+import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -72,6 +75,23 @@ def world(make_user):
     return {"staff": staff, "campaign": campaign, **sides}
 
 
+def pdf_text(content: bytes) -> bytes:
+    """The page streams of a reportlab PDF, decoded (ASCII85 then Flate)."""
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", content, re.S):
+        data = stream.strip()
+        try:
+            data = base64.a85decode(data, adobe=data.startswith(b"<~") or data.endswith(b"~>"))
+        except ValueError:
+            pass
+        try:
+            data = zlib.decompress(data)
+        except zlib.error:
+            pass
+        out.append(data)
+    return b"\n".join(out)
+
+
 def body(response) -> str:
     if hasattr(response, "streaming_content"):
         return b"".join(response.streaming_content).decode("utf-8-sig")
@@ -104,6 +124,17 @@ def test_zero_rows_of_the_other_branch_in_every_list_export_and_chart(world, cli
         text = body(response)
         for leak in (theirs["rncp"], "CPNE2", theirs["branch"].name, "Étude theirs"):
             assert leak not in text, (url, leak)
+    # The API answer and the PDF of their own branch: their figures only.
+    api = client.get(f"/api/v1/branches/{mine['branch'].pk}/figures/", {"dimension": "certification"})
+    assert api.status_code == 200 and [r["valeur"] for r in api.json()["lignes"]] == [
+        f"{mine['rncp']} – Formation {mine['rncp']}"
+    ]
+    assert api.json()["total"]["contrats"] == 6
+    pdf = client.get(reverse("branches:figures", args=[mine["branch"].pk]), {"format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    text = pdf_text(pdf.content)
+    assert mine["rncp"].encode() in text and theirs["rncp"].encode() not in text
+    assert b"Secret" not in text and b"Personne" not in text
     # A representative cannot widen the count to the other branch.
     response = client.get(
         reverse("branches:cpne_counts"), {"start": "2026-01-01", "end": "2026-12-31", "branch": theirs["branch"].pk}
@@ -120,6 +151,8 @@ def test_404_on_every_object_of_the_other_branch(world, client_for):
     for url in (
         reverse("branches:figures", args=[theirs["branch"].pk]),
         f"{reverse('branches:figures', args=[theirs['branch'].pk])}?export=month&format=xlsx",
+        f"{reverse('branches:figures', args=[theirs['branch'].pk])}?format=pdf",
+        f"/api/v1/branches/{theirs['branch'].pk}/figures/",
         reverse("branches:observatory", args=[theirs["branch"].pk]),
         reverse("branches:members", args=[theirs["branch"].pk]),
         reverse("branches:proposal", args=[theirs["proposal"].pk]),
