@@ -1,7 +1,8 @@
 """The branch's figures as JSON (GET /api/v1/branches/<id>/figures/?dimension=…): the same aggregates
 as the page, masked below 5 for a representative, 404 outside their branch."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from branches.portal import facts
@@ -25,6 +26,24 @@ def _json(row: facts.Row) -> dict:
     }
 
 
+class FigureRowSerializer(serializers.Serializer):
+    valeur = serializers.CharField()
+    contrats = serializers.CharField(help_text="un nombre, ou « < 5 » (secret statistique)")
+    ruptures = serializers.CharField()
+    taux_rupture = serializers.CharField(required=False, allow_null=True)
+    engage = serializers.CharField()
+    paye = serializers.CharField()
+    cout_moyen = serializers.CharField(required=False, allow_null=True)
+    npec_moyen = serializers.CharField(required=False, allow_null=True)
+
+
+class BranchFiguresSerializer(serializers.Serializer):
+    branche = serializers.CharField()
+    dimension = serializers.CharField()
+    lignes = FigureRowSerializer(many=True)
+    total = FigureRowSerializer()
+
+
 class BranchFiguresView(ApiView):
     allowed_roles = PORTAL_ROLES
 
@@ -36,6 +55,11 @@ class BranchFiguresView(ApiView):
             "portant sur moins de 5 apprentis vaut « < 5 ». Aucune donnée personnelle."
         ),
         parameters=[OpenApiParameter("dimension", str, required=False, enum=list(facts.DIMENSIONS))],
+        responses={
+            200: BranchFiguresSerializer,
+            400: OpenApiResponse(description="Dimension inconnue."),
+            404: OpenApiResponse(description="Branche inconnue ou hors de votre périmètre."),
+        },
     )
     def get(self, request, pk: int):
         branch = figures_branch_or_404(request.user, pk)
