@@ -17,3 +17,6 @@ ADVISOR = Role("advisor", "Conseiller de proximité", lambda user: user.kind == 
 BRANCH_REP = Role("branch_rep", "Représentant de branche", lambda user: user.kind == UserKind.BRANCH_REP)
 
 ANY_USER = (STAFF, ADVISOR, BRANCH_REP)
+# Who opens a contract file (a person's data): staff and the company's advisor. A branch
+# representative sees aggregated figures only (RGPD art. 5 1 c; the branches' portal).
+FILE_READERS = (STAFF, ADVISOR)

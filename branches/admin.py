@@ -117,3 +117,36 @@ class BranchFundingDecisionAdmin(RecordsAuthorAdmin):
 
 
 from branches.certifications import admin as certifications_admin  # noqa: E402, F401  (certification support, read only)
+
+# --- The branches' portal: raw data, read-only (the screens and their services write them) -------------
+from branches.gpec.models import GpecStudy  # noqa: E402
+from branches.npec_round.models import NpecCampaign, NpecProposal  # noqa: E402
+from branches.portal.models import DashboardVisit, PageFeedback  # noqa: E402
+
+
+@admin.register(NpecCampaign)
+class NpecCampaignAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "published_on", "deadline"]
+
+
+@admin.register(NpecProposal)
+class NpecProposalAdmin(ReadOnlyAdmin):
+    list_display = ["branch", "cpne", "campaign", "status", "transmitted_on"]
+    list_filter = ["status"]
+
+
+@admin.register(GpecStudy)
+class GpecStudyAdmin(ReadOnlyAdmin):
+    list_display = ["title", "branch", "study_type", "status", "visibility"]
+
+
+@admin.register(DashboardVisit)
+class DashboardVisitAdmin(ReadOnlyAdmin):
+    list_display = ["opened_at", "user", "page", "branch"]
+    list_filter = ["page"]
+
+
+@admin.register(PageFeedback)
+class PageFeedbackAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "page", "useful", "comment"]
+    list_filter = ["page", "useful"]

@@ -16,15 +16,9 @@ class BranchesConfig(AppConfig):
         # The OPCO's branches are loaded with the referentials, once the IDCC are.
         register_loader("branches", "Branches de l'OPCO", load_branches, after="idcc")
 
-        # A representative sees the files of the companies whose IDCC in the referential is one of
-        # their branch's (opco.scoping): the referential decides, not the IDCC typed on a file.
-        from opco import scoping
-        from referentials.models import Company
-
-        scoping.register_company_rule(
-            roles.BRANCH_REP,
-            lambda user: Company.objects.filter(idcc__branch_link__branch__memberships__user=user).values("pk"),
-        )
+        # A representative registers no company rule in opco.scoping: a CPNE sets levels and studies
+        # jobs, it does not instruct files, so it sees aggregated figures only, never a contract file
+        # (RGPD art. 5 1 c — minimisation; the figures are scoped by branch in branches.portal).
 
         # Certification support (issue 17): the portal's panel, its reminders and the renewal alerts.
         from branches.certifications import registry as certifications
@@ -47,3 +41,13 @@ class BranchesConfig(AppConfig):
             roles=(roles.BRANCH_REP,),
             order=10,
         )
+
+        # The NPEC round reminds the branches before the deadline and staff once it is past
+        # (D6332-78-1 II, D6332-79 II, D6332-79-1 II), in the daily round of notifications.
+        from branches.npec_round import services as npec_round
+        from notifications.deadlines import register_producer
+        from notifications.kinds import register_kind
+
+        register_kind(npec_round.REMINDER_BRANCH, "NPEC : proposition de la branche à soumettre")
+        register_kind(npec_round.REMINDER_LATE, "NPEC : campagnes en retard")
+        register_producer(npec_round.round_reminders_schedule)

@@ -45,6 +45,8 @@ class BranchMembership(models.Model):
     )
     branch = models.ForeignKey(Branch, verbose_name="branche", on_delete=models.CASCADE, related_name="memberships")
     since = models.DateField("depuis", auto_now_add=True)
+    # The branch's administrator invites and removes the branch's other representatives (the portal).
+    is_admin = models.BooleanField("administrateur de la branche", default=False)
 
     class Meta:
         verbose_name = "appartenance à une branche"
@@ -309,3 +311,8 @@ class BranchFundingDecision(models.Model):
 
 
 from branches.certifications.models import *  # noqa: E402, F401, F403  (certification support: its models live in branches)
+
+# The branches' portal: its rows live by sub-domain (branches.portal, npec_round, gpec).
+from branches.gpec.models import GpecDocument, GpecStudy  # noqa: E402, F401
+from branches.npec_round.models import NpecCampaign, NpecProposal, NpecProposalLine, NpecRecommendation  # noqa: E402, F401
+from branches.portal.models import DashboardVisit, PageFeedback  # noqa: E402, F401

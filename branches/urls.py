@@ -15,3 +15,8 @@ urlpatterns = [
     path("npec/exemptions/", views.npec_exemptions, name="npec_exemptions"),
     path("certifications/", include("branches.certifications.urls")),
 ]
+
+# The branches' portal (branches.portal, npec_round, gpec).
+from branches.portal.urls import urlpatterns as portal_urls  # noqa: E402
+
+urlpatterns += portal_urls

@@ -40,3 +40,8 @@ class ContractsConfig(AppConfig):
                 .distinct()
             ),
         )
+
+        # The branches' portal aggregates the contracts by branch (branches.portal.facts).
+        from contracts import branch_figures
+
+        branch_figures.register()

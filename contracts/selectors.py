@@ -1,6 +1,6 @@
-"""Reads of contract files that depend on who asks. Staff see every file; a branch representative the
-files of their branch's companies (by the company's IDCC in the referential); an advisor the files of
-the companies in their portfolio; anyone else nothing (so: 404). The rule is the spine's
+"""Reads of contract files that depend on who asks. Staff see every file; an advisor the files of the
+companies in their portfolio; a branch representative none (aggregated figures only, on the branches'
+portal — RGPD art. 5 1 c); anyone else nothing (so: 404). The rule is the spine's
 (`opco.scoping`), the same for every file kind."""
 
 from django.db.models import QuerySet

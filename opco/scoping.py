@@ -3,9 +3,9 @@
 Every instructed file hangs off a company, and who sees a file is who sees its company's files:
 
 - a layer that knows a kind of user registers, for a role, which companies' files that role sees
-  (`register_company_rule`): accounts says staff see every file (`EVERY_COMPANY`); branches says a
-  representative sees the companies whose IDCC in the referential belongs to their branch; sme_services
-  says an advisor sees the companies of their portfolio;
+  (`register_company_rule`): accounts says staff see every file (`EVERY_COMPANY`); sme_services
+  says an advisor sees the companies of their portfolio; a branch representative registers none (they
+  see aggregated figures on the branches' portal, never a file — RGPD art. 5 1 c);
 - a mission registers, for each of its file models, the path from the file to its company
   (`register_file_kind(Model, company="employer")`).
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("contrats/", include("contracts.urls")),
     path("paiements/", include("payments.urls")),
     path("api/v1/", include("contracts.api.urls")),
+    path("api/v1/branches/", include("branches.portal.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -203,14 +203,15 @@ class ContractDepositView(ApiView):
 class ContractFileView(ApiView):
     """One contract file, as its reader may see it (404 outside the reader's scope)."""
 
-    allowed_roles = roles.ANY_USER
+    allowed_roles = roles.FILE_READERS
 
     @extend_schema(
         summary="Consulter un dossier de contrat d'apprentissage",
         description=(
             "Statut, dates, derniers contrôles, engagement de financement et échéancier du dossier. Le personnel de "
-            "l'OPCO voit tous les dossiers, un représentant de branche ceux de sa branche, un conseiller ceux des "
-            "entreprises de son portefeuille ; un autre dossier répond 404. Ni le NIR ni l'identité de l'apprenti."
+            "l'OPCO voit tous les dossiers, un conseiller ceux des "
+            "entreprises de son portefeuille ; un représentant de branche n'y a pas accès (403 : chiffres agrégés "
+            "seulement) ; un autre dossier répond 404. Ni le NIR ni l'identité de l'apprenti."
         ),
         responses={200: ContractFileSerializer, 404: OpenApiResponse(description="Dossier inconnu ou hors de votre périmètre.")},
     )

@@ -139,7 +139,7 @@ def _safe_cell(sheet, value):
 
 
 class ContractListView(FilteredListView):
-    allowed_roles = roles.ANY_USER
+    allowed_roles = roles.FILE_READERS
     filterset_class = ContractFilter
     partial_template_name = "contracts/_contract_table.html"
     page_title = "Contrats d'apprentissage"
@@ -313,7 +313,7 @@ def _decision_actions(contract, commitment, errors: list[str], warnings: list[st
     ]
 
 
-@allow(*roles.ANY_USER)
+@allow(*roles.FILE_READERS)
 def contract_detail(request, pk: int):
     contract = get_object_or_404(
         contracts_visible_to(request.user).select_related("assigned_to", "cfa", "employer", "certification"), pk=pk
@@ -429,7 +429,7 @@ def _form_errors(form) -> str:
     return " ; ".join(parts)
 
 
-@allow(*roles.ANY_USER)
+@allow(*roles.FILE_READERS)
 @require_POST
 def contract_action(request, pk: int, action: str):
     contract = _scoped_for_change(request, pk)
@@ -453,7 +453,7 @@ def contract_action(request, pk: int, action: str):
 
 
 # --- Documents ----------------------------------------------------------------------------------------
-@allow(*roles.ANY_USER)
+@allow(*roles.FILE_READERS)
 @require_POST
 def document_upload(request, pk: int):
     contract = _scoped_for_change(request, pk)
@@ -472,7 +472,7 @@ def document_upload(request, pk: int):
     return redirect("contracts:detail", pk=contract.pk)
 
 
-@allow(*roles.ANY_USER)
+@allow(*roles.FILE_READERS)
 def document_download(request, pk: int, document_pk: int):
     """The only way to a document: through the contract's scoping, as an attachment."""
     contract = get_object_or_404(contracts_visible_to(request.user), pk=pk)

@@ -71,7 +71,7 @@ from payments.budgets import can_overrun
 from payments.enums import ScheduleStatus
 from referentials.validators import normalize_identifier
 
-READERS = roles.ANY_USER
+READERS = roles.FILE_READERS
 
 
 # --- List --------------------------------------------------------------------------------------------

@@ -230,19 +230,20 @@ def test_readers_see_the_files_of_their_scope_and_404_otherwise(client, make_use
     url = f"{DEPOSIT_URL}{deposited.file_number}/"
     other_company = Company.objects.create(siret="44492238900036", siren="444922389", name="Autre")
     readers = {
-        "branch rep of the employer's branch": (_branch_rep_of(make_user, "0843"), 200),
-        "branch rep of another branch": (_branch_rep_of(make_user, "1090"), 404),
+        # Figures, not people (RGPD art. 5 1 c): a representative reads no file, not even their branch's.
+        "branch rep of the employer's branch": (_branch_rep_of(make_user, "0843"), 403),
+        "branch rep of another branch": (_branch_rep_of(make_user, "1090"), 403),
         "advisor following the employer": (_advisor_of(make_user, "00123456600014"), 200),
         "advisor following another company": (_advisor_of(make_user, other_company.siret), 404),
         "advisor without portfolio": (_advisor_of(make_user, None), 404),
     }
-    # Representatives see files by the employer's IDCC in the referential (opco.scoping), which had no
-    # IDCC 0843 when the file was deposited: the referential now says the employer's convention.
+    # Advisors see files by their portfolio (opco.scoping); the referential now says the employer's
+    # convention, which changes nothing for a representative: they open no file.
     Company.objects.filter(siret="00123456600014").update(idcc=Idcc.objects.get(code="0843"))
     for label, (user, expected) in readers.items():
         client.force_login(user)
         assert client.get(url).status_code == expected, label
-        assert client.get(f"{DEPOSIT_URL}AP20259999999/").status_code == 404, label
+        assert client.get(f"{DEPOSIT_URL}AP20259999999/").status_code == (403 if expected == 403 else 404), label
 
 
 def test_openapi_schema_documents_deposit_and_reading(client, staff):

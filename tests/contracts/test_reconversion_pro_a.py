@@ -127,7 +127,7 @@ def test_pro_a_screens(staff, client_for, make_user):
     detail = client.get(response["Location"]).content.decode()
     assert "PROA_TUTEUR" in detail and "2745,00 €" in detail
     assert amendment.file_number in client.get(reverse("reconversions:pro_a_list")).content.decode()
-    # A representative of another branch sees none of it.
+    # A representative sees none of it (figures, not people: RGPD art. 5 1 c).
     outsider = client_for(make_user(kind="branch_rep"))
     assert amendment.file_number not in outsider.get(reverse("reconversions:pro_a_list")).content.decode()
-    assert outsider.get(reverse("reconversions:pro_a_detail", args=[amendment.pk])).status_code == 404
+    assert outsider.get(reverse("reconversions:pro_a_detail", args=[amendment.pk])).status_code == 403

@@ -222,7 +222,15 @@ def world(deposit, branches, make_user):
     return {"mine": mine, "theirs": theirs, "rep": representative, "advisor": advisor, "lonely": make_user(kind="advisor")}
 
 
-@pytest.mark.parametrize("who", ["rep", "advisor"])
+def test_a_branch_representative_opens_no_period_not_even_their_branchs(world, client_for):
+    client = client_for(world["rep"])  # figures, not people (RGPD art. 5 1 c)
+    assert client.get(reverse("reconversions:list")).status_code == 403
+    assert client.get(reverse("reconversions:list"), {"format": "csv"}).status_code == 403
+    for period in (world["mine"], world["theirs"]):
+        assert client.get(reverse("reconversions:detail", args=[period.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["advisor"])
 def test_scoped_readers_see_their_periods_only_and_cannot_act(world, client_for, who):
     client = client_for(world[who])
     mine, theirs = world["mine"], world["theirs"]

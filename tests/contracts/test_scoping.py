@@ -1,6 +1,7 @@
-"""Who sees which contract, on every URL of the contract screens: staff see every file; a branch
-representative the files of their branch; an advisor the files of their portfolio's companies; an
-advisor without a portfolio nothing. A file out of scope is a 404 and never appears in a list or an
+"""Who sees which contract, on every URL of the contract screens: staff see every file; an advisor the
+files of their portfolio's companies; an advisor without a portfolio nothing; a branch representative
+no file at all — not even their branch's (figures, not people: RGPD art. 5 1 c) — every file screen,
+export and document answers them 403. A file out of scope is a 404 and never appears in a list or an
 export; a read-only role gets 403 on every POST and nothing changes."""
 
 import csv
@@ -72,7 +73,7 @@ def world(make_user, load):
     }
     visible = {
         "staff": {mine.pk, theirs.pk},
-        "branch_rep": {mine.pk},
+        "branch_rep": set(),
         "advisor": {mine.pk},
         "advisor_without_portfolio": set(),
     }
@@ -106,6 +107,10 @@ def test_lists_and_exports_hold_only_the_files_in_scope(client, world, role):
     client.force_login(world["users"][role])
     numbers = {c.file_number for c in (world["mine"], world["theirs"]) if c.pk in world["visible"][role]}
     url = reverse("contracts:list")
+    if role == "branch_rep":  # no list of files for a representative, not even of their own branch
+        for query in ({}, {"format": "csv"}, {"format": "xlsx"}, {"branch": "IDCC-0843"}):
+            assert client.get(url, query).status_code == 403, query
+        return
     page = client.get(url)
     assert page.status_code == 200
     assert {c.pk for c in page.context["object_list"]} == world["visible"][role]
@@ -129,6 +134,8 @@ def test_contract_page_and_documents_are_404_out_of_scope(client, world, role):
         contract = world[key]
         document = world["documents"][contract.pk]
         expected = 200 if contract.pk in world["visible"][role] else 404
+        if role == "branch_rep":
+            expected = 403  # refused by the view's declared roles, before any row is read
         page = client.get(reverse("contracts:detail", args=[contract.pk]))
         assert page.status_code == expected, (key, "detail")
         download = client.get(reverse("contracts:document", args=[contract.pk, document.pk]))
@@ -151,7 +158,7 @@ def test_read_only_roles_cannot_change_anything(client, world, role):
     before = state()
     for key in ("mine", "theirs"):
         contract = world[key]
-        expected = 403 if contract.pk in world["visible"][role] else 404
+        expected = 403 if contract.pk in world["visible"][role] or role == "branch_rep" else 404
         for code, data in ACTION_POSTS.items():
             response = client.post(reverse("contracts:action", args=[contract.pk, code]), data)
             assert response.status_code == expected, (key, code)
@@ -188,12 +195,14 @@ def test_staff_only_screens(client, world, role):
     assert state() == before
 
 
-def test_the_representative_chooses_among_their_branches_only(client, world):
+def test_the_representative_opens_no_file_of_their_own_branch_nor_its_api_answer(client, world):
     client.force_login(world["users"]["branch_rep"])
-    form = client.get(reverse("contracts:list")).context["filter"].form
-    assert [code for code, _ in form.fields["branch"].choices if code] == ["IDCC-0843"]
-    html = client.get(reverse("contracts:list")).content.decode()
-    assert 'id="bulk-form"' not in html and 'name="ids"' not in html
+    mine = world["mine"]
+    assert client.get(reverse("contracts:list")).status_code == 403
+    assert client.get(reverse("contracts:detail", args=[mine.pk])).status_code == 403
+    assert client.get(f"/api/v1/apprenticeship-contracts/{mine.file_number}/").status_code == 403
+    home = client.get(reverse("home")).content.decode()
+    assert "chiffres agrégés" in home and "RGPD" in home
 
 
 def test_staff_act_on_any_file(client, world):

@@ -28,7 +28,7 @@ SINGLE_OBJECT_ROUTES = [
     if is_project_view(route, pattern.callback) and not is_public(pattern.callback) and len(ONE_ID.findall(route)) == 1
 ]
 OWN_SIRET, OTHER_SIRET = "73282932000074", "44492238900036"
-READERS = ("branch_rep", "advisor")
+READERS = ("advisor",)  # a branch representative opens no file at all (below)
 
 
 def path_for(route: str, pk: int) -> str:
@@ -67,6 +67,18 @@ def tenants(make_user):
 
 def test_the_matrix_walks_the_single_object_routes():
     assert len(SINGLE_OBJECT_ROUTES) > 10
+
+
+def test_a_representative_opens_no_file_even_of_their_own_branch(tenants, client_for):
+    """Figures, not people (RGPD art. 5 1 c): no single-object route answers a representative with a file."""
+    client = client_for(tenants["branch_rep"])
+    opened = [
+        (route, kind, side)
+        for route in SINGLE_OBJECT_ROUTES
+        for (kind, side), pk in tenants["files"].items()
+        if client.get(path_for(route, pk)).status_code == 200
+    ]
+    assert opened == []
 
 
 @pytest.mark.parametrize("who", READERS)

@@ -132,6 +132,9 @@ class Command(BaseCommand):
                 actor=User.objects.get(email="gestionnaire@demo.local"), representative=representative, branch=demo_branch
             )
         )
+        from demo.branches_portal import demo_branches_portal_seed
+
+        self.stdout.write(demo_branches_portal_seed(password=DEMO_PASSWORD))
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
             self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
@@ -172,6 +175,8 @@ class Command(BaseCommand):
             payload = generator.pro_payload(index) if index % 5 == 2 else generator.payload(index)
             if index % 5 == 0:
                 payload["employeur"]["idcc"] = "0843"
+            elif index % 5 == 4:  # the second demo branch (branche2@demo.local): hairdressing
+                payload["employeur"]["idcc"] = "2596"
             deposit = contract_deposit(actor=manager, data=payload, source="command", depositor_email="depot@demo.local")
             contract = deposit.contract
             if not deposit.created or contract.status != ContractStatus.RECEIVED:
