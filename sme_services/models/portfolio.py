@@ -1,4 +1,4 @@
-"""The proximity service for companies under 50 employees (L6332-1 3°): advisors' portfolios."""
+"""Advisors' portfolios: which SME advisor follows which company (C. trav. L6332-1 I 4°)."""
 
 from django.conf import settings
 from django.db import models
