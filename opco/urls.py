@@ -25,6 +25,8 @@ urlpatterns = [
     path("contrats/", include("contracts.urls")),
     path("paiements/", include("payments.urls")),
     path("api/v1/", include("contracts.api.urls")),
+    path("proximite/", include("sme_services.urls")),
+    path("api/v1/", include("sme_services.api_urls")),
     path("admin/", admin.site.urls),
 ]
 
