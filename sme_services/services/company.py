@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -116,14 +117,16 @@ def training_renewal_due_on(mandates: list[tuple[date, date | None]], last_train
     One continuous mandate from S gives S + 4 years (48 months, clipped at the month's end); the days
     held in earlier mandates bring the date forward. None while no mandate runs or the four years are
     not reached by the end of a closed one."""
-    served = 0
+    # Held time as calendar years/months/days (relativedelta), so two years held then two more make
+    # exactly four, whatever the leap days between.
+    served = relativedelta()
     for start, end in sorted(mandates):
         if last_training_on and (end is not None and end <= last_training_on):
             continue
         if last_training_on and start < last_training_on:
             start = last_training_on
-        due = add_months(start, TRAINING_RENEWAL_MONTHS) - (date.fromordinal(served + 1) - date.fromordinal(1))
+        due = add_months(start, TRAINING_RENEWAL_MONTHS) - served
         if end is None or due <= end:
             return due
-        served += (end - start).days
+        served += relativedelta(end, start)
     return None
