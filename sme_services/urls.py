@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sme_services.views import company, dashboard, diagnostics, needs, portfolio
+from sme_services.views import company, dashboard, diagnostics, needs, portfolio, promotion
 
 app_name = "sme_services"
 
@@ -25,7 +25,15 @@ urlpatterns = [
     path("diagnostics/<int:pk>/actions/", diagnostics.plan_item_new, name="plan_item_new"),
     path("diagnostics/<int:pk>/terminer/", diagnostics.diagnostic_complete, name="diagnostic_complete"),
     path("afest/<int:pk>/", diagnostics.afest_edit, name="afest"),
+    path("entreprises/<int:company_pk>/foad/", promotion.foad_edit, name="foad_new"),
+    path("foad/<int:pk>/", promotion.foad_edit, name="foad"),
+    path("campagnes/", promotion.campaigns, name="campaigns"),
+    path("questionnaires/", promotion.questionnaires, name="questionnaires"),
     path("tableau-de-bord/", dashboard.dashboard, name="dashboard"),
+    path("rapports/", dashboard.reports, name="reports"),
+    path("rapports/demander/", dashboard.report_request, name="report_request"),
+    path("rapports/<int:pk>/", dashboard.report_download, name="report"),
+    path("branches/<int:pk>/", dashboard.branch_figures, name="branch_figures"),
     # Public: no account (login_not_required), embeddable on a branch's or partner's site.
     path("exprimer-un-besoin/", needs.public_need_form, name="public_need"),
     path("exprimer-un-besoin/siret/", needs.public_siret_lookup, name="public_siret"),

@@ -95,8 +95,8 @@ def _company_for_write(request, pk):
     return get_object_or_404(selectors.companies_visible_to(request.user), pk=pk)
 
 
-@require_POST
 @allow(*READERS)
+@require_POST
 def interaction_new(request, pk: int):
     company = _company_for_write(request, pk)
     form = InteractionForm(request.POST)
@@ -113,8 +113,8 @@ def interaction_new(request, pk: int):
     return redirect("sme_services:company", company.pk)
 
 
-@require_POST
 @allow(*READERS)
+@require_POST
 def contact_new(request, pk: int):
     company = _company_for_write(request, pk)
     form = ContactForm(request.POST)
@@ -126,8 +126,8 @@ def contact_new(request, pk: int):
     return redirect("sme_services:company", company.pk)
 
 
-@require_POST
 @allow(*READERS)
+@require_POST
 def cse_member_new(request, pk: int):
     company = _company_for_write(request, pk)
     form = CseMemberForm(request.POST)
@@ -139,8 +139,8 @@ def cse_member_new(request, pk: int):
     return redirect("sme_services:company", company.pk)
 
 
-@require_POST
 @allow(*READERS)
+@require_POST
 def headcount_new(request, pk: int):
     company = _company_for_write(request, pk)
     form = HeadcountForm(request.POST)

@@ -84,3 +84,66 @@ def xlsx_response(filename: str, lines: list[tuple]) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@allow(roles.STAFF, roles.BRANCH_REP)
+def branch_figures(request, pk: int):
+    """A branch's aggregated figures (no company, no contact); another branch's representative gets 404."""
+    from django.shortcuts import get_object_or_404
+
+    from branches.selectors import branches_visible_to
+    from sme_services.selectors import branch_figures as figures
+
+    branch = get_object_or_404(branches_visible_to(request.user), pk=pk)
+    return render(request, "sme_services/branch_figures.html", figures(request.user, branch))
+
+
+@allow(roles.STAFF, roles.ADVISOR)
+def reports(request):
+    """The quarterly reports a user may read: managers all, an advisor those of their teams."""
+    from sme_services.models import QuarterlyReport
+
+    rows = QuarterlyReport.objects.select_related("team").defer("content")
+    if roles.ADVISOR(request.user):
+        rows = rows.filter(team__members=request.user)
+    teams = AdvisorTeam.objects.all() if roles.RESPONSABLE(request.user) or roles.ADMINISTRATEUR(request.user) else []
+    return render(
+        request, "sme_services/reports.html", {"reports": rows.order_by("-year", "-quarter", "team__name"), "teams": teams}
+    )
+
+
+@allow(roles.RESPONSABLE, roles.ADMINISTRATEUR)
+def report_request(request):
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+
+    from sme_services.services.reports import previous_quarter, quarterly_report_request
+
+    if request.method == "POST":
+        team = get_object_or_404(AdvisorTeam, pk=request.POST.get("team") or 0)
+        year, quarter = previous_quarter(timezone.localdate())
+        quarterly_report_request(team=team, year=year, quarter=quarter, actor=request.user)
+        messages.success(request, "Rapport demandé : vous serez notifié quand il sera prêt.")
+    return redirect("sme_services:reports")
+
+
+@allow(roles.STAFF, roles.ADVISOR)
+def report_download(request, pk: int):
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from sme_services.enums import ReportStatus
+    from sme_services.models import QuarterlyReport
+
+    rows = QuarterlyReport.objects.all()
+    if roles.ADVISOR(request.user):
+        rows = rows.filter(team__members=request.user)
+    report = get_object_or_404(rows, pk=pk)
+    if report.status != ReportStatus.DONE:
+        raise Http404("Rapport pas encore prêt.")
+    audit.record(actor=request.user, action="sme_report_download", target=report, summary=f"Téléchargement : {report}")
+    response = HttpResponse(
+        bytes(report.content), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="rapport-{report.team.pk}-{report.year}-T{report.quarter}.xlsx"'
+    return response

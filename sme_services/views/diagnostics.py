@@ -20,8 +20,8 @@ from sme_services.services import diagnostics as services
 READERS = (roles.STAFF, roles.ADVISOR)
 
 
-@require_POST
 @allow(*READERS)
+@require_POST
 def diagnostic_open(request, pk: int):
     company = get_object_or_404(selectors.companies_visible_to(request.user), pk=pk)
     form = DiagnosticOpenForm(request.POST)
@@ -86,8 +86,8 @@ def diagnostic_detail(request, pk: int):
     )
 
 
-@require_POST
 @allow(*READERS)
+@require_POST
 def plan_item_new(request, pk: int):
     d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
     form = PlanItemForm(request.POST)
@@ -98,8 +98,8 @@ def plan_item_new(request, pk: int):
     return redirect("sme_services:diagnostic", d.pk)
 
 
-@require_POST
 @allow(*READERS)
+@require_POST
 def diagnostic_complete(request, pk: int):
     d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
     try:

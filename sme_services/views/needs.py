@@ -64,8 +64,8 @@ def need_detail(request, pk: int):
     )
 
 
-@require_POST
 @allow(*READERS)
+@require_POST
 def need_action(request, pk: int, code: str):
     need = get_object_or_404(selectors.needs_visible_to(request.user), pk=pk)
     try:

@@ -47,8 +47,8 @@ class PortfolioView(FilteredListView):
         return context
 
 
-@require_POST
 @allow(*MANAGERS)
+@require_POST
 def reassign(request):
     form = ReassignForm(request.POST)
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
