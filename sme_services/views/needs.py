@@ -33,7 +33,7 @@ def inbox(request):
     statuses = dict((code, s) for code, _, s in selectors.INBOX_TABS).get(tab, selectors.INBOX_TABS[0][2])
     needs = selectors.inbox(request.user).filter(status__in=statuses)
     filterset = NeedFilter(request.GET or None, queryset=needs.order_by("received_on", "id"))
-    rows = filterset.qs if filterset.is_valid() else needs.none()
+    rows = needs.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
