@@ -49,6 +49,15 @@ def timeline_of(company, user, limit: int = 100) -> list[Event]:
                 p.created_on, "Projet AFEST", f"{p.title} ({p.get_status_display()})", reverse("sme_services:afest", args=[p.pk])
             )
         )
+    for f in selectors.foad_visible_to(user).filter(company=company):
+        events.append(
+            Event(
+                f.created_on,
+                "Formation à distance",
+                f"{f.title} ({f.get_status_display()})",
+                reverse("sme_services:foad", args=[f.pk]),
+            )
+        )
     for h in company.headcount_history.all():
         events.append(Event(h.as_of, "Effectif", str(h.headcount)))
     events.sort(key=lambda e: (e.on, e.kind), reverse=True)

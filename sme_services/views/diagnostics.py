@@ -100,6 +100,26 @@ def plan_item_new(request, pk: int):
 
 @allow(*READERS)
 @require_POST
+def plan_item_status(request, pk: int, item_pk: int):
+    """An action's progress: done (with its date and the request it led to), in progress, dropped."""
+    d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
+    item = get_object_or_404(d.plan_items, pk=item_pk)
+    status = request.POST.get("status", "")
+    try:
+        services.plan_item_set_status(
+            actor=request.user,
+            item_id=item.pk,
+            status=status,
+            request_reference=request.POST.get("request_reference", "")[:32],
+            done_on=timezone.localdate() if status == "fait" else None,
+        )
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    return redirect("sme_services:diagnostic", d.pk)
+
+
+@allow(*READERS)
+@require_POST
 def diagnostic_complete(request, pk: int):
     d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
     try:
