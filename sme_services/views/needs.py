@@ -13,9 +13,10 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST
 
 from accounts import roles
-from opco import workflow
+from opco import audit, workflow
 from opco.access import allow
 from opco.forms import add_service_errors
+from opco.lists import stream_csv
 from referentials.models import Company
 from sme_services import selectors
 from sme_services.filtersets import NeedFilter
@@ -34,6 +35,36 @@ def inbox(request):
     needs = selectors.inbox(request.user).filter(status__in=statuses)
     filterset = NeedFilter(request.GET or None, queryset=needs.order_by("received_on", "id"))
     rows = needs.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
+    if request.GET.get("format") == "csv":
+        audit.record(actor=request.user, action="export_csv", summary=f"Export CSV « besoins » ({request.GET.urlencode()})")
+        header = [
+            "N°",
+            "Reçu le",
+            "SIRET",
+            "Entreprise",
+            "Sujet",
+            "Statut",
+            "Conseiller",
+            "Pris en charge le",
+            "Clôturé le",
+            "Issue",
+        ]
+        lines = (
+            [
+                n.file_number,
+                n.received_on,
+                n.company.siret,
+                n.company.name,
+                n.get_subject_display(),
+                n.get_status_display(),
+                str(n.assigned_to or ""),
+                n.taken_on,
+                n.closed_on,
+                n.get_outcome_display(),
+            ]
+            for n in rows.iterator(chunk_size=2000)
+        )
+        return stream_csv(f"besoins-{tab}.csv", header, lines)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -43,6 +43,7 @@ def test_an_advisor_sees_no_row_of_another_portfolio(two, client_for):
         assert "Autre SAS" not in body and two["other"].siret not in body
     assert "Mienne SARL" in client.get(reverse("sme_services:portfolio")).content.decode()
     assert "Mienne SARL" in client.get(reverse("sme_services:inbox")).content.decode()
+    assert "Mienne SARL" in client.get(reverse("sme_services:inbox") + "?format=csv").getvalue().decode()
     assert client.get(reverse("sme_services:company", args=[two["other"].pk])).status_code == 404
     assert client.get(reverse("sme_services:company", args=[two["own"].pk])).status_code == 200
     assert client.get(reverse("sme_services:need", args=[two["other_need"].pk])).status_code == 404
