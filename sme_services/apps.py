@@ -29,6 +29,9 @@ class SmeServicesConfig(AppConfig):
         register_kind(interactions.KIND_FOLLOW_UP, "Suivis des plans d'action à 3 et 6 mois")
         register_kind("sme_report_ready", "Rapports trimestriels des conseillers prêts")
         register_producer(needs.need_reminders_schedule)
+        from sme_services.services.portfolio import portfolio_route_unassigned
+
+        register_producer(portfolio_route_unassigned)
 
         # The branch portal shows the branch's aggregated figures, never a contact (branches.branch_page);
         # the home page an advisor's inbox counts (opco.home).

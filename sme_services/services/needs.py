@@ -243,8 +243,17 @@ def need_reopen(*, actor, need_id: int, today: date | None = None) -> Need:
 
 
 def _manager_of(advisor):
+    """The manager of the advisor's team; for an advisor in no team, or a need routed to nobody, the first
+    active « responsable » (someone must hear of a need left waiting)."""
+    from accounts.enums import StaffGroup, UserKind
+    from accounts.models import User
+
     team = AdvisorTeam.objects.filter(members=advisor).select_related("manager").order_by("pk").first() if advisor else None
-    return team.manager if team else None
+    if team is not None:
+        return team.manager
+    return (
+        User.objects.filter(kind=UserKind.STAFF, is_active=True, groups__name=StaffGroup.RESPONSABLE.value).order_by("pk").first()
+    )
 
 
 def need_reminders_schedule(*, today: date) -> int:
@@ -275,18 +284,19 @@ def need_reminders_schedule(*, today: date) -> int:
                 )
             done += 1
             continue
-        if need.assigned_to is not None:
+        manager = _manager_of(need.assigned_to)
+        first_reader = need.assigned_to or manager  # a need routed to nobody goes to a manager at 9 days
+        if first_reader is not None:
             reminder_schedule(
                 target=need,
                 kind=KIND_ADVISOR,
                 due_on=need.received_on + timedelta(days=ADVISOR_REMINDER_DAYS),
-                recipient=need.assigned_to,
+                recipient=first_reader,
                 link=link,
                 subject=f"Besoin {need.file_number} à prendre en charge (reçu le {need.received_on:%d/%m/%Y})",
                 context={"message": f"{need.company.name} attend votre appel depuis {ADVISOR_REMINDER_DAYS} jours."},
             )
             done += 1
-        manager = _manager_of(need.assigned_to)
         if age >= MANAGER_REMINDER_DAYS and manager is not None:
             reminder_schedule(
                 target=need,

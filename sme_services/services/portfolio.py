@@ -141,3 +141,11 @@ def portfolio_route_all(*, actor=None) -> int:
     for company in Company.objects.filter(headcount__isnull=False).exclude(pk__in=manual).select_related("idcc__branch_link"):
         changed += portfolio_route(company=company, actor=actor) is not None
     return changed
+
+
+def portfolio_route_unassigned(*, today=None, limit: int = 5000) -> int:
+    """The daily round's producer: companies under 50 that no advisor follows yet (created by another
+    mission's deposit, say) are routed by the rules, so that each gets an advisor."""
+    followed = PortfolioCompany.objects.values("company_id")
+    waiting = Company.objects.filter(headcount__lt=50).exclude(pk__in=followed).select_related("idcc__branch_link").order_by("pk")
+    return sum(portfolio_route(company=company) is not None for company in waiting[:limit])

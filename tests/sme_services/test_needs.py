@@ -213,3 +213,14 @@ def test_api_post_and_get_needs_scoped(advisor, make_user, client_for):
     assert len(client.get("/api/v1/needs/").json()["results"]) == 2
     mine = client_for(advisor).get("/api/v1/needs/").json()["results"]
     assert [n["siret"] for n in mine] == [company.siret]
+
+
+def test_a_need_routed_to_nobody_reaches_a_manager_at_9_days(make_user):
+    from tests.referentials.factories import CompanyFactory
+
+    manager = make_user(responsable=True)
+    company = CompanyFactory(headcount=60)  # 50 or more: no rule routes it
+    need = received_need(company, on=DAY0)
+    assert need.assigned_to is None
+    reminders_daily(today=DAY0 + timedelta(days=9))
+    assert [m.to for m in mail.outbox] == [[manager.email]]

@@ -215,3 +215,13 @@ def test_an_afest_project_is_conforme_only_with_the_four_elements(advisors):
         project_save(actor=advisors[0], project=project)
     project.starts_on = date(2026, 1, 12)
     assert project_save(actor=advisors[0], project=project).pk
+
+
+def test_the_daily_round_routes_companies_no_advisor_follows(advisors):
+    from notifications.deadlines import reminders_daily
+
+    AssignmentRule.objects.create(advisor=advisors[1], departement="69")
+    waiting, big = CompanyFactory(headcount=3, postal_code="69002"), CompanyFactory(headcount=80, postal_code="69002")
+    reminders_daily(today=date(2026, 3, 2))
+    assert PortfolioCompany.objects.get(company=waiting).advisor == advisors[1]
+    assert not PortfolioCompany.objects.filter(company=big).exists()
