@@ -49,9 +49,3 @@ def ecological_profile(codes: list[str]) -> dict[str, list[RomeJob]]:
             profile.setdefault(job.flag, []).append(job)
     return profile
 
-
-def search(term: str, limit: int = 20) -> list[RomeJob]:
-    term = term.strip().casefold()
-    if len(term) < 2:
-        return []
-    return [job for job in jobs().values() if term in job.label.casefold() or job.code.casefold() == term][:limit]
