@@ -48,4 +48,3 @@ def ecological_profile(codes: list[str]) -> dict[str, list[RomeJob]]:
         if job is not None:
             profile.setdefault(job.flag, []).append(job)
     return profile
-
