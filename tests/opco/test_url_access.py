@@ -24,6 +24,11 @@ PUBLIC_ROUTES = {
     "comptes/2fa/authenticate/",
     "admin/login/",
     "branches/certifications/publiques/",  # the certifications the branches publish (issue 17)
+    # The proximity service's public needs form (embeddable, no account), its SIRET lookup, and the
+    # satisfaction survey reached by a signed link (sme_services).
+    "proximite/exprimer-un-besoin/",
+    "proximite/exprimer-un-besoin/siret/",
+    "proximite/enquete/<str:token>/",
 }
 
 

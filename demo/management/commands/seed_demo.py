@@ -135,6 +135,11 @@ class Command(BaseCommand):
         from demo.branches_portal import demo_branches_portal_seed
 
         self.stdout.write(demo_branches_portal_seed(password=DEMO_PASSWORD))
+        from demo.sme_services import demo_sme_seed
+
+        sme = demo_sme_seed(
+            companies=list(Company.objects.filter(siret__in=[synthetic_siret(i) for i in range(1, len(DEMO_COMPANIES) + 1)]))
+        )
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
             self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
@@ -142,6 +147,8 @@ class Command(BaseCommand):
             self.stdout.write("Périodes de reconversion : " + ", ".join(f"{n} {label}" for label, n in reconversions.items()))
         if budgets:
             self.stdout.write(budgets)
+        if sme:
+            self.stdout.write(sme)
         if payments:
             self.stdout.write(payments)
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
