@@ -54,6 +54,16 @@ class RunListView(FilteredListView):
     partial_template_name = "payments/_run_table.html"
     page_title = "Lots de paiement"
     export_name = "lots-de-paiement"
+    sort_fields = {
+        "numero": "id",
+        "execution": "execution_date",
+        "statut": "status",
+        "lignes": "line_count",
+        "virements": "transfer_count",
+        "montant": "total",
+        "prepare": "prepared_at",
+    }
+    default_sort = "-numero"
     export_columns = [
         ("N°", "pk"),
         ("Date d'exécution", lambda r: exports.french_date(r.execution_date)),

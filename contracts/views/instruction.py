@@ -144,6 +144,18 @@ class ContractListView(FilteredListView):
     partial_template_name = "contracts/_contract_table.html"
     page_title = "Contrats d'apprentissage"
     export_name = "contrats-apprentissage"
+    sort_fields = {
+        "dossier": "file_number",
+        "apprenti": "apprentice_last_name",
+        "employeur": "employer_name",
+        "certification": "rncp",
+        "debut": "start_date",
+        "statut": "status",
+        "echeance": "decision_due_on",
+        "recu": "received_on",
+        "gestionnaire": "assigned_to__last_name",
+    }
+    default_sort = "-recu"
     export_columns = EXPORT_COLUMNS
 
     def base_queryset(self):
@@ -191,6 +203,16 @@ class ContractQueueView(FilteredListView):
     partial_template_name = "contracts/_queue_table.html"
     page_title = "File de travail"
     export_name = "file-de-travail"
+    sort_fields = {
+        "dossier": "file_number",
+        "apprenti": "apprentice_last_name",
+        "employeur": "employer_name",
+        "statut": "status",
+        "recu": "received_on",
+        "echeance": "decision_due_on",
+        "gestionnaire": "assigned_to__last_name",
+    }
+    default_sort = "echeance"
     export_columns = [column for column in EXPORT_COLUMNS if column[0] not in ("N° DECA", "Origine du NPEC")]
 
     def base_queryset(self):
