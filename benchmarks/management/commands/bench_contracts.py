@@ -558,9 +558,15 @@ class Command(BaseCommand):
         """An SME advisor following 300 companies (those with files, drawn deterministically)."""
         from sme_services.models import PortfolioCompany
 
-        user, _ = User.objects.get_or_create(
+        user, created = User.objects.get_or_create(
             email="banc-conseiller@opco.local", defaults={"kind": UserKind.ADVISOR, "first_name": "Banc", "last_name": "Conseil"}
         )
+        if created:
+            from accounts.totp import totp_activate
+
+            user.set_unusable_password()
+            user.save()
+            totp_activate(user=user, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # mandatory MFA; the client skips the login
         if not user.portfolio.exists():
             companies = (
                 ApprenticeshipContract.objects.exclude(employer=None)
