@@ -22,21 +22,36 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from contracts.alternance.deposit import Deposit, contract_deposit, payload_key
-from contracts.alternance.payload import InvalidPayload
-from contracts.alternance.reference_cache import reference_cache
-from contracts.models import ApprenticeshipContract, ContractImport
+from contracts.alternance.check_runs import contract_check_run, is_pro_payload
+from contracts.alternance.deposit import (
+    Deposit,
+    apprenticeship_contract,
+    contract_deposit,
+    deposit_company,
+    deposit_summary,
+    file_number,
+    masters_of,
+    pay_periods_of,
+    payload_key,
+)
+from contracts.alternance.payload import InvalidPayload, parse_contract_payload
+from contracts.alternance.reference_cache import reference_cache, remember
+from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, CheckRun, ContractImport, PayPeriod
 from opco import audit
 from opco.api.bodies import TOO_DEEP, JsonRefused, grouped, json_load_bounded
+from opco.models import AuditEntry
+from referentials.models import Company
+from referentials.validators import normalize_identifier
 
 logger = logging.getLogger(__name__)
 
@@ -346,12 +361,120 @@ def contract_import_run(*, job_id: int) -> ContractImport:
 
 def _import_rows(job: ContractImport, actor, rows: list) -> None:
     for first in range(job.processed, len(rows), PROGRESS_EVERY):
+        chunk = rows[first : first + PROGRESS_EVERY]
         with transaction.atomic():
-            for index in range(first, min(first + PROGRESS_EVERY, len(rows))):
-                line, payload = rows[index]
-                _import_row(job, actor, line, payload)
-                job.processed = index + 1
+            if not _import_batch(job, actor, chunk):
+                for index in range(first, first + len(chunk)):
+                    line, payload = rows[index]
+                    _import_row(job, actor, line, payload)
+            job.processed = first + len(chunk)
             job.save(update_fields=PROGRESS_FIELDS)
+
+
+@dataclass
+class _BatchOutcome:
+    created: int = 0
+    duplicates: int = 0
+    refused: list[dict] = field(default_factory=list)
+
+
+def _import_batch(job: ContractImport, actor, chunk: list) -> bool:
+    """The rows of one progress batch checked and written together (issue 19: ~20 statements and 20 ms
+    per row one by one): the fingerprints already received and the companies already known read in one
+    query each, the ids and file numbers reserved at once (no UPDATE after each INSERT), the pay periods,
+    check runs and audit entries written by one bulk_create each. Every row still gets every check,
+    in file order and after the masters of the rows before it (MAITRE_* count them), its audit entry,
+    its fingerprint and its file number; a refused row writes nothing.
+
+    Returns False, having written nothing (its own savepoint), when a row needs the row-by-row path: a
+    professionalisation payload, SQLite, or anything unexpected (a constraint, a value the database
+    refuses, a bug): the caller then deposits the batch row by row, which isolates the faulty row."""
+    if connection.vendor != "postgresql":
+        return False
+    outcome = _BatchOutcome()
+    rows = []
+    for line, payload in chunk:
+        if isinstance(payload, InvalidPayload):
+            outcome.refused.append({"line": line, "errors": payload.errors})
+            continue
+        if not isinstance(payload, dict) or is_pro_payload(payload):
+            return False
+        try:
+            parsed = parse_contract_payload(payload)
+        except InvalidPayload as exc:
+            outcome.refused.append({"line": line, "errors": exc.errors})
+            continue
+        except Exception:
+            return False
+        rows.append((line, payload, parsed, payload_key(parsed)))
+    try:
+        with transaction.atomic():
+            _write_batch(actor, rows, outcome)
+    except Exception:
+        logger.info("Import de contrats n° %s : lot repris ligne à ligne", job.pk, exc_info=True)
+        return False
+    job.created_count += outcome.created
+    job.duplicate_count += outcome.duplicates
+    job.failed_count += len(outcome.refused)
+    job.report.extend(sorted(outcome.refused, key=lambda row: row["line"]))
+    return True
+
+
+def _write_batch(actor, rows: list, outcome: _BatchOutcome) -> None:
+    received = set(
+        ApprenticeshipContract.objects.filter(import_key__in=[key for *_, key in rows]).values_list("import_key", flat=True)
+    )
+    sirets = {normalize_identifier(data["employeur"]["siret"]) for _, data, _, _ in rows}
+    for company in Company.objects.filter(siret__in=sirets):
+        remember(("company", company.siret), company)  # existed before the batch: a rollback keeps it
+    table = ApprenticeshipContract._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, max(1, len(rows))],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    periods, check_runs, entries = [], [], []
+    for line, data, parsed, key in rows:
+        if key in received:
+            outcome.duplicates += 1
+            continue
+        siret = normalize_identifier(data["employeur"]["siret"])
+        try:
+            company = deposit_company(siret, data["employeur"])  # validated before anything of the row is written
+        except ValidationError as exc:
+            outcome.refused.append({"line": line, "errors": {"employeur": " ".join(exc.messages)}})
+            continue
+        received.add(key)
+        contract = apprenticeship_contract(
+            data=data,
+            parsed=parsed,
+            key=key,
+            received=parsed.recu_le or timezone.localdate(),
+            depositor_email="",
+            company=company,
+        )
+        contract.pk = ids.pop(0)
+        contract.file_number = file_number(contract)
+        contract.save(force_insert=True)
+        if company is not None:
+            remember(("zone", siret), company.holiday_zone)  # DEPOT_DELAI reads it right after
+        ApprenticeshipMaster.objects.bulk_create(masters_of(contract, data))  # the next rows' MAITRE_* count them
+        periods += pay_periods_of(contract, data)
+        entries.append(
+            audit.entry(
+                actor=actor,
+                action="contract_deposit",
+                target=contract,
+                source="import",
+                summary=deposit_summary(contract, "import"),
+            )
+        )
+        check_runs.append(contract_check_run(contract=contract, payload=parsed)[1])
+        outcome.created += 1
+    PayPeriod.objects.bulk_create(periods)
+    CheckRun.objects.bulk_create(check_runs)
+    AuditEntry.objects.bulk_create(entries)
 
 
 def _import_row(job: ContractImport, actor, line: int, payload: Any) -> None:
