@@ -286,14 +286,18 @@ def keyset_page(
     )
 
 
-def list_context(page: KeysetPage) -> dict:
-    """What the sort headers and the pager read from a template's context."""
+def list_context(page: KeysetPage, *, target: str = "#results", anchor: str = "") -> dict:
+    """What the sort headers and the pager read from a template's context. `target`: the element htmx
+    swaps (FilteredListView's #results); empty for a list inside a page, whose links then reload the page
+    at `anchor` (« #transfers »)."""
     return {
         "page_obj": page,
         "paginator": page,
         "is_paginated": page.has_other_pages,
         "sort": page.order.param,
         "querystring": page.first_query,
+        "list_target": target,
+        "list_anchor": anchor,
     }
 
 

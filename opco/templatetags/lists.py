@@ -25,12 +25,26 @@ def sort_header(context, label: str, key: str, first: str = "asc"):
     query["sort"] = target
     href = "?" + query.urlencode()
     title = f"Trier par « {label} »"
+    target = context.get("list_target", "#results")
+    if not target:  # a list inside a page: a plain link, to the list's anchor
+        return format_html(
+            '<th scope="col" aria-sort="{}"><a class="sort-link text-reset" href="{}{}" title="{}" data-sort="{}">{}'
+            '<span aria-hidden="true">{}</span></a></th>',
+            aria,
+            href,
+            context.get("list_anchor", ""),
+            title,
+            key,
+            label,
+            arrow,
+        )
     return format_html(
-        '<th scope="col" aria-sort="{}"><a class="sort-link text-reset" href="{}" hx-get="{}" hx-target="#results" '
+        '<th scope="col" aria-sort="{}"><a class="sort-link text-reset" href="{}" hx-get="{}" hx-target="{}" '
         'hx-push-url="true" title="{}" data-sort="{}">{}<span aria-hidden="true">{}</span></a></th>',
         aria,
         href,
         href,
+        target,
         title,
         key,
         label,
