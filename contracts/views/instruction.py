@@ -81,7 +81,13 @@ def with_list_columns(contracts):
     return (
         contracts.select_related("assigned_to", "commitment")
         .defer("payload")
-        .annotate(checks_eligible=Subquery(latest.values("eligible")[:1]), branch_name=Subquery(branch))
+        .annotate(
+            checks_eligible=Subquery(latest.values("eligible")[:1]),
+            branch_name=Subquery(branch),
+            # Read as a column: `c.commitment` on a file without one raises, and the template engine then
+            # calls dir() on the row (a third of a page's rendering time, issue 19).
+            npec_source=F("commitment__npec_source"),
+        )
     )
 
 
