@@ -345,7 +345,13 @@ def test_the_batched_path_writes_what_the_row_by_row_path_writes(staff, payload,
         verdicts = [CheckRun.objects.filter(contract=c).values_list("eligible", "results").get() for c in contracts]
         return job, [_deposited(c) for c in contracts], verdicts
 
+    from referentials.validators import normalize_identifier
+    from tests.referentials.factories import CompanyFactory, IdccFactory
+
+    # The employer is known with another IDCC than the one typed: OPCO_RATTACHEMENT warns on both paths.
+    CompanyFactory(siret=normalize_identifier(payload["employeur"]["siret"]), idcc=IdccFactory(code="2596"))
     batched, batched_rows, batched_checks = run("a.jsonl")
+    assert all("2596" in str(results) for _, results in batched_checks)
     assert (batched.created_count, batched.duplicate_count, batched.failed_count) == (4, 1, 1)
     assert [row["line"] for row in batched.report] == [2]
     assert all(row["number"] and row["key"] and row["audit"] == ["contract_deposit"] for row in batched_rows)
