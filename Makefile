@@ -46,11 +46,14 @@ check-deploy: venv
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 ## Benchmarks: the financing engine on one core (100 000 varied contracts); on PostgreSQL
-## (DATABASE_URL=postgres://… in the environment or .env), payment runs over 200 000 instalments for 3 000 CFAs.
+## (DATABASE_URL=postgres://… in the environment or .env), payment runs over 200 000 instalments for 3 000 CFAs,
+## contract files (BENCH_CONTRACTS, 100 000 by default) and 20 users on gunicorn; each prints a JSON last line.
 bench: venv
 	$(DEV_ENV) $(MANAGE) bench_financing --count 100000
 	@if [[ "$${DATABASE_URL:-}" =~ ^(postgres|pgsql) ]] || { [[ -z "$${DATABASE_URL:-}" ]] && grep -qE '^DATABASE_URL=(postgres|pgsql)' .env 2>/dev/null; }; then \
 	  $(DEV_ENV) $(MANAGE) bench_payments --lines 200000 --accounts 3000; \
+	  $(DEV_ENV) $(MANAGE) bench_contracts --count $${BENCH_CONTRACTS:-100000} --import-sample 10000; \
+	  $(DEV_ENV) $(MANAGE) bench_load --users 20 --seconds 30; \
 	else echo "Banc des lots de paiement ignoré : il mesure PostgreSQL (DATABASE_URL=postgres://…)."; fi
 
 ## The current TOTP code of the demo accounts.

@@ -41,6 +41,16 @@ class NpecEntryListView(FilteredListView):
     partial_template_name = "branches/_npec_table.html"
     page_title = "Référentiel des niveaux de prise en charge (NPEC)"
     export_name = "referentiel-npec"
+    sort_fields = {
+        "certification": "rncp",
+        "intitule": "title",
+        "cpne": "cpne__code",
+        "npec": "amount",
+        "statut": "status",
+        "applicable": "applicable_from",
+        "publication": "publication__imported_at",
+    }
+    default_sort = "certification"
     export_columns = [
         ("Fiche RNCP", "rncp"),
         ("Code diplôme", "code_diplome"),

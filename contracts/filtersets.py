@@ -97,7 +97,9 @@ class ContractFilter(django_filters.FilterSet):
         return search_contracts(queryset, value)
 
     def filter_branch(self, queryset, name, value):
-        codes = BranchIdcc.objects.filter(branch__code=value).values("idcc__code")
+        # The branch's IDCC as literals first: the planner then walks (employer_idcc, received_on, id)
+        # instead of the whole received_on index through a subquery (issue 19: 1 343 ms -> 2.4 ms).
+        codes = sorted(BranchIdcc.objects.filter(branch__code=value).values_list("idcc__code", flat=True))
         return queryset.filter(employer_idcc__in=codes)
 
     def filter_idcc(self, queryset, name, value):

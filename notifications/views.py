@@ -2,7 +2,6 @@
 selectors read, services write; htmx swaps the list or the panel, plain forms work without it."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -11,6 +10,7 @@ from accounts import roles
 from notifications import selectors, services
 from notifications.forms import PreferencesForm
 from opco.access import allow
+from opco.lists import keyset_page
 
 PAGE_SIZE = 25
 
@@ -19,7 +19,8 @@ def _list_context(request, *, form: PreferencesForm | None = None) -> dict:
     unread_only = request.GET.get("non_lues") == "1"
     rows = selectors.notifications_for(request.user, unread_only=unread_only)
     return {
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        # Keyset pages, newest first (opco.lists): a long history costs what its first page costs.
+        "page": keyset_page(request.GET, rows, sort_fields={"date": "created_at"}, default_sort="-date", per_page=PAGE_SIZE),
         "unread_only": unread_only,
         "unread": selectors.unread_count(request.user),
         "form": form or PreferencesForm(preferences=selectors.preferences_for(request.user)),

@@ -66,8 +66,23 @@ def record(
     source: str = AuditEntry.Source.WEB,
 ) -> AuditEntry:
     """Write one audit entry. `actor` is a user, or None for the system (beat tasks, loaders)."""
+    entry_ = entry(actor=actor, action=action, target=target, changes=changes, summary=summary, source=source)
+    entry_.save()
+    return entry_
+
+
+def entry(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    summary: str = "",
+    source: str = AuditEntry.Source.WEB,
+) -> AuditEntry:
+    """The unsaved entry `record` writes: a batch writes its entries with one bulk_create."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         actor_label=(user.email if user else "système")[:254],
         source=source,

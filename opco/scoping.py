@@ -59,6 +59,21 @@ def company_path(model: type[models.Model]) -> str:
         raise LookupError(f"{model._meta.label} n'a pas déclaré le chemin vers son entreprise (opco.scoping).") from None
 
 
+# Up to this many companies, a rule's answer is read first and given to the files' query as literals:
+# the planner then walks the (company, received_on, id) index of the few companies instead of the whole
+# received_on index through a subquery it cannot estimate (issue 19). Beyond, the subquery stays.
+LITERAL_COMPANIES = 5_000
+
+
+def _literal(companies):
+    if not isinstance(companies, QuerySet):
+        return companies
+    rows = list(companies[: LITERAL_COMPANIES + 1])
+    if len(rows) > LITERAL_COMPANIES:
+        return companies
+    return [next(iter(row.values())) if isinstance(row, dict) else getattr(row, "pk", row) for row in rows]
+
+
 def visible(user, queryset: QuerySet) -> QuerySet:
     """`queryset` narrowed to the files of the companies `user` may see."""
     path = company_path(queryset.model)
@@ -69,7 +84,7 @@ def visible(user, queryset: QuerySet) -> QuerySet:
         companies = registered.rule(user)
         if companies is EVERY_COMPANY:
             return queryset
-        allowed |= Q(**{f"{path}__in": companies})
+        allowed |= Q(**{f"{path}__in": _literal(companies)})
     return queryset.filter(allowed)
 
 

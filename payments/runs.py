@@ -120,23 +120,39 @@ def _claim(run: PaymentRun, until: date) -> list[tuple[int, int, Decimal, date, 
     )
 
 
-def _insert_transfer_lines(rows: list[tuple[int, int, Decimal]]) -> None:
-    """(transfer id, line id, amount) rows in one INSERT whatever their number: `unnest` of three arrays
-    on PostgreSQL. (An INSERT … SELECT joining the lines to the transfers just created was tried: the
-    planner has no statistics yet for rows of the current transaction and chose a nested loop, 27 s
-    for 200 000 lines.)"""
-    if not rows:
+def _insert_transfer_lines(run: PaymentRun, paid: dict[int, tuple[list[int], Decimal]], amounts: dict[int, Decimal]) -> None:
+    """One transfer line per line kept in the run, in one INSERT whatever their number. On PostgreSQL an
+    INSERT … SELECT joining the run's lines (those still « in_run »: the netting has already sent the
+    others back) to the run's transfers by account, planned as a hash join: inside this transaction the
+    statistics still see no line in the run, and the planner's nested loop « for 1 row » took 27 s for
+    200 000 lines. No Python array is built or sent (1.8 s of the 200 000-line prepare, issue 19)."""
+    expected = sum(len(kept) for kept, _ in paid.values())
+    if not expected:
         return
     if _is_postgres():
-        transfer_ids, line_ids, amounts = zip(*rows, strict=True)
         with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop = off")
             cursor.execute(
                 f"INSERT INTO {TransferLine._meta.db_table} (transfer_id, line_id, amount) "  # noqa: S608
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[])",
-                [list(transfer_ids), list(line_ids), list(amounts)],
+                f"SELECT transfer.id, line.id, line.amount FROM {PayableLine._meta.db_table} line "
+                f"JOIN {Transfer._meta.db_table} transfer ON transfer.account_id = line.account_id AND transfer.run_id = %s "
+                "WHERE line.run_id = %s AND line.status = %s",
+                [run.pk, run.pk, str(LineStatus.IN_RUN)],
             )
+            inserted = cursor.rowcount
+            cursor.execute("SET LOCAL enable_nestloop = on")
+        if inserted != expected:  # exactly one transfer line per kept line, or the whole preparation is undone
+            raise RuntimeError(f"Lot {run.pk} : {inserted} lignes de virement pour {expected} lignes retenues.")
         return
-    TransferLine.objects.bulk_create([TransferLine(transfer_id=t, line_id=i, amount=a) for t, i, a in rows], batch_size=500)
+    transfer_ids = dict(Transfer.objects.filter(run=run).values_list("account_id", "id"))
+    TransferLine.objects.bulk_create(
+        [
+            TransferLine(transfer_id=transfer_ids[account_id], line_id=line_id, amount=amounts[line_id])
+            for account_id, (kept, _) in paid.items()
+            for line_id in kept
+        ],
+        batch_size=500,
+    )
 
 
 def _set_lines(ids: list[int], **values) -> None:
@@ -348,10 +364,7 @@ def payment_run_prepare(*, actor, execution_date: date, source: str = AuditEntry
                 )
             )
         Transfer.objects.bulk_create(transfers)
-        transfer_ids = dict(Transfer.objects.filter(run=run).values_list("account_id", "id"))
-        _insert_transfer_lines(
-            [(transfer_ids[account_id], line_id, amounts[line_id]) for account_id, (kept, _) in paid.items() for line_id in kept]
-        )
+        _insert_transfer_lines(run, paid, amounts)
         run.line_count = sum(len(kept) for kept, _ in paid.values())
         run.transfer_count = len(transfers)
         run.total = sum((amount for _, amount in paid.values()), ZERO)

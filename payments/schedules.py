@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
@@ -235,9 +235,24 @@ def mirror(*, model: type[models.Model], lines: models.QuerySet, status: str) ->
     guarded by the expected previous status so that a superseded or closed row is never revived."""
     if status not in MIRRORED_TO:
         return
-    model.objects.filter(pk__in=Subquery(lines.order_by().values("source_id")), status__in=MIRRORED_FROM[status]).update(
-        status=MIRRORED_TO[status]
-    )
+    if connection.vendor != "postgresql":
+        model.objects.filter(pk__in=Subquery(lines.order_by().values("source_id")), status__in=MIRRORED_FROM[status]).update(
+            status=MIRRORED_TO[status]
+        )
+        return
+    # The ids first, then one UPDATE over a literal array: the lines were moved in this very transaction,
+    # so the planner's statistics still see none in the run and planned the subquery as a nested loop
+    # « for 1 row » (2.6–4.8 s for 200 000 instalments, issue 19).
+    source_ids = list(lines.order_by().values_list("source_id", flat=True))
+    if not source_ids:
+        return
+    table, column = model._meta.db_table, model._meta.get_field("status").column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = %s FROM unnest(%s::bigint[]) AS mirrored(id) "  # noqa: S608
+            f"WHERE {table}.id = mirrored.id AND {table}.{column} = ANY(%s)",
+            [str(MIRRORED_TO[status]), source_ids, [str(value) for value in MIRRORED_FROM[status]]],
+        )
 
 
 def pending_beneficiaries(schedule: PayableSchedule, *, identifiers: set[str]) -> set[str]:

@@ -31,6 +31,16 @@ class PayableLineListView(FilteredListView):
     partial_template_name = "payments/_line_table.html"
     page_title = "Lignes à payer"
     export_name = "lignes-a-payer"
+    sort_fields = {
+        "reference": "reference",
+        "beneficiaire": "account__name",
+        "montant": "amount",
+        "payable": "due_date",
+        "limite": "pay_by",
+        "statut": "status",
+        "lot": "run_id",
+    }
+    default_sort = "payable"
     export_columns = [
         ("Référence", "reference"),
         ("Libellé", "label"),
@@ -99,6 +109,8 @@ class RecoveryOrderListView(FilteredListView):
     partial_template_name = "payments/_recovery_table.html"
     page_title = "Titres de recette"
     export_name = "titres-de-recette"
+    sort_fields = {"numero": "number", "debiteur": "account__name", "montant": "amount", "emis": "issued_on", "statut": "status"}
+    default_sort = "-emis"
     export_columns = [
         ("Numéro", "number"),
         ("SIRET débiteur", "account.identifier"),

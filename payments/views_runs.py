@@ -12,7 +12,6 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +20,7 @@ from accounts import roles
 from opco import audit
 from opco.access import allow
 from opco.forms import add_service_errors
-from opco.lists import FilteredListView
+from opco.lists import FilteredListView, keyset_page, list_context
 from opco.money import euros
 from payments import exports, runs
 from payments.enums import ReturnSource, RunStatus, TransferStatus
@@ -39,6 +38,8 @@ from payments.selectors import (
 )
 
 TRANSFERS_PER_PAGE = 100
+# The transfers of a run: one per beneficiary, 3 000 for a 200 000-line run; sorted on these keys only.
+TRANSFER_SORTS = {"identifiant": "id", "beneficiaire": "name", "montant": "amount", "lignes": "line_total", "statut": "status"}
 HISTORY_SHOWN = 100
 STATEMENT_LINES_SHOWN = 100
 REPORT_IDS_SHOWN = 20
@@ -54,6 +55,16 @@ class RunListView(FilteredListView):
     partial_template_name = "payments/_run_table.html"
     page_title = "Lots de paiement"
     export_name = "lots-de-paiement"
+    sort_fields = {
+        "numero": "id",
+        "execution": "execution_date",
+        "statut": "status",
+        "lignes": "line_count",
+        "virements": "transfer_count",
+        "montant": "total",
+        "prepare": "prepared_at",
+    }
+    default_sort = "-numero"
     export_columns = [
         ("N°", "pk"),
         ("Date d'exécution", lambda r: exports.french_date(r.execution_date)),
@@ -125,7 +136,9 @@ def _actions(run: PaymentRun, user) -> dict[str, bool]:
 @allow(roles.STAFF)
 def run_detail(request, pk: int):
     run = get_object_or_404(runs_visible_to(request.user), pk=pk)
-    page = Paginator(transfers_of_run(run), TRANSFERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request.GET, transfers_of_run(run), sort_fields=TRANSFER_SORTS, default_sort="identifiant", per_page=TRANSFERS_PER_PAGE
+    )
     context = {
         "run": run,
         "transfers": page,
@@ -135,6 +148,8 @@ def run_detail(request, pk: int):
         "history": list(run_history(run)[:HISTORY_SHOWN]),
         "pain002_form": Pain002Form(),
         "returned": TransferStatus.RETURNED,
+        **list_context(page, target="", anchor="#transfers"),
+        "no_export": True,
     }
     return render(request, "payments/run_detail.html", context)
 

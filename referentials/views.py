@@ -22,6 +22,16 @@ class ProviderListView(FilteredListView):
     partial_template_name = "referentials/_provider_table.html"
     page_title = "Organismes de formation (CFA)"
     export_name = "organismes-de-formation"
+    sort_fields = {
+        "siret": "siret",
+        "uai": "uai",
+        "nom": "name",
+        "commune": "city",
+        "region": "region",
+        "nda": "nda",
+        "qualiopi": "qualiopi",
+    }
+    default_sort = "nom"
     export_columns = [
         ("SIRET", "siret"),
         ("UAI", "uai"),
@@ -47,6 +57,16 @@ class CertificationListView(FilteredListView):
     partial_template_name = "referentials/_certification_table.html"
     page_title = "Certifications"
     export_name = "certifications"
+    sort_fields = {
+        "rncp": "rncp",
+        "diplome": "code_diplome",
+        "niveau": "level",
+        "intitule": "title",
+        "apprentissage": "open_to_apprenticeship",
+        "echeance": "expires_on",
+        "etat": "active",
+    }
+    default_sort = "rncp"
     export_columns = [
         ("Fiche RNCP", "rncp"),
         ("Code diplôme", "code_diplome"),
@@ -69,6 +89,14 @@ class IdccListView(FilteredListView):
     partial_template_name = "referentials/_idcc_table.html"
     page_title = "Conventions collectives (IDCC)"
     export_name = "conventions-collectives"
+    sort_fields = {
+        "code": "code",
+        "intitule": "title",
+        "nature": "nature",
+        "opco": "opco_name",
+        "branche": "branch_link__branch__name",
+    }
+    default_sort = "code"
     export_columns = [
         ("IDCC", "code"),
         ("Intitulé", "title"),
@@ -88,6 +116,15 @@ class CompanyListView(FilteredListView):
     partial_template_name = "referentials/_company_table.html"
     page_title = "Entreprises"
     export_name = "entreprises"
+    sort_fields = {
+        "siret": "siret",
+        "nom": "name",
+        "naf": "naf__code",
+        "idcc": "idcc__code",
+        "effectif": "headcount",
+        "commune": "city",
+    }
+    default_sort = "nom"
     export_columns = [
         ("SIRET", "siret"),
         ("Raison sociale", "name"),

@@ -27,12 +27,22 @@ def contract_check(
         data = dict(contract.payload)
         data.setdefault("recu_le", contract.received_on.isoformat())
         payload = parse_pro_payload(data) if professionalisation else parse_contract_payload(data)
+    report, check_run = contract_check_run(contract=contract, payload=payload)
+    check_run.save()
+    return report
+
+
+def contract_check_run(
+    *, contract: ApprenticeshipContract, payload: ContractPayload | ProContractPayload
+) -> tuple[CheckReport, CheckRun]:
+    """The checks of a payload read at deposit, and their unsaved CheckRun (a batched import saves its
+    runs together)."""
+    professionalisation = contract.contract_kind == ContractKind.PROFESSIONNALISATION
     if payload.recu_le is None:
         payload = dataclasses.replace(payload, recu_le=contract.received_on)
     run = run_pro_checks if professionalisation else run_checks
     report = run(payload, today=timezone.localdate(), exclude_contract_id=contract.pk)
-    CheckRun.objects.create(contract=contract, eligible=report.eligible, results=report.as_dict()["checks"])
-    return report
+    return report, CheckRun(contract=contract, eligible=report.eligible, results=report.as_dict()["checks"])
 
 
 PRO_TYPE = "professionnalisation"

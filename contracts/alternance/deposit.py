@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from contracts.alternance.check_runs import contract_check, is_pro_payload
 from contracts.alternance.payload import ContractPayload, parse_contract_payload, payload_without_nir
-from contracts.alternance.reference_cache import cached, remember
+from contracts.alternance.reference_cache import cached, peek, remember
 from contracts.alternance.workflow import decision_deadline
 from contracts.enums import ContractKind
 from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, PayPeriod
@@ -65,12 +65,15 @@ def _idcc_code(value: Any) -> str:
     return code.zfill(4) if code.isdigit() and len(code) <= 4 else ""
 
 
-def _company(siret: str, employer: dict) -> Company | None:
+def deposit_company(siret: str, employer: dict) -> Company | None:
     """The employer's company, created from the CERFA block the first time it is seen (not cached: a
     company created by a row that is then refused is rolled back with it)."""
     naf_code = (employer.get("naf") or "").upper()
     if len(naf_code) == 5 and "." not in naf_code:
         naf_code = f"{naf_code[:2]}.{naf_code[2:]}"
+    known = peek(("company", siret))  # a batched import reads the companies that existed before its batch at once
+    if known is not None:
+        return known
     idcc_code = _idcc_code(employer.get("idcc"))
     address = employer.get("adresse") or {}
     return company_for_siret(
@@ -83,6 +86,92 @@ def _company(siret: str, employer: dict) -> Company | None:
         postal_code=str(address.get("code_postal") or ""),
         city=str(address.get("commune") or ""),
     )
+
+
+def file_number(contract: ApprenticeshipContract) -> str:
+    """« AP » + the year of reception + the file's id on 7 digits."""
+    return f"AP{contract.received_on.year}{contract.pk:07d}"
+
+
+def deposit_summary(contract: ApprenticeshipContract, source: str) -> str:
+    return f"Dossier reçu le {contract.received_on:%d/%m/%Y} ({source}) : décision due le {contract.decision_due_on:%d/%m/%Y}"
+
+
+def apprenticeship_contract(
+    *, data: dict, parsed: ContractPayload, key: str, received: date, depositor_email: str, company: Company | None
+) -> ApprenticeshipContract:
+    """The unsaved file of a parsed FA13 payload (the single deposit and the batched import build it here)."""
+    employer, apprentice, training = data["employeur"], data["apprenti"], data["formation"]
+    cfa, terms = data["cfa"], data["contrat"]
+    siret = normalize_identifier(employer["siret"])
+    cfa_siret = normalize_identifier(cfa["siret"])
+    rncp = normalize_identifier(training["rncp"])
+    return ApprenticeshipContract(
+        file_number=f"tmp-{key[:16]}",
+        contract_type=str(data.get("type_contrat") or "11"),
+        employer_siret=siret,
+        employer_name=employer.get("denomination") or siret,
+        employer_idcc=_idcc_code(employer.get("idcc")),
+        employer=company,
+        employer_headcount=employer.get("effectif"),
+        apprentice_last_name=apprentice.get("nom") or "",
+        apprentice_first_name=apprentice.get("prenom") or "",
+        apprentice_birth_date=_d(apprentice["date_naissance"]),
+        apprentice_nir=parsed.apprenti.nir or "",
+        apprentice_handicap=bool(apprentice.get("handicap")),
+        certification=cached(
+            ("certification", rncp),
+            lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+        ),
+        rncp=rncp,
+        code_diplome=training.get("code_diplome") or "",
+        level=int(training["niveau"]),
+        training_title=training.get("intitule") or "",
+        training_start=_d(training["date_debut"]),
+        training_end=_d(training.get("date_fin")),
+        training_hours=Decimal(str(training["duree_heures"])),
+        distance_pct=Decimal(str(training.get("distance_pct") or 0)),
+        cfa=cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
+        cfa_siret=cfa_siret,
+        cfa_uai=normalize_identifier(cfa["uai"]),
+        cfa_declared_on=_d(cfa.get("declaration_activite_date")),
+        signed_on=_d(terms["date_conclusion"]),
+        start_date=_d(terms["date_debut"]),
+        end_date=_d(terms["date_fin"]),
+        practical_training_start=_d(terms["date_debut_formation_pratique"]),
+        weekly_hours=Decimal(str(terms["duree_hebdo_heures"])) if terms.get("duree_hebdo_heures") is not None else None,
+        monthly_salary=Decimal(str(terms["salaire_brut_mensuel_embauche"]))
+        if terms.get("salaire_brut_mensuel_embauche")
+        else None,
+        received_on=received,
+        complete_on=received,
+        decision_due_on=decision_deadline(received),
+        depositor_email=depositor_email,
+        payload=payload_without_nir(data),
+        import_key=key,
+    )
+
+
+def masters_of(contract: ApprenticeshipContract, data: dict) -> list[ApprenticeshipMaster]:
+    return [
+        ApprenticeshipMaster(
+            contract=contract,
+            last_name=m.get("nom") or "",
+            first_name=m.get("prenom") or "",
+            birth_date=_d(m["date_naissance"]),
+            diploma_level=m.get("diplome_niveau"),
+            same_field=bool(m.get("diplome_meme_domaine")),
+            experience_years=Decimal(str(m.get("experience_annees") or 0)),
+        )
+        for m in data["maitres_apprentissage"]
+    ]
+
+
+def pay_periods_of(contract: ApprenticeshipContract, data: dict) -> list[PayPeriod]:
+    return [
+        PayPeriod(contract=contract, start=_d(p["date_debut"]), end=_d(p["date_fin"]), rate=Decimal(str(p["taux"])))
+        for p in data["contrat"]["remunerations"]
+    ]
 
 
 def contract_deposit(
@@ -101,84 +190,26 @@ def contract_deposit(
     if existing is not None:
         return Deposit(existing, created=False)
 
-    employer, apprentice, training = data["employeur"], data["apprenti"], data["formation"]
-    cfa, terms = data["cfa"], data["contrat"]
     received = received_on or _d(data.get("recu_le")) or timezone.localdate()
-    siret = normalize_identifier(employer["siret"])
-    cfa_siret = normalize_identifier(cfa["siret"])
-    rncp = normalize_identifier(training["rncp"])
+    siret = normalize_identifier(data["employeur"]["siret"])
     with transaction.atomic():
-        contract = ApprenticeshipContract(
-            file_number=f"tmp-{key[:16]}",
-            contract_type=str(data.get("type_contrat") or "11"),
-            employer_siret=siret,
-            employer_name=employer.get("denomination") or siret,
-            employer_idcc=_idcc_code(employer.get("idcc")),
-            employer=(company := _company(siret, employer)),
-            employer_headcount=employer.get("effectif"),
-            apprentice_last_name=apprentice.get("nom") or "",
-            apprentice_first_name=apprentice.get("prenom") or "",
-            apprentice_birth_date=_d(apprentice["date_naissance"]),
-            apprentice_nir=parsed.apprenti.nir or "",
-            apprentice_handicap=bool(apprentice.get("handicap")),
-            certification=cached(
-                ("certification", rncp),
-                lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
-            ),
-            rncp=rncp,
-            code_diplome=training.get("code_diplome") or "",
-            level=int(training["niveau"]),
-            training_title=training.get("intitule") or "",
-            training_start=_d(training["date_debut"]),
-            training_end=_d(training.get("date_fin")),
-            training_hours=Decimal(str(training["duree_heures"])),
-            distance_pct=Decimal(str(training.get("distance_pct") or 0)),
-            cfa=cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
-            cfa_siret=cfa_siret,
-            cfa_uai=normalize_identifier(cfa["uai"]),
-            cfa_declared_on=_d(cfa.get("declaration_activite_date")),
-            signed_on=_d(terms["date_conclusion"]),
-            start_date=_d(terms["date_debut"]),
-            end_date=_d(terms["date_fin"]),
-            practical_training_start=_d(terms["date_debut_formation_pratique"]),
-            weekly_hours=Decimal(str(terms["duree_hebdo_heures"])) if terms.get("duree_hebdo_heures") is not None else None,
-            monthly_salary=Decimal(str(terms["salaire_brut_mensuel_embauche"]))
-            if terms.get("salaire_brut_mensuel_embauche")
-            else None,
-            received_on=received,
-            complete_on=received,
-            decision_due_on=decision_deadline(received),
+        contract = apprenticeship_contract(
+            data=data,
+            parsed=parsed,
+            key=key,
+            received=received,
             depositor_email=depositor_email,
-            payload=payload_without_nir(data),
-            import_key=key,
+            company=(company := deposit_company(siret, data["employeur"])),
         )
         contract.save()
         if company is not None:
             remember(("zone", siret), company.holiday_zone)  # DEPOT_DELAI reads it right after
-        contract.file_number = f"AP{received.year}{contract.pk:07d}"
+        contract.file_number = file_number(contract)
         contract.save(update_fields=["file_number"])
-        ApprenticeshipMaster.objects.bulk_create(
-            ApprenticeshipMaster(
-                contract=contract,
-                last_name=m.get("nom") or "",
-                first_name=m.get("prenom") or "",
-                birth_date=_d(m["date_naissance"]),
-                diploma_level=m.get("diplome_niveau"),
-                same_field=bool(m.get("diplome_meme_domaine")),
-                experience_years=Decimal(str(m.get("experience_annees") or 0)),
-            )
-            for m in data["maitres_apprentissage"]
-        )
-        PayPeriod.objects.bulk_create(
-            PayPeriod(contract=contract, start=_d(p["date_debut"]), end=_d(p["date_fin"]), rate=Decimal(str(p["taux"])))
-            for p in terms["remunerations"]
-        )
+        ApprenticeshipMaster.objects.bulk_create(masters_of(contract, data))
+        PayPeriod.objects.bulk_create(pay_periods_of(contract, data))
         audit.record(
-            actor=actor,
-            action="contract_deposit",
-            target=contract,
-            source=source,
-            summary=f"Dossier reçu le {received:%d/%m/%Y} ({source}) : décision due le {contract.decision_due_on:%d/%m/%Y}",
+            actor=actor, action="contract_deposit", target=contract, source=source, summary=deposit_summary(contract, source)
         )
         contract_check(contract=contract, actor=actor, payload=parsed)
     return Deposit(contract, created=True)
@@ -213,7 +244,7 @@ def professionalisation_deposit(
             employer_siret=siret,
             employer_name=employer.get("denomination") or siret,
             employer_idcc=_idcc_code(employer.get("idcc")),
-            employer=(company := _company(siret, employer)),
+            employer=(company := deposit_company(siret, employer)),
             employer_headcount=employer.get("effectif"),
             apprentice_last_name=employee.get("nom") or "",
             apprentice_first_name=employee.get("prenom") or "",

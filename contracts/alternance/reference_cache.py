@@ -41,3 +41,15 @@ def remember(key: tuple, value: Any) -> None:
     store = _store.get()
     if store is not None:
         store[key] = value
+
+
+def peek(key: tuple) -> Any:
+    """The value kept under `key` during a job, None outside a job or when nothing is kept."""
+    store = _store.get()
+    return None if store is None else store.get(key)
+
+
+def unknown(keys) -> set:
+    """Of these keys, those nothing is kept under yet (all of them outside a job: nothing to prefill)."""
+    store = _store.get()
+    return set() if store is None else {key for key in keys if key not in store}

@@ -133,7 +133,17 @@ class ApprenticeshipContract(InstructedFile):
             models.UniqueConstraint(fields=["deca_number"], condition=~Q(deca_number=""), name="contract_unique_deca_number"),
             models.CheckConstraint(condition=Q(level__isnull=True) | Q(level__gte=1, level__lte=8), name="contract_level_1_to_8"),
         ]
-        indexes = [models.Index(fields=["status", "decision_due_on"], name="contract_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "decision_due_on"], name="contract_queue_idx"),
+            # The lists' keyset (opco.lists): the default sort, and a branch's IDCC resolved to literals first.
+            models.Index(fields=["-received_on", "-id"], name="contract_received_idx"),
+            # status and level included: the capped count of a branch filtered by status and level is an
+            # index-only scan, and its page reads only the rows it shows.
+            models.Index(
+                fields=["employer_idcc", "-received_on", "-id"], include=["status", "level"], name="contract_idcc_received_idx"
+            ),
+            models.Index(fields=["employer", "-received_on", "-id"], name="contract_employer_received_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.file_number} – {self.apprentice_first_name} {self.apprentice_last_name}"

@@ -168,6 +168,16 @@ class CfaDocumentListView(FilteredListView):
     partial_template_name = "contracts/cfa_documents_table.html"
     page_title = "Factures et attestations des CFA"
     export_name = "factures-attestations-cfa"
+    sort_fields = {
+        "recu": "received_on",
+        "dossier": "contract__file_number",
+        "piece": "kind",
+        "cfa": "cfa_siret",
+        "numero": "number",
+        "montant": "amount",
+        "source": "source",
+    }
+    default_sort = "-recu"
     export_columns = EXPORT_COLUMNS
 
     def base_queryset(self):

@@ -138,6 +138,20 @@ class ReconversionListView(FilteredListView):
     partial_template_name = "contracts/reconversion/_table.html"
     page_title = "Périodes de reconversion"
     export_name = "periodes-reconversion"
+    sort_fields = {
+        "dossier": "file_number",
+        "statut": "status",
+        "nature": "kind",
+        "salarie": "employee_last_name",
+        "employeur": "employer_name",
+        "objectif": "target",
+        "heures": "training_hours",
+        "debut": "start_date",
+        "recu": "received_on",
+        "echeance": "decision_due_on",
+        "engage": "committed_amount",
+    }
+    default_sort = "-recu"
     export_columns = EXPORT_COLUMNS
 
     def base_queryset(self):
@@ -390,6 +404,17 @@ class ProAListView(FilteredListView):
     partial_template_name = "contracts/reconversion/_pro_a_table.html"
     page_title = "Stock Pro-A (avenants conclus avant le 1er janvier 2026)"
     export_name = "stock-pro-a"
+    sort_fields = {
+        "dossier": "file_number",
+        "conclu": "signed_on",
+        "salarie": "employee_last_name",
+        "employeur": "employer_name",
+        "certification": "certification_code",
+        "debut": "start_date",
+        "heures": "training_hours",
+        "montant": "funding_amount",
+    }
+    default_sort = "-conclu"
     export_columns = PRO_A_EXPORT_COLUMNS
 
     def base_queryset(self):

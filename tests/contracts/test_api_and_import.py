@@ -349,7 +349,15 @@ def test_a_bug_met_on_one_row_refuses_that_row_only(staff, jsonl_file, monkeypat
             raise ZeroDivisionError("bug")
         return real(data=data, **kwargs)
 
+    real_build = imports.apprenticeship_contract
+
+    def flaky_build(*, data, **kwargs):  # the same bug met by the batched path: it hands the batch over row by row
+        if data["apprenti"]["nom"] == "Trois":
+            raise ZeroDivisionError("bug")
+        return real_build(data=data, **kwargs)
+
     monkeypatch.setattr(imports, "contract_deposit", flaky)
+    monkeypatch.setattr(imports, "apprenticeship_contract", flaky_build)
     job = import_file(staff, "depots.jsonl", jsonl_file, django_capture_on_commit_callbacks)
     assert job.status == ContractImport.Status.DONE
     assert (job.created_count, job.failed_count) == (2, 4)
@@ -369,7 +377,15 @@ def test_a_database_failure_stops_the_job_at_its_last_committed_batch(staff, pay
             raise OperationalError("la base ne répond plus")
         return real(data=data, **kwargs)
 
+    real_build = imports.apprenticeship_contract
+
+    def failing_build(*, data, **kwargs):  # the batched path meets it first, then hands over row by row
+        if data["apprenti"]["nom"] == "Cinq":
+            raise OperationalError("la base ne répond plus")
+        return real_build(data=data, **kwargs)
+
     monkeypatch.setattr(imports, "contract_deposit", failing)
+    monkeypatch.setattr(imports, "apprenticeship_contract", failing_build)
     rows = [apprentice(payload, name) for name in ("Un", "Deux", "Trois", "Quatre", "Cinq", "Six")]
     job = ContractImport.objects.create(
         file=SimpleUploadedFile("depots.jsonl", jsonl(*rows)), original_name="depots.jsonl", requested_by=staff

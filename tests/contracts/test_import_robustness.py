@@ -233,7 +233,15 @@ def test_a_database_failure_is_told_in_french(staff, payload, monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return real(data=data, **kwargs)
 
+    real_build = imports.apprenticeship_contract
+
+    def failing_build(*, data, **kwargs):  # the batched path meets it first, then hands over row by row
+        if data["apprenti"]["nom"] == "Trois":
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_build(data=data, **kwargs)
+
     monkeypatch.setattr(imports, "contract_deposit", failing)
+    monkeypatch.setattr(imports, "apprenticeship_contract", failing_build)
     job = ContractImport.objects.create(
         file=SimpleUploadedFile("d.jsonl", jsonl(*(named(payload, n) for n in ("Un", "Deux", "Trois")))),
         original_name="d.jsonl",
@@ -302,3 +310,56 @@ def test_the_page_of_a_swept_job_stops_polling_and_says_why(client, staff):
     page = client.get(reverse("contract_imports:detail", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 2s"' not in page
     assert "le traitement ne répond plus depuis plus de 2 heures" in page
+
+
+def _deposited(contract: ApprenticeshipContract) -> dict:
+    """What a deposit leaves behind, whatever the path: the file, its people, its checks, its audit entry."""
+    from opco.audit import history_of
+
+    return {
+        "number": contract.file_number == f"AP{contract.received_on.year}{contract.pk:07d}",
+        "key": bool(contract.import_key),
+        "masters": list(contract.masters.values_list("last_name", "birth_date")),
+        "periods": list(contract.pay_periods.values_list("start", "end", "rate")),
+        "checks": contract.check_runs.count(),
+        "audit": [entry.action for entry in history_of(contract)],
+    }
+
+
+def test_the_batched_path_writes_what_the_row_by_row_path_writes(staff, payload, monkeypatch):
+    """Same rows through the batched path and through the row-by-row path (the batch disabled): the same
+    files, file numbers, fingerprints, masters, pay periods, check verdicts and audit entries; a refused
+    row and a duplicate row in the middle of the batch store nothing."""
+    from contracts.models import CheckRun
+
+    names = ("Un", "Deux", "Trois", "Quatre")
+    bad = {**named(payload, "Refusé"), "formation": {**payload["formation"], "niveau": "x"}}
+    content = jsonl(named(payload, "Un"), bad, *(named(payload, n) for n in names[1:]), named(payload, "Un"))
+
+    def run(file_name: str) -> tuple[ContractImport, list[dict], list]:
+        job = ContractImport.objects.create(
+            file=SimpleUploadedFile(file_name, content), original_name=file_name, requested_by=staff
+        )
+        job = contract_import_run(job_id=job.pk)
+        contracts = list(ApprenticeshipContract.objects.filter(apprentice_last_name__in=names).order_by("pk"))
+        verdicts = [CheckRun.objects.filter(contract=c).values_list("eligible", "results").get() for c in contracts]
+        return job, [_deposited(c) for c in contracts], verdicts
+
+    from referentials.validators import normalize_identifier
+    from tests.referentials.factories import CompanyFactory, IdccFactory
+
+    # The employer is known with another IDCC than the one typed: OPCO_RATTACHEMENT warns on both paths.
+    CompanyFactory(siret=normalize_identifier(payload["employeur"]["siret"]), idcc=IdccFactory(code="2596"))
+    batched, batched_rows, batched_checks = run("a.jsonl")
+    assert all("2596" in str(results) for _, results in batched_checks)
+    assert (batched.created_count, batched.duplicate_count, batched.failed_count) == (4, 1, 1)
+    assert [row["line"] for row in batched.report] == [2]
+    assert all(row["number"] and row["key"] and row["audit"] == ["contract_deposit"] for row in batched_rows)
+    ApprenticeshipContract.objects.filter(apprentice_last_name__in=names).delete()
+
+    monkeypatch.setattr(imports, "_import_batch", lambda job, actor, chunk: False)
+    one_by_one, rows, checks = run("b.jsonl")
+    assert (one_by_one.created_count, one_by_one.duplicate_count, one_by_one.failed_count) == (4, 1, 1)
+    assert one_by_one.report == batched.report
+    assert rows == batched_rows
+    assert checks == batched_checks

@@ -62,12 +62,17 @@ def test_the_unread_filter_and_the_pages(staff, client_for):
     NotificationFactory(user=staff, read=True, title="Déjà lue")
     client = client_for(staff)
 
-    first = client.get(LIST).content.decode()
-    assert "Page 1 sur 2" in first and "Déjà lue" in first  # the newest first
-    assert client.get(LIST, {"page": 2}).content.decode().count('class="list-group-item') == 3
-    unread = client.get(LIST, {"non_lues": "1"}).content.decode()
-    assert "Déjà lue" not in unread and "Page 1 sur 2" in unread
-    assert 'href="?page=2&amp;non_lues=1"' in unread
+    response = client.get(LIST)
+    first = response.content.decode()
+    assert 'rel="next"' in first and "Déjà lue" in first  # the newest first
+    second = client.get(f"{LIST}?{response.context['page'].next_query}").content.decode()
+    assert second.count('class="list-group-item') == 3 and 'rel="next"' not in second and 'rel="prev"' in second
+    response = client.get(LIST, {"non_lues": "1"})
+    unread = response.content.decode()
+    assert "Déjà lue" not in unread and 'rel="next"' in unread
+    next_query = response.context["page"].next_query
+    assert "non_lues=1" in next_query and "after=" in next_query  # the filter follows the pages
+    assert client.get(f"{LIST}?{next_query}").content.decode().count('class="list-group-item') == 2
 
 
 def test_mark_one_read_without_javascript_redirects_to_the_list(staff, client_for):

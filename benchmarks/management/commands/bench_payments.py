@@ -30,6 +30,7 @@ nothing to the queries measured, and keeps the figures comparable with the earli
 
 import cProfile
 import io
+import json
 import pstats
 import re
 import secrets
@@ -591,4 +592,16 @@ class Command(BaseCommand):
             f"  Chaque ligne a son échéance de contrat derrière elle ({INSTALMENTS_PER_CONTRACT} par contrat) : la préparation "
             f"compte aussi la recopie du statut vers les échéances, {_french(large.in_run)} échéances mises à jour "
             "pour le grand lot."
+        )
+        # The last line: the large run's figures, one JSON object (README « Bancs d'essai »).
+        self.say(
+            json.dumps(
+                {
+                    "lines": large.lines,
+                    "prepare_s": round(large.prepare_seconds, 2),
+                    "execute_s": round(large.execute_seconds, 2),
+                    "queries_prepare": large.prepare_queries,
+                    "queries_execute": large.execute_queries,
+                }
+            )
         )
