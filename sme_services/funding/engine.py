@@ -296,7 +296,8 @@ def _checks(request: Request, rule_set: RuleSet | None, band, latest: date | Non
             refusals.append(
                 Refusal(
                     "PLAN50_DUREE_MAX",
-                    f"{_fr(request.hours_this_year)} h déjà financées cette année et {_fr(request.hours_per_trainee)} h demandées : "
+                    f"{_fr(request.hours_this_year)} h déjà financées cette année et "
+                    f"{_fr(request.hours_per_trainee)} h demandées : "
                     f"au plus {_fr(maximum)} h par stagiaire et par an (règle de la branche).",
                 )
             )
