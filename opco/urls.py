@@ -25,6 +25,8 @@ urlpatterns = [
     path("contrats/", include("contracts.urls")),
     path("paiements/", include("payments.urls")),
     path("api/v1/", include("contracts.api.urls")),
+    path("financements-formation/", include("sme_services.funding.urls")),
+    path("api/v1/", include("sme_services.funding.api_urls")),
     path("admin/", admin.site.urls),
 ]
 
