@@ -61,3 +61,46 @@ SCHEDULE = PayableSchedule(
 
 def training_payments_release(*, until: date, today: date, request_ids: list[int] | None = None) -> Release:
     return release(SCHEDULE, until=until, today=today, file_ids=request_ids)
+
+
+def requests_settle(request_ids) -> int:
+    """Requests whose live rows are all paid move to « payée » (the workflow's automatic action),
+    called after payments mirrored a run's lines onto the rows."""
+    from django.db import transaction
+
+    from opco.workflow import TransitionRefused
+    from payments.enums import ScheduleStatus
+    from sme_services.funding.workflow import REQUESTS
+
+    settled = 0
+    live = FundingPayment.objects.exclude(status__in=(ScheduleStatus.SUPERSEDED, ScheduleStatus.NOT_DUE))
+    done = TrainingRequest.objects.filter(pk__in=request_ids, status=S.SERVICE_FAIT).exclude(
+        pk__in=live.exclude(status=ScheduleStatus.PAID).values("request_id")
+    )
+    for pk in done.values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                file, action = REQUESTS.lock(pk, "paid", actor=None)
+                REQUESTS.apply(file, action, actor=None, summary="Paiement exécuté (R6332-25 I)")
+                settled += 1
+        except TransitionRefused:
+            continue
+    return settled
+
+
+def source():
+    """The rows as payments' source: the schedule's, and after a mirror to « payée », the requests
+    settled."""
+    from dataclasses import replace
+
+    from payments.enums import LineStatus
+
+    base = SCHEDULE.as_source()
+
+    def mirror(lines, status):
+        base.mirror(lines, status)
+        if status == LineStatus.PAID:
+            ids = FundingPayment.objects.filter(pk__in=lines.order_by().values("source_id")).values_list("request_id", flat=True)
+            requests_settle(list(ids))
+
+    return replace(base, mirror=mirror)

@@ -47,10 +47,10 @@ def register_funding() -> None:
     from sme_services.funding import workflow  # noqa: F401 — registers the workflow
     from sme_services.funding.enums import RequestStatus
     from sme_services.funding.models import TrainingRequest
-    from sme_services.funding.payability import SCHEDULE
+    from sme_services.funding.payability import source
 
     scoping.register_file_kind(TrainingRequest, company="company")
-    sources.register(SCHEDULE.as_source())
+    sources.register(source())
     register_company_panel(
         "training_funding",
         template="sme_services/funding/_company_panel.html",

@@ -236,6 +236,8 @@ def test_payment_run_pays_the_training_body_under_subrogation_the_company_otherw
     assert creditor == (body.display_name if subrogation else of.name)
     row = FundingPayment.objects.get(request=request)
     assert row.status == ScheduleStatus.PAID
+    request.refresh_from_db()
+    assert request.status == S.PAID
     line = PayableLine.objects.get(source_id=row.pk, source_type__model="fundingpayment")
     assert (line.account.kind, line.section) == ("organisme" if subrogation else "employeur", "plan_moins_50")
 
@@ -254,3 +256,38 @@ def test_a_correction_after_payment_adds_a_negative_row_never_edits_the_paid_one
     assert (correction.kind, correction.amount, correction.status) == ("correction", Decimal("-60.00"), ScheduleStatus.PLANNED)
     with pytest.raises(ValidationError):
         training_request_correct(actor=staff, pk=request.pk, new_due=Decimal("600.00"), reason="plus")
+
+
+def test_afest_links_to_its_project_whose_four_elements_are_the_evidence(funding_rules, staff, make_user):
+    from sme_services.models import AfestProject
+
+    of = company(headcount=15)
+    advisor = make_user(advisor=True)
+    project = AfestProject.objects.create(company=of, title="Hygiène en cuisine", advisor=advisor, created_on=date(2026, 1, 10))
+    data = plan_data(of, modality="afest", trainees=3, hours_per_trainee="35", pedagogical_cost="1500.00")
+    data.pop("pay")
+    data.pop("frais")
+    with pytest.raises(ValidationError) as error:
+        file(staff, data)
+    assert "afest_project" in error.value.message_dict
+    other = AfestProject.objects.create(company=company(2), title="Autre", advisor=advisor, created_on=date(2026, 1, 10))
+    with pytest.raises(ValidationError):
+        file(staff, dict(data, afest_project=other.pk))
+    request = file(staff, dict(data, afest_project=project.pk))
+    request = training_request_decide(actor=staff, pk=request.pk)
+    assert request.result["lines"][0] == {"kind": "afest", "asked": "1500.00", "cap": "1092.00", "funded": "1092.00"}
+    evidence_record(
+        actor=staff,
+        pk=request.pk,
+        kind=EvidenceKind.CERTIFICAT,
+        received_on=date(2026, 3, 20),
+        hours_attended=Decimal("35"),
+        trainees_attended=3,
+    )
+    with pytest.raises(ValidationError, match="formateur désigné"):
+        training_request_service_fait(actor=staff, pk=request.pk)
+    AfestProject.objects.filter(pk=project.pk).update(
+        activity_analysis="Analyse du poste", trainer_name="M. Durand", reflective_phases="Deux phases", assessments="Grille"
+    )
+    done = training_request_service_fait(actor=staff, pk=request.pk, today=date(2026, 3, 21))
+    assert done.status == S.SERVICE_FAIT and FundingPayment.objects.get().amount == Decimal("1092.00")
