@@ -116,7 +116,7 @@ class Command(BaseCommand):
                 refused += simulate(request, rule_sets, smic).as_dict()["decision"] == "refused"
             elapsed = time.perf_counter() - started
             rate = count / elapsed if elapsed else 0.0
-            self.stdout.write(f"Simulations : {count} en {elapsed:.2f} s, soit {rate:,.0f} par seconde".replace(",", " "))
+            self.stdout.write(f"Simulations : {count} en {elapsed:.2f} s, soit {f'{rate:,.0f}'.replace(',', ' ')} par seconde")
             self.stdout.write(
                 f"  dont {refused} refusées ; objectif {TARGET_PER_SECOND} par seconde : "
                 + ("atteint" if rate >= TARGET_PER_SECOND else "manqué")
