@@ -73,16 +73,14 @@ class SmicTable:
     """The hourly SMIC by date of entry into force (referentials' `smic_hourly`, métropole)."""
 
     def __init__(self, rows: Sequence[tuple[date, Decimal]]):
-        ordered = sorted(rows)
-        if not ordered:
-            raise ValueError("Aucun SMIC horaire dans la table des paramètres légaux.")
+        ordered = sorted(rows)  # empty: every lookup answers LookupError (referentials not loaded)
         self.starts = [row[0] for row in ordered]
         self.values = [Decimal(row[1]) for row in ordered]
 
     def on(self, day_: date) -> Decimal:
         index = bisect_right(self.starts, day_) - 1
         if index < 0:
-            raise LookupError(f"Aucun SMIC horaire en vigueur le {day_.isoformat()}.")
+            raise LookupError(f"Aucun SMIC horaire en vigueur le {day_.isoformat()} dans les paramètres légaux.")
         return self.values[index]
 
 

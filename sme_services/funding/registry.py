@@ -40,6 +40,7 @@ def branch_panel_context(user, branch) -> dict:
 def register_funding() -> None:
     from accounts import roles
     from branches.branch_page import register_branch_panel
+    from notifications.kinds import register_kind
     from opco import scoping
     from opco.home import register_tile
     from payments import sources
@@ -49,6 +50,7 @@ def register_funding() -> None:
     from sme_services.funding.models import TrainingRequest
     from sme_services.funding.payability import source
 
+    register_kind("training_request", "Demandes de financement de formation (< 50) : décision, file d'attente")
     scoping.register_file_kind(TrainingRequest, company="company")
     sources.register(source())
     register_company_panel(

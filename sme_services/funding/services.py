@@ -89,7 +89,10 @@ def _simulate(request: TrainingRequest):
     payload["consumed_this_year"] = str(
         consumed_this_year(request.company, request.dispositif, request.start.year, exclude=request.pk)
     )
-    return compute(parse_request(payload), parsed_rule_sets(), smic_table()), payload
+    try:
+        return compute(parse_request(payload), parsed_rule_sets(), smic_table()), payload
+    except LookupError as error:  # no SMIC in force: the legal parameters are not loaded
+        raise ValidationError({"training.start": str(error)}) from None
 
 
 def training_request_file(*, actor, data: dict, channel: str = Channel.STAFF, received_on: date | None = None) -> TrainingRequest:
@@ -113,7 +116,10 @@ def training_request_file(*, actor, data: dict, channel: str = Channel.STAFF, re
     if company is None:
         company = company_for_siret(siret=parsed.siret, name=f"Entreprise {parsed.siret}", idcc=idcc, headcount=parsed.headcount)
     provider = None
-    provider_siret = (extra.get("provider_siret") or "").replace(" ", "")
+    provider_siret = extra.get("provider_siret") or ""
+    if not isinstance(provider_siret, str):
+        raise ValidationError({"provider_siret": "Un SIRET (14 chiffres) est attendu."})
+    provider_siret = provider_siret.replace(" ", "").replace(".", "")
     if provider_siret:
         provider = TrainingProvider.objects.filter(siret=provider_siret).first()
         if provider is None:
