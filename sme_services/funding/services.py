@@ -470,17 +470,11 @@ def evidence_record(
 
 
 def afest_elements_missing(request: TrainingRequest) -> list[str]:
-    """D6313-3-2: the four elements of the AFEST project, its service-fait evidence."""
-    project = request.afest_project
-    if project is None:
-        return ["projet AFEST"]
-    checks = [
-        (project.activity_analysis, "analyse de l'activité (1°)"),
-        (project.trainer_name, "formateur désigné (2°)"),
-        (project.reflective_phases, "phases réflexives (3°)"),
-        (project.assessments, "évaluations (4°)"),
-    ]
-    return [label for value, label in checks if not (value or "").strip()]
+    """D6313-3-2: the four elements of the AFEST project (the proximity service's own check), its
+    service-fait evidence."""
+    from sme_services.services.afest import missing_elements
+
+    return ["projet AFEST"] if request.afest_project is None else missing_elements(request.afest_project)
 
 
 def amount_due(request: TrainingRequest) -> tuple[Decimal, list[str]]:

@@ -23,6 +23,11 @@ PUBLIC_ROUTES = {
     "comptes/password/reset/done/",
     "comptes/2fa/authenticate/",
     "admin/login/",
+    # The proximity service's public needs form (embeddable, no account), its SIRET lookup, and the
+    # satisfaction survey reached by a signed link (sme_services).
+    "proximite/exprimer-un-besoin/",
+    "proximite/exprimer-un-besoin/siret/",
+    "proximite/enquete/<str:token>/",
 }
 
 

@@ -127,6 +127,11 @@ class Command(BaseCommand):
         reconversions = self.seed_reconversions() if contracts else {}
         training_funding = self.seed_training_funding() if contracts else ""
         budgets = self.seed_budgets() if contracts else ""
+        from demo.sme_services import demo_sme_seed
+
+        sme = demo_sme_seed(
+            companies=list(Company.objects.filter(siret__in=[synthetic_siret(i) for i in range(1, len(DEMO_COMPANIES) + 1)]))
+        )
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
             self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
@@ -136,6 +141,8 @@ class Command(BaseCommand):
             self.stdout.write(budgets)
         if training_funding:
             self.stdout.write(training_funding)
+        if sme:
+            self.stdout.write(sme)
         if payments:
             self.stdout.write(payments)
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")

@@ -294,7 +294,11 @@ def test_afest_links_to_its_project_whose_four_elements_are_the_evidence(funding
     with pytest.raises(ValidationError, match="formateur désigné"):
         training_request_service_fait(actor=staff, pk=request.pk)
     AfestProject.objects.filter(pk=project.pk).update(
-        activity_analysis="Analyse du poste", trainer_name="M. Durand", reflective_phases="Deux phases", assessments="Grille"
+        activity_analysis="Analyse du poste",
+        trainer_name="M. Durand",
+        trainer_named_on=date(2026, 1, 15),
+        reflective_phases="Deux phases",
+        assessments="Grille",
     )
     done = training_request_service_fait(actor=staff, pk=request.pk, today=date(2026, 3, 21))
     assert done.status == S.SERVICE_FAIT and FundingPayment.objects.get().amount == Decimal("1092.00")
