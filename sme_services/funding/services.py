@@ -523,6 +523,10 @@ def training_request_service_fait(*, actor, pk: int, today: date | None = None) 
     day = _today(today)
     with transaction.atomic():
         request, action = REQUESTS.lock(pk, "service_fait", actor=actor)
+        if day < request.end:  # R6332-25 I: paid after the action, so found done after its last day
+            raise ValidationError(
+                {"evidence": f"La formation se termine le {fr_date(request.end)} : le service fait se constate ensuite."}
+            )
         due, missing = amount_due(request)
         if missing:
             raise ValidationError({"evidence": f"Service fait impossible, pièces manquantes (R6332-26) : {', '.join(missing)}."})

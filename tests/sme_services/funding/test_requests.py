@@ -302,3 +302,22 @@ def test_afest_links_to_its_project_whose_four_elements_are_the_evidence(funding
     )
     done = training_request_service_fait(actor=staff, pk=request.pk, today=date(2026, 3, 21))
     assert done.status == S.SERVICE_FAIT and FundingPayment.objects.get().amount == Decimal("1092.00")
+
+
+def test_service_fait_is_found_after_the_last_day_of_training(funding_rules, staff):
+    request = _accepted(staff, teaching_only(company(), "560.00"))  # 16–17 March 2026
+    evidence_record(
+        actor=staff, pk=request.pk, kind=EvidenceKind.INVOICE, received_on=date(2026, 3, 16), amount=Decimal("560.00")
+    )
+    evidence_record(
+        actor=staff,
+        pk=request.pk,
+        kind=EvidenceKind.CERTIFICAT,
+        received_on=date(2026, 3, 16),
+        hours_attended=Decimal("14"),
+        trainees_attended=2,
+    )
+    with pytest.raises(ValidationError, match="se termine le 17/03/2026"):
+        training_request_service_fait(actor=staff, pk=request.pk, today=date(2026, 3, 16))
+    assert not FundingPayment.objects.exists()
+    assert training_request_service_fait(actor=staff, pk=request.pk, today=date(2026, 3, 17)).status == S.SERVICE_FAIT
