@@ -26,6 +26,8 @@ urlpatterns = [
     path("paiements/", include("payments.urls")),
     path("api/v1/", include("contracts.api.urls")),
     path("api/v1/branches/", include("branches.portal.api_urls")),
+    path("financements-formation/", include("sme_services.funding.urls")),
+    path("api/v1/", include("sme_services.funding.api_urls")),
     path("proximite/", include("sme_services.urls")),
     path("api/v1/", include("sme_services.api_urls")),
     path("admin/", admin.site.urls),

@@ -49,3 +49,8 @@ class SmeServicesConfig(AppConfig):
             roles=(roles.ADVISOR,),
             order=15,
         )
+
+        # Training funding requests (sme_services.funding): their scoping, workflow, payable rows and panels.
+        from sme_services.funding.registry import register_funding
+
+        register_funding()

@@ -4,6 +4,8 @@ Other branches import from ``sme_services.models`` only, never from a sub-module
 inside may change without breaking them.
 """
 
+# The training funding requests keep their models beside their engine (sme_services.funding).
+from sme_services.funding.models import Evidence, FundingPayment, FundingRuleSet, TrainingRequest  # noqa: E402
 from sme_services.models.afest import AfestProject, FoadAction
 from sme_services.models.campaigns import Campaign
 from sme_services.models.company import CompanyContact, CseMandate, CseMember, HeadcountRecord
@@ -23,7 +25,10 @@ __all__ = [
     "CseMandate",
     "CseMember",
     "Diagnostic",
+    "Evidence",
     "FoadAction",
+    "FundingPayment",
+    "FundingRuleSet",
     "HeadcountRecord",
     "Interaction",
     "Need",
@@ -31,5 +36,6 @@ __all__ = [
     "PortfolioCompany",
     "QuarterlyReport",
     "Questionnaire",
+    "TrainingRequest",
     "SatisfactionAnswer",
 ]
