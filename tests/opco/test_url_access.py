@@ -23,6 +23,10 @@ PUBLIC_ROUTES = {
     "comptes/password/reset/done/",
     "comptes/2fa/authenticate/",
     "admin/login/",
+    # R6332-23: the transparency page and its CSV are public by law.
+    "transparence/",
+    "transparence/organismes.csv",
+    "transparence/rubriques/<slug:key>.csv",
 }
 
 
