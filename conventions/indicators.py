@@ -33,29 +33,29 @@ def counted_lines(convention: Convention, start: date | None = None, end: date |
 def achieved(convention: Convention, start: date | None = None, end: date | None = None) -> dict[str, Decimal]:
     """Every indicator's value over the lines whose action starts between `start` and `end`."""
     totals = counted_lines(convention, start, end).aggregate(
-        lines=Count("id"),
-        companies=Count("company", distinct=True),
-        trainees=Sum("trainees"),
-        job_seekers=Sum("trainees", filter=Q(public=Public.JOB_SEEKERS)),
-        hours=Sum("hours"),
+        n_lines=Count("id"),
+        n_companies=Count("company", distinct=True),
+        n_trainees=Sum("trainees"),
+        n_job_seekers=Sum("trainees", filter=Q(public=Public.JOB_SEEKERS)),
+        n_hours=Sum("hours"),
         live=Sum("amount", filter=Q(status=FundingLineStatus.COMMITTED)),
         released=Sum("consumed", filter=Q(status=FundingLineStatus.RELEASED)),
-        consumed=Sum("consumed"),
-        completed=Count("id", filter=Q(completed=True)),
-        seniors=Sum("seniors"),
-        women=Sum("women"),
+        n_consumed=Sum("consumed"),
+        n_completed=Count("id", filter=Q(completed=True)),
+        n_seniors=Sum("seniors"),
+        n_women=Sum("women"),
     )
-    trainees = totals["trainees"] or 0
+    trainees = totals["n_trainees"] or 0
     return {
-        IndicatorCode.COMPANIES: Decimal(totals["companies"]),
+        IndicatorCode.COMPANIES: Decimal(totals["n_companies"]),
         IndicatorCode.TRAINEES: Decimal(trainees),
-        IndicatorCode.JOB_SEEKERS: Decimal(totals["job_seekers"] or 0),
-        IndicatorCode.HOURS: Decimal(totals["hours"] or 0).quantize(Decimal("0.01")),
+        IndicatorCode.JOB_SEEKERS: Decimal(totals["n_job_seekers"] or 0),
+        IndicatorCode.HOURS: Decimal(totals["n_hours"] or 0).quantize(Decimal("0.01")),
         IndicatorCode.SPEND: round_money((totals["live"] or ZERO) + (totals["released"] or ZERO)),
-        IndicatorCode.CONSUMED: round_money(totals["consumed"] or ZERO),
-        IndicatorCode.COMPLETION: _share(totals["completed"], totals["lines"]),
-        IndicatorCode.SENIORS: _share(totals["seniors"] or 0, trainees),
-        IndicatorCode.WOMEN: _share(totals["women"] or 0, trainees),
+        IndicatorCode.CONSUMED: round_money(totals["n_consumed"] or ZERO),
+        IndicatorCode.COMPLETION: _share(totals["n_completed"], totals["n_lines"]),
+        IndicatorCode.SENIORS: _share(totals["n_seniors"] or 0, trainees),
+        IndicatorCode.WOMEN: _share(totals["n_women"] or 0, trainees),
     }
 
 

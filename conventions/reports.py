@@ -41,9 +41,8 @@ def report_figures(convention: Convention, start: date, end: date) -> dict:
     }
     indicators = []
     for indicator in convention.indicators.all():
-        target = sum(
-            (value for (code, year), value in targets.items() if code == indicator.code and start.year <= year <= end.year), None
-        )
+        wanted = [value for (code, year), value in targets.items() if code == indicator.code and start.year <= year <= end.year]
+        target = sum(wanted) if wanted else None
         indicators.append(
             {
                 "label": indicator.get_code_display(),

@@ -58,18 +58,22 @@ def statement_figures(year: int) -> dict:
         .annotate(files=Count("source_id", distinct=True), total=Sum("amount"), positive=Sum("amount", filter=Q(amount__gt=0)))
     )
     paid_by_kind = dict(paid_lines.order_by().values_list("source_type").annotate(total=Sum("amount")))
-    types = ContentType.objects.in_bulk({row[0] for row in by_kind} | set(paid_by_kind))
+    committed_by_kind = {type_id: (files, total, positive) for type_id, files, total, positive in by_kind}
+    types = ContentType.objects.in_bulk(set(committed_by_kind) | set(paid_by_kind))
+
+    def kind_label(type_id: int) -> str:
+        model = types[type_id].model_class()
+        return str(model._meta.verbose_name_plural).capitalize() if model else types[type_id].model
+
     missions = sorted(
         [
-            str(types[type_id].model_class()._meta.verbose_name_plural).capitalize()
-            if types[type_id].model_class()
-            else types[type_id].model,
-            files,
-            _money(positive),
-            _money(total),
+            kind_label(type_id),
+            committed_by_kind.get(type_id, (0, None, None))[0],
+            _money(committed_by_kind.get(type_id, (0, None, None))[2]),
+            _money(committed_by_kind.get(type_id, (0, None, None))[1]),
             _money(paid_by_kind.get(type_id)),
         ]
-        for type_id, files, total, positive in by_kind
+        for type_id in types
     )
     companies = set(
         paid_lines.filter(account__kind=BeneficiaryKind.EMPLOYER).values_list("account__identifier", flat=True).distinct()
@@ -78,8 +82,8 @@ def statement_figures(year: int) -> dict:
         status=FundingLineStatus.RELEASED, consumed=0
     )
     companies |= set(lines.exclude(company=None).values_list("company__siret", flat=True).distinct())
-    hours = lines.aggregate(total=Sum("hours"))["total"] or ZERO
-    trainees = lines.aggregate(total=Sum("trainees"))["total"] or 0
+    sums = lines.aggregate(n_hours=Sum("hours"), n_trainees=Sum("trainees"))
+    hours, trainees = sums["n_hours"] or ZERO, sums["n_trainees"] or 0
     conventions = [
         [convention.number, convention.title, convention.funder, *[str(value) for value in money_summary(convention).values()]]
         for convention in Convention.objects.filter(starts_on__lt=end, ends_on__gte=start).order_by("number")
