@@ -205,8 +205,8 @@ def _refused(request, refusal: Exception) -> None:
     messages.error(request, text)
 
 
-@require_POST
 @allow(*MANAGERS)
+@require_POST
 def act(request, pk, action):
     convention = _convention(request, pk)
     if action not in ACTIONS:
@@ -228,8 +228,8 @@ def act(request, pk, action):
     return redirect("conventions:detail", pk=convention.pk)
 
 
-@require_POST
 @allow(*MANAGERS)
+@require_POST
 def match(request, pk):
     payment = get_object_or_404(FunderPayment.objects.filter(convention__in=conventions_visible_to(request.user)), pk=pk)
     form = MatchForm(request.POST, prefix="match")
@@ -252,8 +252,8 @@ def version(request, pk):
 
 
 # --- Reports to the funder ------------------------------------------------------------------------
-@require_POST
 @allow(*MANAGERS)
+@require_POST
 def report_prepare(request, pk):
     convention = _convention(request, pk)
     deadline = request.POST.get("deadline")
@@ -283,8 +283,8 @@ def report_detail(request, pk):
     )
 
 
-@require_POST
 @allow(*MANAGERS)
+@require_POST
 def report_step(request, pk, step):
     report = get_object_or_404(reports_visible_to(request.user), pk=pk)
     service = {"verifier": reports.report_check, "envoyer": reports.report_send}.get(step)
@@ -359,8 +359,8 @@ def statement_detail(request, pk):
     )
 
 
-@require_POST
 @allow(*MANAGERS)
+@require_POST
 def statement_action(request, pk, step):
     row = get_object_or_404(statements_visible_to(request.user), pk=pk)
     try:
