@@ -55,7 +55,7 @@ class RateForm(StyledForm):
 
 class NpecRaiseForm(StyledForm):
     rncp = forms.CharField(label="Fiche RNCP", max_length=16)
-    cpne_code = forms.CharField(label="Code CPNE", max_length=16)
+    cpne_code = forms.CharField(label="Code CPNE", max_length=16, required=False)
     title = forms.CharField(label="Certification", max_length=500)
     amount = forms.DecimalField(label="Majoration annuelle (€)", min_value=0, **MONEY)
     applicable_from = forms.DateField(label="Applicable à partir du", widget=DateWidget())

@@ -335,7 +335,7 @@ class RegionalNpecRaise(models.Model):
 
     convention = models.ForeignKey(Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="npec_raises")
     rncp = models.CharField("fiche RNCP", max_length=16)
-    cpne_code = models.CharField("code CPNE", max_length=16)
+    cpne_code = models.CharField("code CPNE", max_length=16, blank=True)
     title = models.CharField("certification", max_length=500)
     amount = models.DecimalField("majoration annuelle (€)", **MONEY)
     applicable_from = models.DateField("applicable à partir du")
