@@ -27,6 +27,8 @@ urlpatterns = [
     path("conventions/", include("conventions.urls")),
     path("transparence/", include("conventions.urls_public")),
     path("api/v1/", include("contracts.api.urls")),
+    path("financements-formation/", include("sme_services.funding.urls")),
+    path("api/v1/", include("sme_services.funding.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

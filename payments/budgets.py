@@ -486,6 +486,72 @@ def envelope_commit(
     return written
 
 
+class EnvelopeBatch:
+    """Many commitments decided one after the other under one lock of their envelopes (a bulk decision
+    of thousands of files): the envelope rows of `envelopes` × the periods of `months` are locked and
+    summed once; `try_commit` then accepts a commitment only when every envelope it draws on keeps room
+    (the same rule as `envelope_commit`, no overrun), all or nothing, and keeps the running totals;
+    `flush` writes the accepted movements in one insert. Use inside the caller's transaction."""
+
+    def __init__(self, *, actor, envelopes: list[EnvelopeKey], months: list[date]):
+        self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        slots = {key.slot(*key.period_of(date(m.year, m.month, 1))) for key in envelopes for m in months}
+        self.rows = _locked(list(slots)) if slots else {}
+        self.totals = {
+            envelope_id: _cents(total)
+            for envelope_id, total in BudgetMovement.objects.filter(budget__in=list(self.rows.values()))
+            .order_by()
+            .values_list("budget")
+            .annotate(total=Sum("amount"))
+        }
+        self.pending: list[BudgetMovement] = []
+
+    def try_commit(
+        self,
+        *,
+        envelopes: list[EnvelopeKey],
+        source: models.Model,
+        reference: str,
+        movements: list[tuple[date, Decimal]],
+        label: str = "",
+    ) -> bool:
+        by_month = _grouped(movements)
+        added: dict[tuple, Decimal] = {}
+        for key in envelopes:
+            for month, amount in by_month.items():
+                slot = key.slot(*key.period_of(month))
+                if slot not in self.rows:
+                    raise ValueError(f"Enveloppe non verrouillée par le lot : {slot}.")
+                added[slot] = added.get(slot, ZERO) + amount
+        for slot, amount in added.items():
+            envelope = self.rows[slot]
+            if amount > 0 and envelope.amount is not None and self.totals.get(envelope.pk, ZERO) + amount > envelope.amount:
+                return False
+        source_type = ContentType.objects.get_for_model(source)
+        for key in envelopes:
+            for month, amount in by_month.items():
+                envelope = self.rows[key.slot(*key.period_of(month))]
+                self.totals[envelope.pk] = self.totals.get(envelope.pk, ZERO) + amount
+                self.pending.append(
+                    BudgetMovement(
+                        budget=envelope,
+                        month=month,
+                        amount=amount,
+                        source_type=source_type,
+                        source_id=source.pk,
+                        reference=reference,
+                        label=label,
+                        created_by=self.actor,
+                    )
+                )
+        return True
+
+    def flush(self) -> list[BudgetMovement]:
+        written = BudgetMovement.objects.bulk_create(self.pending, batch_size=2000)
+        self.pending = []
+        return written
+
+
 def budget_commit(
     *,
     actor,

@@ -14,3 +14,8 @@ class SmeServicesConfig(AppConfig):
         scoping.register_company_rule(
             roles.ADVISOR, lambda user: PortfolioCompany.objects.filter(advisor=user).values("company_id")
         )
+
+        # Training funding requests (sme_services.funding): their scoping, workflow, payable rows and panels.
+        from sme_services.funding.registry import register_funding
+
+        register_funding()

@@ -125,6 +125,7 @@ class Command(BaseCommand):
         contract_counts = self.seed_contracts(contracts) if contracts else {}
         payments = self.seed_payments() if contracts else ""
         reconversions = self.seed_reconversions() if contracts else {}
+        training_funding = self.seed_training_funding() if contracts else ""
         budgets = self.seed_budgets() if contracts else ""
         conventions = self.seed_conventions()
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
@@ -134,6 +135,8 @@ class Command(BaseCommand):
             self.stdout.write("Périodes de reconversion : " + ", ".join(f"{n} {label}" for label, n in reconversions.items()))
         if budgets:
             self.stdout.write(budgets)
+        if training_funding:
+            self.stdout.write(training_funding)
         if payments:
             self.stdout.write(payments)
         if conventions:
@@ -205,6 +208,12 @@ class Command(BaseCommand):
         from demo.contracts import demo_reconversions_seed
 
         return demo_reconversions_seed(actor=User.objects.get(email="gestionnaire@demo.local"))
+
+    def seed_training_funding(self) -> str:
+        from demo.training_funding import demo_training_funding_seed
+
+        actor, manager = (User.objects.get(email=email) for email in ("gestionnaire@demo.local", "responsable@demo.local"))
+        return demo_training_funding_seed(actor=actor, manager=manager)
 
     def seed_budgets(self) -> str:
         """The current year's dotation of each section, entered by the demo manager when none is: what
