@@ -165,10 +165,12 @@ def funding_line_add(
     trainees: int = 0,
     seniors: int = 0,
     women: int = 0,
+    funded_elsewhere: Decimal = ZERO,
 ) -> FundingLine:
     """Add a funding line to an instructed file, checked, then committed on its envelope (movement in
-    the month the action starts). Refused — FundingRefused, BudgetExceeded or PermissionDenied — with
-    nothing stored."""
+    the month the action starts). `funded_elsewhere`: what the file's own decision already funds outside
+    funding lines (a mission committing its OPCO share itself), counted against the action's cost.
+    Refused — FundingRefused, BudgetExceeded or PermissionDenied — with nothing stored."""
     if not can_manage_funding(actor):
         raise PermissionDenied(
             "Seuls les gestionnaires, le service financier et les responsables ajoutent une ligne de financement."
@@ -183,6 +185,7 @@ def funding_line_add(
         # The file's lines are read under the file's lock: two lines added at once see each other.
         type(source).objects.select_for_update(of=("self",)).filter(pk=source.pk).first()
         other = lines_of(source).filter(status=FundingLineStatus.COMMITTED).aggregate(total=Sum("amount"))["total"] or ZERO
+        other += Decimal(funded_elsewhere)
         facts = LineFacts(
             source=source,
             reference=source.file_number,
