@@ -4,7 +4,7 @@ branch with indicators and targets and its reporting calendar, a regional conven
 (L6211-3), then the public transparency page published and last year's statement computed. Dated
 around today; idempotent (nothing is done when the FNE convention exists)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
@@ -47,6 +47,56 @@ def _npecs_to_raise(branch: Branch | None) -> list[tuple[str, str, str]]:
     return picked or [("RNCP35316", "", "CAP Boulanger"), ("RNCP35317", "", "CAP Pâtissier")]
 
 
+def _cofinanced_requests(convention: Convention, *, finance, today: date) -> int:
+    """Three training requests of companies under 50 filed and accepted on the OPCO's rules (sme_services),
+    then co-financed by the FNE-Formation convention: its rate of the cost, within what the OPCO left."""
+    from demo.training_funding import _data
+    from opco.money import round_money
+    from referentials.models import Company
+    from sme_services.funding.cofinancing import training_request_cofinance
+    from sme_services.funding.enums import RequestStatus
+    from sme_services.funding.models import FundingRuleSet
+    from sme_services.funding.services import training_request_decide, training_request_file
+
+    if not FundingRuleSet.objects.exists():
+        return 0
+    # Outside the bakery branch, whose quarter the training funding demo leaves nearly used up on purpose.
+    companies = list(
+        Company.objects.filter(headcount__lt=50)
+        .exclude(idcc=None)
+        .exclude(idcc__code="0843")
+        .select_related("idcc")
+        .order_by("siret")[:3]
+    )
+    gestionnaire = type(finance).objects.filter(email="gestionnaire@demo.local").first() or finance
+    start = today + timedelta(days=10)
+    titles = ("Éco-conception des produits", "Outils numériques de gestion", "Transmission des savoir-faire")
+    done = 0
+    for n, company in enumerate(companies):
+        title, seniors = titles[n], 1 if n == 2 else 0
+        data = _data(
+            company, start=start + timedelta(days=n), title=title, theme="transition_ecologique", cost="1100.00", hours="14"
+        )
+        request = training_request_file(actor=gestionnaire, data=data, received_on=today)
+        request = training_request_decide(actor=gestionnaire, pk=request.pk, today=today)
+        if request.status != RequestStatus.ACCEPTED:
+            continue
+        cost = Decimal("1100.00")
+        rate = next((row.rate for row in convention.rates.all() if row.size_band == "moins_50"), Decimal("0"))
+        amount = min(round_money(cost * rate / 100), cost - request.funded_total)
+        if amount > 0:
+            training_request_cofinance(
+                actor=finance,
+                pk=request.pk,
+                scope_key=convention.scope_key,
+                amount=amount,
+                public="seniors" if seniors else "salaries",
+                seniors=seniors,
+            )
+            done += 1
+    return done
+
+
 def demo_conventions_seed(*, finance, today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     if Convention.objects.filter(title=FNE_TITLE).exists():
@@ -59,7 +109,7 @@ def demo_conventions_seed(*, finance, today: date | None = None) -> dict[str, in
     fne = _convention(
         finance,
         parties=[(PartyRole.FUNDER, *state), (PartyRole.OPCO, *opco)],
-        budgets=[(year, "État – DGEFP", "500000")],
+        budgets=[(year, "État – DGEFP", "500000"), (year + 1, "État – DGEFP", "300000")],
         rates=FNE_RATES,
         title=FNE_TITLE,
         kind=ConventionKind.FNE,
@@ -69,7 +119,7 @@ def demo_conventions_seed(*, finance, today: date | None = None) -> dict[str, in
         all_branches=True,
         publics=["salaries", "seniors"],
         starts_on=date(year, 1, 1),
-        ends_on=date(year, 12, 31),
+        ends_on=date(year + 1, 12, 31),  # files committed in the year, trainings finished by the next one's end
         eligible_costs="Coûts pédagogiques ; frais annexes exclus.",
         max_hourly_cost=Decimal("40"),
         max_line_amount=Decimal("15000"),
@@ -103,6 +153,7 @@ def demo_conventions_seed(*, finance, today: date | None = None) -> dict[str, in
     for code, target in ((IndicatorCode.COMPANIES, "120"), (IndicatorCode.TRAINEES, "600"), (IndicatorCode.SENIORS, "20")):
         services.indicator_target_set(actor=finance, convention_id=fne.pk, code=code, year=year, target=Decimal(target))
     services.reporting_calendar_plan(actor=finance, convention_id=fne.pk)
+    cofinanced = _cofinanced_requests(fne, finance=finance, today=today)
 
     edec = _convention(
         finance,
@@ -181,4 +232,8 @@ def demo_conventions_seed(*, finance, today: date | None = None) -> dict[str, in
 
     statement.statement_compute(actor=finance, year=year - 1)
     transparency_publish(reason="Données de démonstration")
-    return {"conventions": 3, "majorations de NPEC": region.npec_raises.count()}
+    return {
+        "conventions": 3,
+        "demandes cofinancées (FNE-Formation)": cofinanced,
+        "majorations de NPEC": region.npec_raises.count(),
+    }

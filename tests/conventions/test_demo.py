@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_seeds_three_signed_conventions_and_publishes_the_page(make_user):
     covered_branch("0843")
     finance = make_user(finance=True)
-    assert demo_conventions_seed(finance=finance, today=date(2026, 12, 5)) == {"conventions": 3, "majorations de NPEC": 2}
+    expected = {"conventions": 3, "demandes cofinancées (FNE-Formation)": 0, "majorations de NPEC": 2}  # no rule sets loaded here
+    assert demo_conventions_seed(finance=finance, today=date(2026, 12, 5)) == expected
     assert sorted(Convention.objects.values_list("kind", "status", "version")) == [
         ("edec", "signee", 1),
         ("fne", "signee", 1),

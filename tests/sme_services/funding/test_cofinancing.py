@@ -37,13 +37,19 @@ def accepted(funding_rules, staff, finance):
 def test_the_convention_takes_its_rate_of_the_cost_within_what_the_opco_left(accepted):
     request, convention = accepted["request"], accepted["convention"]
     with pytest.raises(FundingRefused) as caught:
-        training_request_cofinance(actor=accepted["staff"], pk=request.pk, scope_key=convention.scope_key, amount=Decimal("1400.01"))
+        training_request_cofinance(
+            actor=accepted["staff"], pk=request.pk, scope_key=convention.scope_key, amount=Decimal("1400.01")
+        )
     assert caught.value.codes == ["taux_depasse"]
     assert not FundingLine.objects.exists() and not BudgetMovement.objects.filter(budget__scope_key=convention.scope_key).exists()
-    line = training_request_cofinance(actor=accepted["staff"], pk=request.pk, scope_key=convention.scope_key, amount=Decimal("1400.00"))
+    line = training_request_cofinance(
+        actor=accepted["staff"], pk=request.pk, scope_key=convention.scope_key, amount=Decimal("1400.00")
+    )
     assert (line.reference, line.size_band, line.hours, line.trainees) == (request.file_number, "moins_50", Decimal("28.00"), 2)
     with pytest.raises(FundingRefused) as caught:
-        training_request_cofinance(actor=accepted["staff"], pk=request.pk, scope_key=convention.scope_key, amount=Decimal("40.01"))
+        training_request_cofinance(
+            actor=accepted["staff"], pk=request.pk, scope_key=convention.scope_key, amount=Decimal("40.01")
+        )
     assert "cout_depasse" in caught.value.codes  # 560 + 1400 + 40.01 > 2000
     values = achieved(convention)
     assert (values["entreprises"], values["stagiaires"], values["depense"]) == (Decimal(1), Decimal(2), Decimal("1400.00"))
