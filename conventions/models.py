@@ -306,6 +306,31 @@ class TransparencySnapshot(models.Model):
         return f"Publication du {self.built_at:%d/%m/%Y %H:%M}"
 
 
+class TransparencySection(models.Model):
+    """One section of a snapshot. Its first rows are kept apart (`preview`), so the page decodes those
+    only whatever the size of the NPEC referential; the CSV of the section reads `rows`."""
+
+    snapshot = models.ForeignKey(
+        TransparencySnapshot, verbose_name="publication", on_delete=models.CASCADE, related_name="sections"
+    )
+    position = models.PositiveSmallIntegerField("ordre")
+    key = models.SlugField("rubrique", max_length=64)
+    title = models.CharField("titre", max_length=255)
+    columns = models.JSONField("colonnes")
+    preview = models.JSONField("premières lignes")
+    row_count = models.PositiveIntegerField("lignes")
+    rows = models.JSONField("lignes")
+
+    class Meta:
+        verbose_name = "rubrique publiée"
+        verbose_name_plural = "rubriques publiées"
+        ordering = ["snapshot", "position"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "key"], name="transparency_section_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class YearlyStatement(models.Model):
     """The yearly statement (R6332-31): figures of a calendar year; locked, it never changes."""
 

@@ -14,13 +14,14 @@ import io
 from datetime import date
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Max, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from branches.models import NpecEntry
 from conventions.enums import ConventionStatus
-from conventions.models import Convention, RegionalNpecRaise, TransparencySnapshot
+from conventions.models import Convention, RegionalNpecRaise, TransparencySection, TransparencySnapshot
 from opco import audit, publication
 from opco.checks import fr_date
 from payments.enums import BeneficiaryKind, RunStatus, TransferStatus
@@ -45,6 +46,7 @@ SCDL_COLUMNS = [
 ]
 BODY_KINDS = [BeneficiaryKind.CFA, BeneficiaryKind.PROVIDER]
 BODY_COLUMNS = ("Année", "Organisme", "SIRET", "Montant versé (€)")
+PREVIEW_ROWS = 200  # rows of a section shown on the page; its CSV has them all
 
 
 def _criteria(convention: Convention) -> str:
@@ -150,7 +152,7 @@ def scdl_csv(bodies: list[list]) -> str:
     return out.getvalue()
 
 
-def build_payload(today: date) -> tuple[dict, str]:
+def build_payload(today: date) -> tuple[dict, list[dict], str]:
     bodies = bodies_rows()
     sections = [
         {
@@ -182,14 +184,28 @@ def build_payload(today: date) -> tuple[dict, str]:
             "rows": [row[:4] for row in bodies],
         },
     ]
-    payload = {"date": today.isoformat(), "opco": settings.OPCO_NAME, "sections": sections}
-    return payload, scdl_csv(bodies)
+    payload = {"date": today.isoformat(), "opco": settings.OPCO_NAME}
+    return payload, sections, scdl_csv(bodies)
 
 
 def transparency_publish(*, reason: str) -> TransparencySnapshot:
     """Build and store a new snapshot (the page switches to it atomically: it reads the latest)."""
-    payload, text = build_payload(timezone.localdate())
-    snapshot = TransparencySnapshot.objects.create(reason=reason[:255], payload=payload, csv=text)
+    payload, sections, text = build_payload(timezone.localdate())
+    with transaction.atomic():
+        snapshot = TransparencySnapshot.objects.create(reason=reason[:255], payload=payload, csv=text)
+        TransparencySection.objects.bulk_create(
+            TransparencySection(
+                snapshot=snapshot,
+                position=position,
+                key=section["key"],
+                title=section["title"][:255],
+                columns=section["columns"],
+                preview=section["rows"][:PREVIEW_ROWS],
+                row_count=len(section["rows"]),
+                rows=section["rows"],
+            )
+            for position, section in enumerate(sections)
+        )
     audit.record(
         actor=None,
         action="conventions.transparency_published",
@@ -199,8 +215,14 @@ def transparency_publish(*, reason: str) -> TransparencySnapshot:
     return snapshot
 
 
-def current_snapshot(publication_id: int | None = None) -> TransparencySnapshot | None:
+def section_rows(snapshot: TransparencySnapshot, key: str) -> list[list]:
+    return snapshot.sections.get(key=key).rows
+
+
+def current_snapshot(publication_id: int | None = None, *, with_csv: bool = True) -> TransparencySnapshot | None:
     snapshots = TransparencySnapshot.objects.order_by("-built_at", "-id")
+    if not with_csv:
+        snapshots = snapshots.defer("csv")
     if publication_id is not None:
         return snapshots.filter(pk=publication_id).first()
     return snapshots.first()

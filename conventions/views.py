@@ -38,7 +38,6 @@ from payments.models import FundingLine
 
 READERS = (roles.STAFF, roles.BRANCH_REP)
 MANAGERS = (roles.FINANCE, roles.RESPONSABLE)
-PUBLIC_ROWS = 200  # rows of a section shown on the page; the CSV has them all
 
 
 class ConventionList(FilteredListView):
@@ -385,11 +384,11 @@ def statement_xlsx(request, pk):
 
 
 # --- The public transparency page (R6332-23) --------------------------------------------------------
-def _snapshot_or_404(request):
+def _snapshot_or_404(request, *, with_csv: bool = True):
     publication_id = request.GET.get("publication")
     if publication_id is not None and not publication_id.isdigit():
         raise Http404("Publication inconnue.")
-    snapshot = current_snapshot(int(publication_id) if publication_id else None)
+    snapshot = current_snapshot(int(publication_id) if publication_id else None, with_csv=with_csv)
     if snapshot is None and publication_id:
         raise Http404("Publication inconnue.")
     return snapshot
@@ -397,13 +396,9 @@ def _snapshot_or_404(request):
 
 @login_not_required
 def transparency(request):
-    snapshot = _snapshot_or_404(request)
-    sections = []
-    if snapshot is not None:
-        for section in snapshot.payload["sections"]:
-            sections.append(
-                section | {"shown": section["rows"][:PUBLIC_ROWS], "more": max(len(section["rows"]) - PUBLIC_ROWS, 0)}
-            )
+    snapshot = _snapshot_or_404(request, with_csv=False)
+    # The first rows only: a section's full rows (30 000 NPECs) are decoded by its CSV, never by the page.
+    sections = list(snapshot.sections.defer("rows")) if snapshot is not None else []
     return render(request, "conventions/transparency.html", {"snapshot": snapshot, "sections": sections})
 
 
@@ -419,8 +414,8 @@ def transparency_bodies_csv(request):
 
 @login_not_required
 def transparency_section_csv(request, key):
-    snapshot = _snapshot_or_404(request)
-    section = next((s for s in (snapshot.payload["sections"] if snapshot else []) if s["key"] == key), None)
+    snapshot = _snapshot_or_404(request, with_csv=False)
+    section = snapshot.sections.filter(key=key).first() if snapshot is not None else None
     if section is None:
         raise Http404("Rubrique inconnue.")
-    return stream_csv(f"transparence-{key}-{snapshot.built_at:%Y%m%d}.csv", section["columns"], iter(section["rows"]))
+    return stream_csv(f"transparence-{key}-{snapshot.built_at:%Y%m%d}.csv", section.columns, iter(section.rows))

@@ -22,7 +22,7 @@ def test_the_demo_seeds_three_signed_conventions_and_publishes_the_page(make_use
         ("region", "signee", 2),
     ]
     snapshot = TransparencySnapshot.objects.get()
-    sections = {section["key"]: section["rows"] for section in snapshot.payload["sections"]}
+    sections = {section.key: section.rows for section in snapshot.sections.all()}
     assert len(sections["priorites"]) == 3 and len(sections["majorations"]) == 2
     assert YearlyStatement.objects.get().year == 2025 and FunderReport.objects.count() == 1
     assert demo_conventions_seed(finance=finance, today=date(2026, 12, 5)) == {}
