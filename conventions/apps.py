@@ -17,6 +17,33 @@ class ConventionsConfig(AppConfig):
         register_kind("conventions.bilan", "Bilans de conventions à remettre au financeur")
         publication.register_listener("conventions.transparency", queue_transparency)
 
+        # The branch portal lists the conventions covering the branch (figures, no person's data).
+        from accounts import roles
+        from branches.branch_page import register_branch_panel
+
+        register_branch_panel(
+            "conventions",
+            template="conventions/_branch_panel.html",
+            context=branch_panel_context,
+            roles=(roles.STAFF, roles.BRANCH_REP),
+            order=60,
+        )
+
+
+def branch_panel_context(user, branch) -> dict:
+    from django.db.models import Q
+
+    from conventions.enums import ConventionStatus
+    from conventions.selectors import conventions_visible_to
+
+    conventions = (
+        conventions_visible_to(user)
+        .filter(Q(all_branches=True) | Q(branches=branch), status=ConventionStatus.SIGNED)
+        .distinct()
+        .order_by("-starts_on")
+    )
+    return {"branch_conventions": list(conventions[:20])}
+
 
 def queue_transparency(reason: str) -> None:
     """R6332-23: rebuild the public page's snapshot after a change (a Celery task)."""

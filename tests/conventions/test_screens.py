@@ -122,3 +122,13 @@ def test_a_refusal_is_shown_in_french_and_changes_nothing(two, client_for):
     )
     assert "ne change que par avenant" in response.content.decode()
     assert two["mine"].budgets.get().amount == Decimal("100000.00")
+
+
+def test_the_branch_panel_lists_the_conventions_covering_the_branch(two):
+    from branches.branch_page import BRANCH_PANELS
+    from conventions.apps import branch_panel_context
+
+    assert "conventions" in BRANCH_PANELS._panels
+    own = two["mine"].branches.get()
+    titles = [c.title for c in branch_panel_context(two["rep"], own)["branch_conventions"]]
+    assert sorted(titles) == ["EDEC Boulangerie", "FNE national"]

@@ -5,6 +5,7 @@ The request's rule sets reach the public transparency page through opco.publicat
 
 from datetime import date
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -68,3 +69,35 @@ def test_the_rule_sets_are_published_on_the_transparency_page(funding_rules):
     rows = section_rows(transparency_publish(reason="test"), "regles-moins-50")
     references = {row[3] for row in rows}
     assert {"EX-PLAN50-INTERPRO-2026-1", "EX-PLAN50-0843-2026-1"} <= references
+
+
+def test_the_request_page_adds_a_cofinancing_line(accepted, client_for):
+    request, convention = accepted["request"], accepted["convention"]
+    client = client_for(accepted["staff"])
+    page = client.get(f"/financements-formation/demandes/{request.pk}/").content.decode()
+    assert "Cofinancement par une convention" in page and convention.title in page
+    response = client.post(
+        f"/financements-formation/demandes/{request.pk}/cofinance/",
+        {
+            "cofi-scope_key": convention.scope_key,
+            "cofi-amount": "1400.00",
+            "cofi-public": "salaries",
+            "cofi-seniors": "0",
+            "cofi-women": "1",
+        },
+        follow=True,
+    )
+    assert "Ligne de cofinancement ajoutée" in response.content.decode()
+    assert FundingLine.objects.get().amount == Decimal("1400.00")
+    response = client.post(
+        f"/financements-formation/demandes/{request.pk}/cofinance/",
+        {
+            "cofi-scope_key": convention.scope_key,
+            "cofi-amount": "50.00",
+            "cofi-public": "salaries",
+            "cofi-seniors": "0",
+            "cofi-women": "0",
+        },
+        follow=True,
+    )
+    assert "coût de l'action" in unescape(response.content.decode()) and FundingLine.objects.count() == 1
