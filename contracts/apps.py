@@ -27,3 +27,32 @@ class ContractsConfig(AppConfig):
 
         sources.register(instalments.as_source())
         sources.register(reconversion_payments.as_source())
+
+        # The company page shows the company's contracts (referentials.company_page), and a contract running
+        # in a year is a funded action of its employer (referentials.company_activity: the penetration rate).
+        from contracts.enums import ContractStatus
+        from contracts.selectors import contracts_visible_to
+        from referentials.company_activity import register_funded_actions
+        from referentials.company_page import register_company_panel
+
+        register_company_panel(
+            "contracts",
+            template="contracts/_company_panel.html",
+            context=lambda user, company: {
+                "company_contracts": contracts_visible_to(user).filter(employer=company).order_by("-start_date", "-id")[:50]
+            },
+            order=20,
+        )
+        funded = (
+            ContractStatus.ACCEPTED,
+            ContractStatus.DEPOSITED,
+            ContractStatus.RUNNING,
+            ContractStatus.ENDED,
+            ContractStatus.BROKEN,
+        )
+        register_funded_actions(
+            "contracts",
+            lambda year: ApprenticeshipContract.objects.filter(
+                status__in=funded, start_date__year__lte=year, end_date__year__gte=year
+            ).values("employer_id"),
+        )

@@ -108,7 +108,12 @@ def demo_training_funding_seed(*, actor, manager) -> str:
     )
     withdrawn = training_request_decide(actor=actor, pk=filed(others[2], title="Comptabilité de base").pk)
     training_request_withdraw(actor=actor, pk=withdrawn.pk, reason="Désistement de l'entreprise")
-    done = training_request_decide(actor=actor, pk=filed(others[3], title="Management de proximité").pk)
+    # A training already done (filed two months ago, held last month): its service fait, payable today.
+    past = today - timedelta(days=30)
+    done = training_request_file(
+        actor=actor, data=_data(others[3], start=past, title="Management de proximité"), received_on=today - timedelta(days=60)
+    )
+    done = training_request_decide(actor=actor, pk=done.pk, today=today - timedelta(days=55))
     evidence_record(actor=actor, pk=done.pk, kind=EvidenceKind.INVOICE, received_on=today, amount=Decimal("560.00"))
     evidence_record(
         actor=actor,

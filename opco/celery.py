@@ -89,6 +89,16 @@ app.conf.update(
             "task": "accounts.tasks.purge_expired_login_failures",
             "schedule": crontab(minute=7),
         },
+        # Proximity service: each advisor's weekly digest (Monday 07:30), each team's quarterly report (the 1st
+        # of January, April, July and October, for the quarter just ended).
+        "sme-weekly-digest": {
+            "task": "sme_services.tasks.send_weekly_digests",
+            "schedule": crontab(day_of_week=1, hour=7, minute=30),
+        },
+        "sme-quarterly-reports": {
+            "task": "sme_services.tasks.build_quarterly_reports",
+            "schedule": crontab(day_of_month=1, month_of_year="1,4,7,10", hour=5, minute=0),
+        },
     },
 )
 app.autodiscover_tasks()

@@ -318,6 +318,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- The OPCO this installation serves -------------------------------------------------------------
+# The public needs form (sme_services): submissions per IP and hour, sites allowed to embed it.
+SME_NEED_FORM_RATE = env.int("SME_NEED_FORM_RATE", default=5)
+SME_NEED_FORM_FRAME_ANCESTORS = env.list("SME_NEED_FORM_FRAME_ANCESTORS", default=["'self'"])
 OPCO_NAME = env.str("OPCO_NAME", default="OPCO entreprises de proximité")
 OPCO_SIRET = env.str("OPCO_SIRET", default="")
 # The account SEPA transfers are debited from, and the structured postal address banks require from

@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/v1/", include("contracts.api.urls")),
     path("financements-formation/", include("sme_services.funding.urls")),
     path("api/v1/", include("sme_services.funding.api_urls")),
+    path("proximite/", include("sme_services.urls")),
+    path("api/v1/", include("sme_services.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -33,13 +33,13 @@ EXAMPLE_REQUEST = {
 }
 
 
-class CompanySerializer(serializers.Serializer):
+class FundingCompanySerializer(serializers.Serializer):
     siret = serializers.CharField()
     idcc = serializers.CharField()
     headcount = serializers.IntegerField(min_value=0)
 
 
-class TrainingSerializer(serializers.Serializer):
+class FundingTrainingSerializer(serializers.Serializer):
     title = serializers.CharField()
     theme = serializers.CharField()
     modality = serializers.ChoiceField(choices=["presentiel", "foad", "afest"])
@@ -53,44 +53,44 @@ class TrainingSerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, required=False, help_text="ssct")
 
 
-class PaySerializer(serializers.Serializer):
+class FundingPaySerializer(serializers.Serializer):
     hourly_pay = serializers.CharField(required=False)
     hourly_pay_by_trainee = serializers.ListField(child=serializers.CharField(), required=False)
 
 
-class FraisSerializer(serializers.Serializer):
+class FundingFraisSerializer(serializers.Serializer):
     amount = serializers.CharField()
     km = serializers.IntegerField(required=False)
     nights = serializers.IntegerField(required=False)
     meals = serializers.IntegerField(required=False)
 
 
-class SimulationInputSerializer(serializers.Serializer):
+class FundingSimulationInputSerializer(serializers.Serializer):
     """Documentation of TRAINING_FUNDING.md §2; validation is the engine's own."""
 
-    company = CompanySerializer()
+    company = FundingCompanySerializer()
     dispositif = serializers.ChoiceField(choices=["plan50", "ssct"])
-    training = TrainingSerializer()
-    pay = PaySerializer(required=False)
-    frais = FraisSerializer(required=False)
+    training = FundingTrainingSerializer()
+    pay = FundingPaySerializer(required=False)
+    frais = FundingFraisSerializer(required=False)
     filed_on = serializers.DateField()
     consumed_this_year = serializers.CharField(required=False)
     hours_this_year = serializers.CharField(required=False)
 
 
-class LineSerializer(serializers.Serializer):
+class FundingLineSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["pedagogy", "afest", "pay", "frais"])
     asked = serializers.CharField()
     cap = serializers.CharField()
     funded = serializers.CharField()
 
 
-class RefusalSerializer(serializers.Serializer):
+class FundingRefusalSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
 
 
-class SimulationOutputSerializer(serializers.Serializer):
+class FundingSimulationOutputSerializer(serializers.Serializer):
     dispositif = serializers.CharField()
     rule_set = serializers.CharField(allow_null=True)
     smic_hourly = serializers.CharField()
@@ -98,7 +98,7 @@ class SimulationOutputSerializer(serializers.Serializer):
     annual_cap = serializers.CharField(allow_null=True)
     latest_filing_date = serializers.DateField(allow_null=True)
     ssct = serializers.DictField(allow_null=True)
-    lines = LineSerializer(many=True)
+    lines = FundingLineSerializer(many=True)
     subtotal = serializers.CharField()
     annual_cap_reduction = serializers.CharField()
     total_funded = serializers.CharField()
@@ -107,10 +107,10 @@ class SimulationOutputSerializer(serializers.Serializer):
     consumed_this_year = serializers.CharField()
     remaining_cap = serializers.CharField(allow_null=True)
     decision = serializers.ChoiceField(choices=["eligible", "refused"])
-    refusals = RefusalSerializer(many=True)
+    refusals = FundingRefusalSerializer(many=True)
 
 
-class ErrorSerializer(serializers.Serializer):
+class FundingErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.CharField())
 
 
@@ -121,8 +121,8 @@ class TrainingFundingSimulationView(ApiView):
 
     @extend_schema(
         summary="Simuler la prise en charge d'une formation (plan < 50, SSCT)",
-        request=SimulationInputSerializer,
-        responses={200: SimulationOutputSerializer, 400: ErrorSerializer},
+        request=FundingSimulationInputSerializer,
+        responses={200: FundingSimulationOutputSerializer, 400: FundingErrorSerializer},
         examples=[OpenApiExample("FOAD, plafond horaire à distance", value=EXAMPLE_REQUEST, request_only=True)],
     )
     def post(self, request):
@@ -134,7 +134,7 @@ class TrainingFundingSimulationView(ApiView):
             return self.refusal({"training.start": str(exc)})
 
 
-class TrainingRequestInputSerializer(SimulationInputSerializer):
+class FundingTrainingRequestInputSerializer(FundingSimulationInputSerializer):
     provider_siret = serializers.CharField(required=False)
     subrogation = serializers.BooleanField(required=False)
     trainee_name = serializers.CharField(required=False, help_text="ssct")
@@ -142,7 +142,7 @@ class TrainingRequestInputSerializer(SimulationInputSerializer):
     afest_project = serializers.IntegerField(required=False, help_text="modalité afest : le projet AFEST de l'entreprise")
 
 
-class TrainingRequestOutputSerializer(serializers.Serializer):
+class FundingTrainingRequestOutputSerializer(serializers.Serializer):
     file_number = serializers.CharField()
     status = serializers.CharField()
     received_on = serializers.DateField()
@@ -150,7 +150,7 @@ class TrainingRequestOutputSerializer(serializers.Serializer):
     rule_set = serializers.CharField(allow_null=True)
     funded_total = serializers.CharField()
     refusal_codes = serializers.ListField(child=serializers.CharField())
-    simulation = SimulationOutputSerializer()
+    simulation = FundingSimulationOutputSerializer()
 
 
 def request_as_json(file) -> dict:
@@ -174,8 +174,8 @@ class TrainingRequestCreateView(ApiView):
 
     @extend_schema(
         summary="Déposer une demande de financement de formation (< 50)",
-        request=TrainingRequestInputSerializer,
-        responses={201: TrainingRequestOutputSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        request=FundingTrainingRequestInputSerializer,
+        responses={201: FundingTrainingRequestOutputSerializer, 400: FundingErrorSerializer, 403: FundingErrorSerializer},
     )
     def post(self, request):
         try:
@@ -193,7 +193,9 @@ class TrainingRequestDetailView(ApiView):
 
     allowed_roles = (roles.STAFF, roles.ADVISOR, roles.BRANCH_REP)
 
-    @extend_schema(summary="Lire une demande de financement de formation", responses={200: TrainingRequestOutputSerializer})
+    @extend_schema(
+        summary="Lire une demande de financement de formation", responses={200: FundingTrainingRequestOutputSerializer}
+    )
     def get(self, request, file_number: str):
         file = requests_visible_to(request.user).filter(file_number=file_number).first()
         if file is None:

@@ -73,16 +73,14 @@ class SmicTable:
     """The hourly SMIC by date of entry into force (referentials' `smic_hourly`, métropole)."""
 
     def __init__(self, rows: Sequence[tuple[date, Decimal]]):
-        ordered = sorted(rows)
-        if not ordered:
-            raise ValueError("Aucun SMIC horaire dans la table des paramètres légaux.")
+        ordered = sorted(rows)  # empty: every lookup answers LookupError (referentials not loaded)
         self.starts = [row[0] for row in ordered]
         self.values = [Decimal(row[1]) for row in ordered]
 
     def on(self, day_: date) -> Decimal:
         index = bisect_right(self.starts, day_) - 1
         if index < 0:
-            raise LookupError(f"Aucun SMIC horaire en vigueur le {day_.isoformat()}.")
+            raise LookupError(f"Aucun SMIC horaire en vigueur le {day_.isoformat()} dans les paramètres légaux.")
         return self.values[index]
 
 
@@ -114,11 +112,18 @@ class Request:
     hours_this_year: Decimal = ZERO
 
 
+@lru_cache(maxsize=100_000)
+def _siret_valid(digits: str) -> bool:
+    """python-stdnum's check (La Poste's exception included), remembered: the same companies file
+    again and again, and the check is a third of a simulation's time."""
+    return siret_number.is_valid(digits)
+
+
 def _siret(value, path: str) -> str:
     if not isinstance(value, str):
         raise InvalidInput(path, "un SIRET (14 chiffres) est attendu.")
     digits = value.replace(" ", "").replace(".", "")
-    if len(digits) != 14 or not digits.isascii() or not digits.isdigit() or not siret_number.is_valid(digits):
+    if len(digits) != 14 or not digits.isascii() or not digits.isdigit() or not _siret_valid(digits):
         raise InvalidInput(path, f"SIRET invalide « {value} » (14 chiffres et sa clé de contrôle).")
     return digits
 

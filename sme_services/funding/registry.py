@@ -9,18 +9,21 @@ def company_panel_context(user, company) -> dict:
     """« Combien me reste-t-il cette année ? » — the company's calendar year, its requests as the
     user may see them."""
     from accounts import roles
+    from opco.money import euros
     from sme_services.funding.selectors import company_year, requests_visible_to
 
     year = timezone.localdate().year
     rows = company_year(company, year)
     plan = rows[0]
+    amounts = ("committed", "used", "inside_cap", "outside_cap", "cap", "remaining")
+    shown = [{**row, **{key: "—" if row[key] is None else euros(row[key]) for key in amounts}} for row in rows]
     return {
         "company": company,
         "year": year,
-        "rows": rows,
+        "rows": shown,
         "requests": list(requests_visible_to(user).filter(company=company)[:10]),
         "can_simulate": roles.STAFF(user) or roles.ADVISOR(user),
-        "consumed": plan["inside_cap"],
+        "consumed": str(plan["inside_cap"]),  # a query parameter: never localised
     }
 
 
@@ -40,6 +43,7 @@ def branch_panel_context(user, branch) -> dict:
 def register_funding() -> None:
     from accounts import roles
     from branches.branch_page import register_branch_panel
+    from notifications.kinds import register_kind
     from opco import scoping
     from opco.home import register_tile
     from payments import sources
@@ -49,6 +53,7 @@ def register_funding() -> None:
     from sme_services.funding.models import TrainingRequest
     from sme_services.funding.payability import source
 
+    register_kind("training_request", "Demandes de financement de formation (< 50) : décision, file d'attente")
     scoping.register_file_kind(TrainingRequest, company="company")
     sources.register(source())
     register_company_panel(

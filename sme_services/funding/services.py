@@ -89,7 +89,10 @@ def _simulate(request: TrainingRequest):
     payload["consumed_this_year"] = str(
         consumed_this_year(request.company, request.dispositif, request.start.year, exclude=request.pk)
     )
-    return compute(parse_request(payload), parsed_rule_sets(), smic_table()), payload
+    try:
+        return compute(parse_request(payload), parsed_rule_sets(), smic_table()), payload
+    except LookupError as error:  # no SMIC in force: the legal parameters are not loaded
+        raise ValidationError({"training.start": str(error)}) from None
 
 
 def training_request_file(*, actor, data: dict, channel: str = Channel.STAFF, received_on: date | None = None) -> TrainingRequest:
@@ -113,7 +116,10 @@ def training_request_file(*, actor, data: dict, channel: str = Channel.STAFF, re
     if company is None:
         company = company_for_siret(siret=parsed.siret, name=f"Entreprise {parsed.siret}", idcc=idcc, headcount=parsed.headcount)
     provider = None
-    provider_siret = (extra.get("provider_siret") or "").replace(" ", "")
+    provider_siret = extra.get("provider_siret") or ""
+    if not isinstance(provider_siret, str):
+        raise ValidationError({"provider_siret": "Un SIRET (14 chiffres) est attendu."})
+    provider_siret = provider_siret.replace(" ", "").replace(".", "")
     if provider_siret:
         provider = TrainingProvider.objects.filter(siret=provider_siret).first()
         if provider is None:
@@ -464,17 +470,11 @@ def evidence_record(
 
 
 def afest_elements_missing(request: TrainingRequest) -> list[str]:
-    """D6313-3-2: the four elements of the AFEST project, its service-fait evidence."""
-    project = request.afest_project
-    if project is None:
-        return ["projet AFEST"]
-    checks = [
-        (project.activity_analysis, "analyse de l'activité (1°)"),
-        (project.trainer_name, "formateur désigné (2°)"),
-        (project.reflective_phases, "phases réflexives (3°)"),
-        (project.assessments, "évaluations (4°)"),
-    ]
-    return [label for value, label in checks if not (value or "").strip()]
+    """D6313-3-2: the four elements of the AFEST project (the proximity service's own check), its
+    service-fait evidence."""
+    from sme_services.services.afest import missing_elements
+
+    return ["projet AFEST"] if request.afest_project is None else missing_elements(request.afest_project)
 
 
 def amount_due(request: TrainingRequest) -> tuple[Decimal, list[str]]:
@@ -523,6 +523,10 @@ def training_request_service_fait(*, actor, pk: int, today: date | None = None) 
     day = _today(today)
     with transaction.atomic():
         request, action = REQUESTS.lock(pk, "service_fait", actor=actor)
+        if day < request.end:  # R6332-25 I: paid after the action, so found done after its last day
+            raise ValidationError(
+                {"evidence": f"La formation se termine le {fr_date(request.end)} : le service fait se constate ensuite."}
+            )
         due, missing = amount_due(request)
         if missing:
             raise ValidationError({"evidence": f"Service fait impossible, pièces manquantes (R6332-26) : {', '.join(missing)}."})

@@ -151,5 +151,6 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
 
     # « payment_run prepare --date <today> » has work to do.
     run = payment_run_prepare(actor=User.objects.get(email="finance1@demo.local"), execution_date=TODAY).run
-    # 54 instalments and the advance of the started période de reconversion.
-    assert run.line_count == 54 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})
+    # 54 instalments, the advance of the started période de reconversion and the training funded after
+    # its service fait (sme_services.funding's demo).
+    assert run.line_count == 54 + 1 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})

@@ -27,6 +27,11 @@ PUBLIC_ROUTES = {
     "transparence/",
     "transparence/organismes.csv",
     "transparence/rubriques/<slug:key>.csv",
+    # The proximity service's public needs form (embeddable, no account), its SIRET lookup, and the
+    # satisfaction survey reached by a signed link (sme_services).
+    "proximite/exprimer-un-besoin/",
+    "proximite/exprimer-un-besoin/siret/",
+    "proximite/enquete/<str:token>/",
 }
 
 

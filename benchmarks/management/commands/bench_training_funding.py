@@ -41,7 +41,7 @@ def _amount(rng: random.Random, low: int, high: int) -> str:
 
 def generate(count: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
-    sirets = [_siret(n) for n in range(200)]
+    sirets = [_siret(n) for n in range(2000)]  # 2 000 companies filing again and again
     out = []
     for _ in range(count):
         start = date(2026, 1, 5) + timedelta(days=rng.randint(0, 360))

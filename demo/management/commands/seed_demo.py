@@ -127,6 +127,11 @@ class Command(BaseCommand):
         reconversions = self.seed_reconversions() if contracts else {}
         training_funding = self.seed_training_funding() if contracts else ""
         budgets = self.seed_budgets() if contracts else ""
+        from demo.sme_services import demo_sme_seed
+
+        sme = demo_sme_seed(
+            companies=list(Company.objects.filter(siret__in=[synthetic_siret(i) for i in range(1, len(DEMO_COMPANIES) + 1)]))
+        )
         conventions = self.seed_conventions()
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
@@ -137,6 +142,8 @@ class Command(BaseCommand):
             self.stdout.write(budgets)
         if training_funding:
             self.stdout.write(training_funding)
+        if sme:
+            self.stdout.write(sme)
         if payments:
             self.stdout.write(payments)
         if conventions:

@@ -182,3 +182,23 @@ def test_the_company_and_branch_panels(funding_rules, make_user, rf):
         request.user = representative
         branch_html = "".join(BRANCH_PANELS.render(request, branch=of.idcc.branch_link.branch))
         assert "funding-branch-panel" in branch_html and filed.file_number not in branch_html and of.name not in branch_html
+
+
+@time_machine.travel(date(2026, 10, 1), tick=False)
+def test_the_company_page_shows_the_year_and_opens_the_simulator(funding_rules, make_user, client_for):
+    advisor = make_user(advisor=True)
+    of = company(headcount=8)
+    in_portfolio(advisor, of)
+    staff = make_user(kind="staff", groups=["gestionnaire"])
+    filed = training_request_file(
+        actor=staff, data=plan_data(of, start="2026-11-16", end="2026-11-17"), received_on=date(2026, 10, 1)
+    )
+    training_request_decide(actor=staff, pk=filed.pk)
+    page = client_for(advisor).get(reverse("sme_services:company", args=[of.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "funding-company-panel" in html and filed.file_number in html
+    # plan < 50, band 0–10 of the interprofessional rules: 3 000 € cap, 1 000,56 € counted (SMIC 12.31) → what remains
+    from opco.money import euros
+
+    assert euros(Decimal("3000.00") - TrainingRequest.objects.get(pk=filed.pk).counted_against_cap) in html
+    assert reverse("funding:simulator") in html

@@ -127,14 +127,21 @@ def test_ssct_names_the_trainee_and_an_approved_body(funding_rules, staff):
     assert (filed.mandate, filed.days, filed.result["lines"][0]["cap"]) == ("first", 5, "2163.60")
 
 
-def test_envelope_too_small_sends_to_the_waiting_list_a_withdrawal_frees_it(funding_rules, staff, make_user):
+def test_envelope_too_small_sends_to_the_waiting_list_a_withdrawal_frees_it(
+    funding_rules, staff, make_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    from sme_services.models import CompanyContact
+
     finance = make_user(kind="staff", groups=["finance"])
     a, b = company(1), company(2)
+    CompanyContact.objects.create(company=b, full_name="Jeanne Martin", email="jeanne@example.org", primary=True)
     branch_envelope_set(actor=finance, branch=a.idcc.branch_link.branch, year=2026, quarter=1, amount=Decimal("600.00"))
     first = file(staff, teaching_only(a, "560.00"))
     second = file(staff, teaching_only(b, "500.00"), on=date(2026, 3, 3))
     assert training_request_decide(actor=staff, pk=first.pk).status == S.ACCEPTED
-    waiting = training_request_decide(actor=staff, pk=second.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = training_request_decide(actor=staff, pk=second.pk)
+    assert [m.to for m in mailoutbox] == [["jeanne@example.org"]] and "file d'attente" in mailoutbox[0].subject
     assert waiting.status == S.WAITING and waiting.committed == 0 and waiting.funded_total == Decimal("500.00")
     assert not BudgetMovement.objects.filter(reference=waiting.file_number).exists()
     row = envelope_rows(2026)[0]
@@ -287,7 +294,30 @@ def test_afest_links_to_its_project_whose_four_elements_are_the_evidence(funding
     with pytest.raises(ValidationError, match="formateur désigné"):
         training_request_service_fait(actor=staff, pk=request.pk)
     AfestProject.objects.filter(pk=project.pk).update(
-        activity_analysis="Analyse du poste", trainer_name="M. Durand", reflective_phases="Deux phases", assessments="Grille"
+        activity_analysis="Analyse du poste",
+        trainer_name="M. Durand",
+        trainer_named_on=date(2026, 1, 15),
+        reflective_phases="Deux phases",
+        assessments="Grille",
     )
     done = training_request_service_fait(actor=staff, pk=request.pk, today=date(2026, 3, 21))
     assert done.status == S.SERVICE_FAIT and FundingPayment.objects.get().amount == Decimal("1092.00")
+
+
+def test_service_fait_is_found_after_the_last_day_of_training(funding_rules, staff):
+    request = _accepted(staff, teaching_only(company(), "560.00"))  # 16–17 March 2026
+    evidence_record(
+        actor=staff, pk=request.pk, kind=EvidenceKind.INVOICE, received_on=date(2026, 3, 16), amount=Decimal("560.00")
+    )
+    evidence_record(
+        actor=staff,
+        pk=request.pk,
+        kind=EvidenceKind.CERTIFICAT,
+        received_on=date(2026, 3, 16),
+        hours_attended=Decimal("14"),
+        trainees_attended=2,
+    )
+    with pytest.raises(ValidationError, match="se termine le 17/03/2026"):
+        training_request_service_fait(actor=staff, pk=request.pk, today=date(2026, 3, 16))
+    assert not FundingPayment.objects.exists()
+    assert training_request_service_fait(actor=staff, pk=request.pk, today=date(2026, 3, 17)).status == S.SERVICE_FAIT

@@ -1,0 +1,1 @@
+"""Screens of the proximity service, one module per sub-domain."""

@@ -1,0 +1,163 @@
+"""Diagnostics (open from the company page, answer, fund, plan, complete) and AFEST projects."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import modelform_factory
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts import roles
+from opco.access import allow
+from opco.forms import add_service_errors
+from sme_services import rome, selectors
+from sme_services.enums import DiagnosticKind, DiagnosticStatus
+from sme_services.forms import DiagnosticFundingForm, DiagnosticOpenForm, PlanItemForm
+from sme_services.models import AfestProject
+from sme_services.services import afest as afest_services
+from sme_services.services import diagnostics as services
+
+READERS = (roles.STAFF, roles.ADVISOR)
+
+
+@allow(*READERS)
+@require_POST
+def diagnostic_open(request, pk: int):
+    company = get_object_or_404(selectors.companies_visible_to(request.user), pk=pk)
+    form = DiagnosticOpenForm(request.POST)
+    if form.is_valid():
+        try:
+            d = services.diagnostic_open(
+                actor=request.user, company=company, kind=form.cleaned_data["kind"], opened_on=timezone.localdate()
+            )
+            return redirect("sme_services:diagnostic", d.pk)
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+    return redirect("sme_services:company", company.pk)
+
+
+@allow(*READERS)
+def diagnostic_detail(request, pk: int):
+    d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
+    initial = {
+        f: getattr(d, f)
+        for f in (
+            "provider_kind",
+            "consultant_name",
+            "consultant_siret",
+            "day_rate",
+            "days",
+            "opco_amount",
+            "state_amount",
+            "deliverable",
+        )
+    }
+    initial["rome_codes"] = ", ".join(d.rome_codes)
+    form = DiagnosticFundingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        codes = [c.strip().upper() for c in data.pop("rome_codes").split(",") if c.strip()]
+        answers = {q["code"]: request.POST.get(f"q_{q['code']}", "").strip()[:2000] for q in d.questionnaire.questions}
+        try:
+            services.diagnostic_update(
+                actor=request.user,
+                diagnostic_id=d.pk,
+                answers=answers,
+                rome_codes=codes,
+                **{k: (v if v is not None else (0 if k.endswith("amount") else v)) for k, v in data.items()},
+            )
+            messages.success(request, "Diagnostic enregistré.")
+            return redirect("sme_services:diagnostic", d.pk)
+        except ValidationError as refusal:
+            add_service_errors(form, refusal)
+    questions = [{**q, "answer": d.answers.get(q["code"], "")} for q in d.questionnaire.questions]
+    return render(
+        request,
+        "sme_services/diagnostic.html",
+        {
+            "d": d,
+            "form": form,
+            "questions": questions,
+            "plan_form": PlanItemForm(),
+            "items": d.plan_items.all(),
+            "eco": rome.ecological_profile(d.rome_codes) if d.kind == DiagnosticKind.ECOLOGY else None,
+            "open": d.status == DiagnosticStatus.OPEN,
+        },
+    )
+
+
+@allow(*READERS)
+@require_POST
+def plan_item_new(request, pk: int):
+    d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
+    form = PlanItemForm(request.POST)
+    if form.is_valid():
+        services.plan_item_add(actor=request.user, diagnostic_id=d.pk, **form.cleaned_data)
+    else:
+        messages.error(request, "Action non enregistrée : vérifiez les champs.")
+    return redirect("sme_services:diagnostic", d.pk)
+
+
+@allow(*READERS)
+@require_POST
+def diagnostic_complete(request, pk: int):
+    d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
+    try:
+        services.diagnostic_complete(actor=request.user, diagnostic_id=d.pk, completed_on=timezone.localdate())
+        messages.success(request, "Diagnostic terminé ; les suivis à 3 et 6 mois sont planifiés.")
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    return redirect("sme_services:diagnostic", d.pk)
+
+
+AfestForm = modelform_factory(
+    AfestProject,
+    fields=[
+        "title",
+        "status",
+        "campaign",
+        "learners",
+        "activity_analysis",
+        "trainer_name",
+        "trainer_named_on",
+        "reflective_phases",
+        "assessments",
+        "starts_on",
+        "ends_on",
+    ],
+)
+
+
+def _afest_form(data, instance):
+    from opco.forms import DateWidget
+
+    form = AfestForm(data, instance=instance)
+    for name, field in form.fields.items():
+        if name.endswith("_on"):
+            field.widget = DateWidget()
+        field.widget.attrs.setdefault(
+            "class", "form-select form-select-sm" if getattr(field, "choices", None) else "form-control form-control-sm"
+        )
+    return form
+
+
+@allow(*READERS)
+def afest_edit(request, pk: int | None = None, company_pk: int | None = None):
+    if pk:
+        project = get_object_or_404(selectors.afest_visible_to(request.user), pk=pk)
+    else:
+        company = get_object_or_404(selectors.companies_visible_to(request.user), pk=company_pk)
+        project = AfestProject(company=company, advisor=request.user, created_on=timezone.localdate())
+    form = _afest_form(request.POST or None, project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            afest_services.project_save(actor=request.user, project=form.instance)
+            messages.success(request, "Projet AFEST enregistré.")
+            return redirect("sme_services:afest", form.instance.pk)
+        except ValidationError as refusal:
+            add_service_errors(form, refusal)
+    return render(
+        request,
+        "sme_services/afest.html",
+        {"form": form, "project": project, "missing": afest_services.missing_elements(project)},
+    )
