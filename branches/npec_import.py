@@ -42,6 +42,7 @@ from openpyxl.utils.datetime import from_excel
 
 from branches.models import Cpne, CpneIdcc, NpecEntry, NpecPublication
 from opco import audit
+from opco import publication as publication_registry
 from opco.models import AuditEntry
 from opco.money import round_money
 
@@ -979,4 +980,6 @@ def _save(parsed: ParsedWorkbook, *, path: Path, checksum: str, actor, applicabl
         },
         source=source,
     )
+    # R6332-23 2°: the NPECs in force are republished within 15 days of a new publication.
+    transaction.on_commit(lambda: publication_registry.changed(f"Référentiel NPEC « {path.name} »"))
     return publication

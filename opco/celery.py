@@ -80,6 +80,11 @@ app.conf.update(
             "task": "contracts.tasks.fail_stale_contract_imports",
             "schedule": crontab(minute="*/15"),
         },
+        # R6332-23: the transparency page rebuilt each night too, so never more than 15 days behind.
+        "publish-transparency": {
+            "task": "conventions.tasks.publish_transparency",
+            "schedule": crontab(hour=2, minute=30),
+        },
         "purge-expired-login-failures": {
             "task": "accounts.tasks.purge_expired_login_failures",
             "schedule": crontab(minute=7),

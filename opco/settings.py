@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "contracts",
     "payments",
     "sme_services",
+    "conventions",
     # Demo data and benchmarks, apart from product code.
     "demo",
     "benchmarks",

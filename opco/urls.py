@@ -24,6 +24,8 @@ urlpatterns = [
     path("contrats/reconversions/", include("contracts.urls.reconversion")),
     path("contrats/", include("contracts.urls")),
     path("paiements/", include("payments.urls")),
+    path("conventions/", include("conventions.urls")),
+    path("transparence/", include("conventions.urls_public")),
     path("api/v1/", include("contracts.api.urls")),
     path("api/v1/branches/", include("branches.portal.api_urls")),
     path("financements-formation/", include("sme_services.funding.urls")),

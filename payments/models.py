@@ -490,3 +490,103 @@ class BudgetMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.month:%m/%Y} : {self.amount} €"
+
+
+# --- Co-financing: the funding lines of a file ------------------------------------------------------
+class FunderKind(models.TextChoices):
+    """Who pays a share of a file (payments.cofinancing)."""
+
+    SECTION = "section", "Section financière de l'OPCO"
+    CONVENTION = "convention", "Convention (État, région…)"
+    COMPANY = "entreprise", "Entreprise (reste à charge)"
+
+
+class SizeBand(models.TextChoices):
+    """Company size bands of the co-financing rates (FNE-Formation: 70 / 60 / 50 %)."""
+
+    SMALL = "moins_50", "Moins de 50 salariés"
+    MEDIUM = "50_249", "De 50 à 249 salariés"
+    LARGE = "250_plus", "250 salariés et plus"
+
+    @classmethod
+    def of(cls, headcount: int | None) -> "SizeBand | None":
+        if headcount is None:
+            return None
+        if headcount < 50:
+            return cls.SMALL
+        return cls.MEDIUM if headcount < 250 else cls.LARGE
+
+
+class Public(models.TextChoices):
+    EMPLOYEES = "salaries", "Salariés"
+    JOB_SEEKERS = "demandeurs", "Demandeurs d'emploi"
+    SENIORS = "seniors", "Salariés seniors (55 ans et plus)"
+    APPRENTICES = "alternants", "Alternants"
+    EMPLOYERS = "employeurs", "Employeurs, dirigeants"
+
+
+class FundingLineStatus(models.TextChoices):
+    COMMITTED = "engagee", "Engagée"
+    RELEASED = "degagee", "Dégagée"
+
+
+class FundingLine(models.Model):
+    """One share of an instructed file's funding: the OPCO's section, a convention or the company.
+    A section's or a convention's line is committed on its envelope's ledger when it is added (the
+    ledger movements point at the line); the facts (company size, public, dates, hours, cost) are
+    those the eligibility rules were checked against, and those the conventions' indicators count."""
+
+    source_type = models.ForeignKey(ContentType, verbose_name="type de dossier", on_delete=models.PROTECT, db_index=False)
+    source_id = models.PositiveBigIntegerField("identifiant du dossier")
+    reference = models.CharField("n° de dossier", max_length=64)
+    funder_kind = models.CharField("financeur", max_length=16, choices=FunderKind.choices)
+    section = models.CharField("section financière", max_length=32, blank=True, choices=FinancialSection.choices)
+    scope_key = models.CharField("clé de convention", max_length=64, blank=True, db_index=True)
+    amount = models.DecimalField("montant engagé", **MONEY)
+    consumed = models.DecimalField("montant consommé (payé)", **MONEY, default=0)
+    status = models.CharField("statut", max_length=16, choices=FundingLineStatus.choices, default=FundingLineStatus.COMMITTED)
+    company = models.ForeignKey(
+        "referentials.Company", verbose_name="entreprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    headcount = models.PositiveIntegerField("effectif retenu", null=True, blank=True)
+    size_band = models.CharField("tranche d'effectif", max_length=16, blank=True, choices=SizeBand.choices)
+    public = models.CharField("public", max_length=16, choices=Public.choices, default=Public.EMPLOYEES)
+    starts_on = models.DateField("début de l'action")
+    ends_on = models.DateField("fin de l'action")
+    hours = models.DecimalField("heures de formation", max_digits=10, decimal_places=2, default=0)
+    trainees = models.PositiveIntegerField("stagiaires", default=0)
+    seniors = models.PositiveIntegerField("dont seniors (55 ans et plus)", default=0)
+    women = models.PositiveIntegerField("dont femmes", default=0)
+    total_cost = models.DecimalField("coût total de l'action", **MONEY)
+    completed = models.BooleanField("action achevée", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="ajoutée par", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("ajoutée le", auto_now_add=True)
+    released_at = models.DateTimeField("dégagée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ligne de financement"
+        verbose_name_plural = "lignes de financement"
+        ordering = ["reference", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="funding_line_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(consumed__gte=0) & Q(consumed__lte=F("amount")), name="funding_line_consumed_within_amount"
+            ),
+            models.CheckConstraint(condition=Q(total_cost__gt=0), name="funding_line_cost_positive"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="funding_line_dates_ordered"),
+            models.CheckConstraint(
+                condition=(Q(funder_kind="section") & ~Q(section="") & Q(scope_key=""))
+                | (Q(funder_kind="convention") & Q(section="") & ~Q(scope_key=""))
+                | (Q(funder_kind="entreprise") & Q(section="") & Q(scope_key="")),
+                name="funding_line_funder_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(seniors__lte=F("trainees")) & Q(women__lte=F("trainees")), name="funding_line_counts_within_trainees"
+            ),
+        ]
+        indexes = [models.Index(fields=["source_type", "source_id"], name="funding_line_source_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} – {self.get_funder_kind_display()} : {self.amount} €"

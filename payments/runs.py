@@ -36,7 +36,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts import roles
-from opco import audit
+from opco import audit, publication
 from opco.models import AuditEntry
 from opco.money import euros
 from payments import sepa, sources
@@ -797,6 +797,8 @@ def payment_run_settle(*, actor, run_id: int, source: str = AuditEntry.Source.WE
             summary=f"{run} réglé : {len(line_ids)} ligne(s) payée(s)",
             source=source,
         )
+        # R6332-23 3°: the list of bodies funded is republished after each settled run.
+        transaction.on_commit(lambda: publication.changed(f"{run} réglé"))
     return run
 
 
@@ -866,6 +868,7 @@ def transfer_return(
             ),
             source=AuditEntry.Source.IMPORT if source == ReturnSource.PAIN002 else AuditEntry.Source.WEB,
         )
+        transaction.on_commit(lambda: publication.changed(f"Rejet du virement {transfer.end_to_end_id}"))
     return bank_return
 
 

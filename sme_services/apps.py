@@ -54,3 +54,8 @@ class SmeServicesConfig(AppConfig):
         from sme_services.funding.registry import register_funding
 
         register_funding()
+
+        # R6332-23 1°: the rule sets, current and past, on the public transparency page.
+        from sme_services.funding.publication import register_publication
+
+        register_publication()

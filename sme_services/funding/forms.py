@@ -152,3 +152,29 @@ class PullForwardForm(StyledForm):
     year = forms.IntegerField(label="Année", min_value=2020, max_value=2100)
     quarter = forms.IntegerField(label="Trimestre", min_value=1, max_value=4)
     amount = forms.DecimalField(label="Montant avancé", **AMOUNT)
+
+
+class CofinancingForm(StyledForm):
+    """A convention's share of an accepted request (sme_services.funding.cofinancing). The conventions
+    offered are the convention envelopes payments knows (their key and name), this year's first."""
+
+    scope_key = forms.ChoiceField(label="Convention")
+    amount = forms.DecimalField(
+        label="Montant pris en charge par la convention (€)", min_value=0, max_digits=14, decimal_places=2
+    )
+    public = forms.ChoiceField(label="Public", choices=())
+    seniors = forms.IntegerField(label="Dont seniors", min_value=0, initial=0)
+    women = forms.IntegerField(label="Dont femmes", min_value=0, initial=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from payments.models import Envelope, EnvelopeKind, Public
+
+        envelopes = Envelope.objects.filter(kind=EnvelopeKind.CONVENTION).order_by("-year", "label")
+        choices, seen = [], set()
+        for key, label in envelopes.values_list("scope_key", "label"):
+            if key not in seen:
+                seen.add(key)
+                choices.append((key, label or key))
+        self.fields["scope_key"].choices = choices
+        self.fields["public"].choices = Public.choices

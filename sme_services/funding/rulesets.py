@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts import roles
-from opco import audit
+from opco import audit, publication
 from sme_services.funding.inputs import InvalidInput
 from sme_services.funding.models import FundingRuleSet
 from sme_services.funding.rules import RuleSet, parse_rule_set
@@ -70,6 +70,8 @@ def rule_set_import(*, actor, data, file_name: str = "") -> FundingRuleSet:
                     f"{version.validated_on.isoformat()})"
                 ),
             )
+            # R6332-23 1°: the published priorities and criteria follow each new version within 15 days.
+            transaction.on_commit(lambda: publication.changed(f"Règles de prise en charge {version.reference}"))
     except (IntegrityError, ValidationError) as error:
         raise InvalidInput("reference", f"version refusée : {error}") from None
     return version

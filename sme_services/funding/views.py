@@ -23,6 +23,7 @@ from opco.forms import add_service_errors
 from opco.lists import FilteredListView
 from opco.workflow import TransitionRefused, transitions_of
 from sme_services.funding import services
+from sme_services.funding.cofinancing import cofinancing_of, training_request_cofinance
 from sme_services.funding.enums import Channel
 from sme_services.funding.enums import RequestStatus as S
 from sme_services.funding.envelopes import (
@@ -34,6 +35,7 @@ from sme_services.funding.envelopes import (
 )
 from sme_services.funding.filtersets import TrainingRequestFilter
 from sme_services.funding.forms import (
+    CofinancingForm,
     CorrectionForm,
     EvidenceForm,
     PullForwardForm,
@@ -234,6 +236,8 @@ def request_detail(request, pk: int):
             "reason_form": ReasonForm(),
             "evidence_form": EvidenceForm(initial={"received_on": timezone.localdate()}),
             "correction_form": CorrectionForm(),
+            "cofinancing_form": CofinancingForm(prefix="cofi") if staff and file.status == S.ACCEPTED else None,
+            "cofinancing_lines": cofinancing_of(file),
             "line_labels": LINE_LABELS,
             "afest_missing": services.afest_elements_missing(file) if file.afest_project_id else [],
         },
@@ -267,6 +271,12 @@ def request_action(request, pk: int, action: str):
                 raise ValidationError("; ".join(f"{k} : {' '.join(v)}" for k, v in form.errors.items()))
             services.evidence_record(actor=request.user, pk=file.pk, **form.cleaned_data)
             messages.success(request, "Pièce de service fait enregistrée.")
+        elif action == "cofinance":
+            form = CofinancingForm(request.POST, prefix="cofi")
+            if not form.is_valid():
+                raise ValidationError("; ".join(f"{k} : {' '.join(v)}" for k, v in form.errors.items()))
+            training_request_cofinance(actor=request.user, pk=file.pk, **form.cleaned_data)
+            messages.success(request, "Ligne de cofinancement ajoutée : l'enveloppe de la convention est engagée.")
         elif action == "correct":
             form = CorrectionForm(request.POST)
             if not form.is_valid():

@@ -24,6 +24,10 @@ PUBLIC_ROUTES = {
     "comptes/2fa/authenticate/",
     "admin/login/",
     "branches/certifications/publiques/",  # the certifications the branches publish (issue 17)
+    # R6332-23: the transparency page and its CSV are public by law.
+    "transparence/",
+    "transparence/organismes.csv",
+    "transparence/rubriques/<slug:key>.csv",
     # The proximity service's public needs form (embeddable, no account), its SIRET lookup, and the
     # satisfaction survey reached by a signed link (sme_services).
     "proximite/exprimer-un-besoin/",

@@ -141,6 +141,7 @@ class Command(BaseCommand):
         sme = demo_sme_seed(
             companies=list(Company.objects.filter(siret__in=[synthetic_siret(i) for i in range(1, len(DEMO_COMPANIES) + 1)]))
         )
+        conventions = self.seed_conventions()
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
             self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
@@ -154,6 +155,8 @@ class Command(BaseCommand):
             self.stdout.write(sme)
         if payments:
             self.stdout.write(payments)
+        if conventions:
+            self.stdout.write("Conventions : " + ", ".join(f"{n} {label}" for label, n in conventions.items()))
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
         self.stdout.write(f"Secret TOTP (double authentification) de tous les comptes : {DEMO_TOTP_SECRET}")
         self.stdout.write(
@@ -213,6 +216,11 @@ class Command(BaseCommand):
             if index < 8 and contract.employer_id:
                 PortfolioCompany.objects.get_or_create(advisor=advisor, company_id=contract.employer_id)
         return counts
+
+    def seed_conventions(self) -> dict[str, int]:
+        from demo.conventions import demo_conventions_seed
+
+        return demo_conventions_seed(finance=User.objects.get(email="finance1@demo.local"))
 
     def seed_reconversions(self) -> dict[str, int]:
         from demo.contracts import demo_reconversions_seed
