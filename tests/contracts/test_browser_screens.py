@@ -49,3 +49,38 @@ def test_recording_a_cfa_document_on_the_contract_page_reloads_it_with_a_message
     assert page.evaluate("window.__before_reload === undefined")
     expect(page.locator("#cfa-received")).to_contain_text("F-2025-0917")
     assert CfaDocument.objects.filter(contract=made).count() == 1
+
+
+def test_accepting_a_funding_asks_for_a_confirmation_first(page, live_server, browser_login, staff, accept, clock):
+    """A money decision is never one click: dismissing the browser's question changes nothing."""
+    from contracts.alternance import workflow
+    from contracts.alternance.deposit import contract_deposit
+    from contracts.models import ApprenticeshipContract
+    from tests.contracts.factories import base
+
+    clock(date(2025, 9, 15))
+    contract = contract_deposit(actor=staff, data={**base(), "recu_le": "2025-09-02"}).contract
+    workflow.contract_transition(actor=staff, contract_id=contract.pk, action_code="instruct")
+    browser_login(page, staff)
+    page.goto(f"{live_server.url}/contrats/{contract.pk}/")
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.locator("#action-accept button[type=submit]").click()
+    page.wait_for_timeout(300)
+    assert ApprenticeshipContract.objects.get(pk=contract.pk).status == "instruction"
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.locator("#action-accept button[type=submit]").click()
+    page.wait_for_selector(".alert-success")
+    assert ApprenticeshipContract.objects.get(pk=contract.pk).status == "accepted"
+    assert (
+        questions
+        == [
+            f"Accepter la prise en charge du dossier {contract.file_number} ? Le financement est engagé sur le budget et l'échéancier créé."
+        ]
+        * 2
+    )
