@@ -77,10 +77,6 @@ def test_accepting_a_funding_asks_for_a_confirmation_first(page, live_server, br
     page.locator("#action-accept button[type=submit]").click()
     page.wait_for_selector(".alert-success")
     assert ApprenticeshipContract.objects.get(pk=contract.pk).status == "accepted"
-    assert (
-        questions
-        == [
-            f"Accepter la prise en charge du dossier {contract.file_number} ? Le financement est engagé sur le budget et l'échéancier créé."
-        ]
-        * 2
-    )
+    number = contract.file_number
+    question = f"Accepter la prise en charge du dossier {number} ? Le financement est engagé sur le budget et l'échéancier créé."
+    assert questions == [question, question]
