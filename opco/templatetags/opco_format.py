@@ -2,7 +2,7 @@
 
 `{{ amount|euros }}` → « 5 621,00 € » through `opco.money.euros`, the one euro formatter: every amount
 on a screen reads the same (never « 5621.00 € » or « 7000,00 € » beside « 180 000,00 € »). An empty
-amount reads « — ». `{{ count|nombre }}` groups thousands the same way (« 12 345 »)."""
+amount reads « — »."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -11,8 +11,6 @@ from django import template
 from opco.money import euros as format_euros
 
 register = template.Library()
-
-THOUSANDS = "\u202f"  # narrow no-break space, as opco.money.euros
 
 
 @register.filter
@@ -24,15 +22,3 @@ def euros(value) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     return format_euros(amount)
-
-
-@register.filter
-def nombre(value) -> str:
-    """An integer count with French thousands: 12345 → « 12 345 »."""
-    if value is None or value == "":
-        return "—"
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return f"{number:,}".replace(",", THOUSANDS)
