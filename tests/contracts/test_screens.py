@@ -313,6 +313,9 @@ def test_bulk_instruct_takes_the_new_files_and_says_why_the_others_are_left(staf
         "se fait sur un dossier « Reçu »." in text
     )
     assert AuditEntry.objects.filter(action="contract_instruct").count() == 3
+    # The work queue leads to the selection of the received files.
+    queue = staff_client.get(reverse("contracts:queue")).content.decode()
+    assert f'href="{reverse("contracts:list")}?status=received" id="bulk-instruct-link"' in queue
 
 
 def test_the_bulk_buttons_and_the_decision_buttons_follow_the_workflow_roles(client, make_user, staff, referentials):
