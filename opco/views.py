@@ -40,7 +40,9 @@ def search(request):
     declared where it is wired (opco/urls.py)."""
     from opco.search import looks_like_nir, search_everything
 
-    text = (request.POST.get("q") if request.method == "POST" else request.GET.get("q")) or ""
+    # The header's box is « recherche » (a list's own filter is « q », on the same page), this page's « q ».
+    data = request.POST if request.method == "POST" else request.GET
+    text = data.get("recherche") or data.get("q") or ""
     text = text.strip()[:100]
     nir = looks_like_nir(text)
     refused = nir and request.method != "POST"

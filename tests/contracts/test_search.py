@@ -98,6 +98,9 @@ def test_the_header_has_one_search_box_on_every_page(client, world):
     client.force_login(world["staff"])
     html = client.get(reverse("home")).content.decode()
     assert html.count('role="search"') == 1 and f'action="{SEARCH}"' in html and 'id="header-search"' in html
+    assert 'name="recherche"' in html  # not « q »: the lists' own filter has that name on the same page
+    found = client.post(SEARCH, {"recherche": world["mine"].file_number}).context["groups"]
+    assert [g.kind.key for g in found] == ["contracts"]
 
 
 def test_payable_lines_are_found_by_file_number(client, world, make_user):
