@@ -51,3 +51,38 @@ class BranchesConfig(AppConfig):
         register_kind(npec_round.REMINDER_BRANCH, "NPEC : proposition de la branche à soumettre")
         register_kind(npec_round.REMINDER_LATE, "NPEC : campagnes en retard")
         register_producer(npec_round.round_reminders_schedule)
+
+        # An administrator sets a representative's branches on the account screen (accounts.management_screens).
+        from accounts.management_screens import AccountExtra, register_account_extra
+
+        register_account_extra(
+            "branches",
+            AccountExtra(
+                fields=_membership_fields,
+                initial=lambda user: {"branches": list(user.branch_memberships.values_list("branch_id", flat=True))},
+                save=_memberships_save,
+                describe=lambda user: ", ".join(m.branch.name for m in user.branch_memberships.select_related("branch")),
+                label="Branches",
+            ),
+        )
+
+
+def _membership_fields():
+    from django import forms
+
+    from branches.models import Branch
+
+    return {
+        "branches": forms.ModelMultipleChoiceField(
+            label="Branches (représentant de branche)",
+            queryset=Branch.objects.order_by("name"),
+            required=False,
+            help_text="Un représentant ne voit que les dossiers et les données de ses branches.",
+        )
+    }
+
+
+def _memberships_save(actor, user, data) -> None:
+    from branches.services import branch_memberships_set
+
+    branch_memberships_set(actor=actor, user=user, branches=data.get("branches") or [])

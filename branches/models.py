@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from opco.money import euros
 from referentials.models import Idcc
 
 
@@ -199,7 +200,7 @@ class AmorcageValue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Niveau {self.level} : {self.amount} € (au {self.valid_from:%d/%m/%Y})"
+        return f"Niveau {self.level} : {euros(self.amount)} (au {self.valid_from:%d/%m/%Y})"
 
 
 class ProfessionalisationRate(models.Model):

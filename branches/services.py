@@ -78,3 +78,34 @@ def npec_exemption_add(*, actor, rncp: str, title: str = "") -> NpecExemption:
 def npec_exemption_remove(*, actor, exemption: NpecExemption) -> None:
     audit.record(actor=actor, action="npec_exemption_remove", target=exemption, changes={"rncp": exemption.rncp})
     exemption.delete()
+
+
+def branch_memberships_set(*, actor, user, branches) -> None:
+    """The branches a representative sees (CPNE members). Only a representative's account holds
+    memberships; the account screen's administrator sets them (audited, with what changed)."""
+    from accounts.enums import UserKind
+    from accounts.services import MANAGE_REFUSAL, may_manage_accounts
+    from branches.models import BranchMembership
+
+    if not may_manage_accounts(actor):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(MANAGE_REFUSAL)
+    wanted = {branch.pk: branch for branch in branches}
+    if wanted and user.kind != UserKind.BRANCH_REP:
+        raise ValidationError({"branches": "Seul un représentant de branche est rattaché à des branches."})
+    with transaction.atomic():
+        current = dict(BranchMembership.objects.filter(user=user).values_list("branch_id", "branch__name"))
+        removed = set(current) - set(wanted)
+        added = set(wanted) - set(current)
+        if not removed and not added:
+            return
+        BranchMembership.objects.filter(user=user, branch_id__in=removed).delete()
+        BranchMembership.objects.bulk_create([BranchMembership(user=user, branch=wanted[pk]) for pk in sorted(added)])
+        audit.record(
+            actor=actor,
+            action="branch_memberships_set",
+            target=user,
+            changes={"branches": [sorted(current.values()), sorted(branch.name for branch in wanted.values())]},
+            summary=f"Branches de {user.email} : {', '.join(sorted(b.name for b in wanted.values())) or 'aucune'}",
+        )

@@ -6,6 +6,10 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contrats et financements"
 
     def ready(self) -> None:
+        # What the header's one search box finds here (opco.search).
+        from contracts import search
+
+        search.register()
         # The contracts' own reminders join the daily round of notifications (deadlines come from the workflows).
         from contracts.alternance import reminders
         from notifications.deadlines import register_producer

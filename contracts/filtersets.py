@@ -15,6 +15,7 @@ from branches.selectors import branches_visible_to
 from contracts.enums import ContractKind, ContractStatus
 from contracts.models import ApprenticeshipContract
 from opco.forms import DateWidget
+from opco.search import looks_like_nir, words
 from referentials.validators import normalize_identifier
 
 LEVELS = [("", "Tous"), *((level, f"Niveau {level}") for level in range(3, 9))]
@@ -22,26 +23,27 @@ UNASSIGNED = "null"
 OPEN_STATUSES = (ContractStatus.RECEIVED, ContractStatus.UNDER_INSTRUCTION, ContractStatus.INCOMPLETE)
 
 
-def search_contracts(queryset, value: str):
-    """A file or DECA number, an employer SIRET, or words of the apprentice's or employer's name."""
+def search_contracts(queryset, value: str, *, by_nir: bool = False):
+    """Exact identifiers first — a file or DECA number, a SIRET (employer's or CFA's), a CFA's UAI
+    and, when `by_nir` (the global search, posted: a NIR never goes into an address), the
+    apprentice's NIR — else words of the apprentice's or employer's name, accents aside."""
     compact = normalize_identifier(value)
     if re.fullmatch(r"(AP|PR)\d+", compact):
         return queryset.filter(file_number=compact)
     if re.fullmatch(r"\d{14}", compact):
-        return queryset.filter(employer_siret=compact)
-    words = value.split()
-    for word in words:
-        queryset = queryset.filter(
-            Q(apprentice_last_name__icontains=word)
-            | Q(apprentice_first_name__icontains=word)
-            | Q(employer_name__icontains=word)
-            | Q(deca_number=word)
-        )
-    return queryset
+        return queryset.filter(Q(employer_siret=compact) | Q(cfa_siret=compact))
+    if re.fullmatch(r"\d{7}[A-Z]", compact):
+        return queryset.filter(cfa_uai=compact)
+    if looks_like_nir(compact):
+        # Only ever an exact match, and only where the NIR was posted (never from a list's address).
+        return queryset.filter(apprentice_nir=compact) if by_nir else queryset.none()
+    return queryset.filter(
+        Q(deca_number=value.strip()) | words(value, ("apprentice_last_name", "apprentice_first_name", "employer_name"))
+    )
 
 
 class ContractFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="N° de dossier, apprenti ou employeur", method="search")
+    q = django_filters.CharFilter(label="N° de dossier ou DECA, SIRET, UAI, apprenti ou employeur", method="search")
     status = django_filters.ChoiceFilter(label="Statut", choices=ContractStatus.choices, empty_label="Tous")
     contract_kind = django_filters.ChoiceFilter(label="Nature", choices=ContractKind.choices, empty_label="Toutes")
     branch = django_filters.ChoiceFilter(label="Branche", choices=(), empty_label="Toutes", method="filter_branch")
@@ -112,7 +114,7 @@ class ContractFilter(django_filters.FilterSet):
             return queryset.filter(cfa_uai=compact)
         if re.fullmatch(r"\d{14}", compact):
             return queryset.filter(cfa_siret=compact)
-        return queryset.filter(Q(cfa__name__icontains=value.strip()) | Q(cfa__trade_name__icontains=value.strip()))
+        return queryset.filter(words(value, ("cfa__name", "cfa__trade_name")))
 
     def filter_rncp(self, queryset, name, value):
         code = normalize_identifier(value)
@@ -135,7 +137,7 @@ def gestionnaires():
 
 
 class ContractQueueFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="N° de dossier, apprenti ou employeur", method="search")
+    q = django_filters.CharFilter(label="N° de dossier ou DECA, SIRET, UAI, apprenti ou employeur", method="search")
     status = django_filters.ChoiceFilter(label="Statut", choices=[(s.value, s.label) for s in OPEN_STATUSES], empty_label="Tous")
     mine = django_filters.BooleanFilter(label="Mes dossiers", method="filter_mine", widget=forms.CheckboxInput)
     overdue = django_filters.BooleanFilter(label="En retard seulement", method="filter_overdue", widget=forms.CheckboxInput)

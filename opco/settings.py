@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "opco.context_processors.installation",
             ],
+            # The house's number formats (|euros, |nombre) in every template without {% load %}.
+            "builtins": ["opco.templatetags.opco_format"],
         },
     },
 ]

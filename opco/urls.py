@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from opco import views
@@ -14,6 +15,7 @@ admin.site.login = refuse_logged_in_non_administrators(views.admin_login_redirec
 urlpatterns = [
     path("", allow(*roles.ANY_USER)(views.home), name="home"),
     path("echeances/", allow(roles.STAFF)(views.deadlines), name="deadlines"),
+    path("recherche/", require_http_methods(["GET", "POST"])(allow(*roles.ANY_USER)(views.search)), name="search"),
     path("sante/", views.health, name="health"),
     path("comptes/", include("allauth.urls")),
     path("comptes/", include("accounts.urls")),

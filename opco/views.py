@@ -33,6 +33,34 @@ def admin_login_redirect(request):
     return redirect(f"{reverse('account_login')}?next={next_url}")
 
 
+def search(request):
+    """The header's one box: every kind the apps registered (opco.search), grouped, each scoped to the
+    user by its app's selector. The box posts, so that a NIR typed there never enters an address, a
+    log or the browser's history; a NIR in an address (GET) is not searched. Who may open it is
+    declared where it is wired (opco/urls.py)."""
+    from opco.search import looks_like_nir, search_everything
+
+    # The header's box is « recherche » (a list's own filter is « q », on the same page), this page's « q ».
+    data = request.POST if request.method == "POST" else request.GET
+    text = data.get("recherche") or data.get("q") or ""
+    text = text.strip()[:100]
+    nir = looks_like_nir(text)
+    refused = nir and request.method != "POST"
+    groups = [] if refused else search_everything(request.user, text)
+    return render(
+        request,
+        "search.html",
+        {
+            "text": "" if nir else text,  # a NIR is never written back into the page
+            "searched": bool(text) and not refused,
+            "by_nir": nir and not refused,
+            "refused_nir": refused,
+            "groups": groups,
+            "total": sum(len(group.hits) for group in groups),
+        },
+    )
+
+
 def deadlines(request):
     """« Échéances » : the files of every kind waiting for a decision, overdue or due within 5 days,
     for one gestionnaire (yourself by default), for nobody (unassigned) or for everyone. Staff only,

@@ -7,6 +7,10 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Paiements"
 
     def ready(self) -> None:
+        # What the header's one search box finds here (opco.search).
+        from payments import search
+
+        search.register()
         # A finance officer sees on the home page the runs waiting for their approval (four eyes: not
         # the ones they prepared), through the notifications panel.
         from notifications.panel import register_panel_source

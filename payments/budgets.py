@@ -73,6 +73,7 @@ class Alert(models.TextChoices):
     OK = "ok", "Dans la dotation"
     THRESHOLD = "seuil", "Seuil de 90 % atteint"
     OVERRUN = "depassement", "Dotation dépassée"
+    PAID_OVER = "paiements_au_dela", "Paiements au-delà de la dotation"
     NOT_ENTERED = "non_saisie", "Aucune dotation saisie"
 
 
@@ -81,6 +82,7 @@ ENVELOPE_ALERT_LABELS = {
     Alert.OK: "Dans l'enveloppe",
     Alert.THRESHOLD: "Seuil de 90 % atteint",
     Alert.OVERRUN: "Enveloppe dépassée",
+    Alert.PAID_OVER: "Paiements au-delà de l'enveloppe",
     Alert.NOT_ENTERED: "Aucune enveloppe saisie",
 }
 
@@ -610,6 +612,10 @@ class EnvelopeFigures:
     scope_key: str = ""
     budget_id: int | None = None
     source: str = ""
+    # Paid on the commitments of the year (lines due in the year, whenever paid): compared with the
+    # dotation they were committed on. `paid` is every payment made in the year (runs executed that
+    # year), commitments of earlier years included: the bank's view, it may exceed what was committed.
+    paid_on_commitments: Decimal | None = None
 
     @property
     def remaining(self) -> Decimal | None:
@@ -628,6 +634,10 @@ class EnvelopeFigures:
             return Alert.NOT_ENTERED
         if self.committed > self.budget or self.overrun_count:
             return Alert.OVERRUN
+        # Never « dans la dotation » while the year's payments go past it (a green badge under
+        # « Payé 219 658,77 € » for a smaller dotation misled): said apart from an overrun of commitments.
+        if max(self.paid, self.paid_on_commitments or ZERO) > self.budget:
+            return Alert.PAID_OVER
         # Exact comparison (no rounding): 89.99 % is fine, 90 % warns.
         if self.budget > 0 and self.committed * HUNDRED >= self.budget * ALERT_THRESHOLD:
             return Alert.THRESHOLD
@@ -661,8 +671,9 @@ def _paid_lines(year: int, section: str | None = None):
 
 def section_dashboard(year: int) -> list[EnvelopeFigures]:
     """The three sections for a year, in the order of L6332-3: dotation, committed (net movements of
-    the year), paid (lines of the section paid in the year), overruns. Three queries, whatever the
-    volume."""
+    the year), paid on those commitments (lines due in the year), all payments made in the year
+    (lines paid by a run executed in the year, earlier commitments included), overruns. Three
+    queries, whatever the volume."""
     budgets = {budget.section: budget for budget in SectionBudget.objects.filter(year=year)}
     movements = {
         section: (total, overruns)
@@ -671,10 +682,18 @@ def section_dashboard(year: int) -> list[EnvelopeFigures]:
         .values_list("budget__section")
         .annotate(total=Sum("amount"), overruns=Count("id", filter=Q(overrun=True)))
     }
-    paid = {
-        section: _cents(total)
-        for section, total in _paid_lines(year).order_by().values_list("section").annotate(total=Sum("amount"))
-    }
+    start, end = _year_range(year)
+    in_year = Q(run__execution_date__gte=start, run__execution_date__lt=end)
+    due_in_year = Q(due_date__gte=start, due_date__lt=end)
+    paid, paid_on_commitments = {}, {}
+    for section, made, on_commitments in (
+        PayableLine.objects.filter(Q(status=LineStatus.PAID) & (in_year | due_in_year))
+        .exclude(section="")
+        .order_by()
+        .values_list("section")
+        .annotate(made=Sum("amount", filter=in_year), on_commitments=Sum("amount", filter=due_in_year))
+    ):
+        paid[section], paid_on_commitments[section] = _cents(made), _cents(on_commitments)
     figures = []
     for section in FinancialSection:
         budget = budgets.get(section.value)
@@ -688,6 +707,7 @@ def section_dashboard(year: int) -> list[EnvelopeFigures]:
                 budget=budget.amount if budget else None,
                 committed=_cents(total),
                 paid=paid.get(section.value, ZERO),
+                paid_on_commitments=paid_on_commitments.get(section.value, ZERO),
                 overrun_count=overruns,
                 budget_id=budget.pk if budget else None,
                 source=budget.source if budget else "",

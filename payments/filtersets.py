@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 
 from opco.forms import DateWidget
+from opco.search import words
 from payments.enums import LineStatus, RecoveryStatus, RunStatus
 from payments.models import PayableLine, PaymentRun, RecoveryOrder
 from payments.selectors import late_lines
@@ -29,6 +30,7 @@ class RunFilter(django_filters.FilterSet):
 
 
 class LineFilter(django_filters.FilterSet):
+    reference = django_filters.CharFilter(label="N° de dossier ou référence", method="filter_reference")
     beneficiary = django_filters.CharFilter(label="Bénéficiaire (SIRET ou nom)", method="filter_beneficiary")
     status = django_filters.ChoiceFilter(label="Statut", choices=LineStatus.choices, empty_label="Tous")
     due_from = django_filters.DateFilter(
@@ -39,7 +41,11 @@ class LineFilter(django_filters.FilterSet):
 
     class Meta:
         model = PayableLine
-        fields = ["beneficiary", "status", "due_from", "due_to", "late"]
+        fields = ["reference", "beneficiary", "status", "due_from", "due_to", "late"]
+
+    def filter_reference(self, queryset, name, value):
+        """A line's reference starts with its file's number (« AP2026000042 DL A1 … »)."""
+        return queryset.filter(reference__icontains=value.strip())
 
     def filter_beneficiary(self, queryset, name, value):
         compact = normalize_identifier(value)
@@ -47,9 +53,7 @@ class LineFilter(django_filters.FilterSet):
             return queryset.filter(account__identifier=compact)
         if re.fullmatch(r"\d{9}", compact):
             return queryset.filter(account__identifier__startswith=compact)
-        for word in value.split():
-            queryset = queryset.filter(account__name__icontains=word)
-        return queryset
+        return queryset.filter(words(value, ("account__name",)))
 
     def filter_late(self, queryset, name, value):
         return late_lines(queryset) if value else queryset
@@ -67,4 +71,4 @@ class RecoveryOrderFilter(django_filters.FilterSet):
         compact = normalize_identifier(value)
         if re.fullmatch(r"\d{9}|\d{14}", compact):
             return queryset.filter(account__identifier__startswith=compact)
-        return queryset.filter(Q(account__name__icontains=value.strip()) | Q(number__iexact=value.strip()))
+        return queryset.filter(words(value, ("account__name",)) | Q(number__iexact=value.strip()))

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Q
 
+from opco.money import euros
 from payments.enums import BeneficiaryKind, FinancialSection, LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
 from referentials.validators import validate_bic, validate_iban
 
@@ -215,7 +216,7 @@ class PayableLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} : {self.amount} €"
+        return f"{self.reference} : {euros(self.amount)}"
 
 
 class Transfer(models.Model):
@@ -247,7 +248,7 @@ class Transfer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Virement {self.end_to_end_id} : {self.amount} €"
+        return f"Virement {self.end_to_end_id} : {euros(self.amount)}"
 
     @property
     def masked_iban(self) -> str:
@@ -489,7 +490,7 @@ class BudgetMovement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.month:%m/%Y} : {self.amount} €"
+        return f"{self.reference} {self.month:%m/%Y} : {euros(self.amount)}"
 
 
 # --- Co-financing: the funding lines of a file ------------------------------------------------------
@@ -589,4 +590,4 @@ class FundingLine(models.Model):
         indexes = [models.Index(fields=["source_type", "source_id"], name="funding_line_source_idx")]
 
     def __str__(self) -> str:
-        return f"{self.reference} – {self.get_funder_kind_display()} : {self.amount} €"
+        return f"{self.reference} – {self.get_funder_kind_display()} : {euros(self.amount)}"

@@ -6,6 +6,10 @@ class ReferentialsConfig(AppConfig):
     verbose_name = "Référentiels"
 
     def ready(self) -> None:
+        # What the header's one search box finds here (opco.search).
+        from referentials import search
+
+        search.register()
         # The home page counts the referentials (opco.home).
         from opco import home
         from referentials.models import Certification, Company, Idcc, TrainingProvider

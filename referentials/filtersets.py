@@ -2,8 +2,8 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q
 
+from opco.search import words
 from referentials.models import Certification, Company, Idcc, TrainingProvider
 from referentials.validators import normalize_identifier
 
@@ -36,7 +36,7 @@ class ProviderFilter(django_filters.FilterSet):
             return queryset.filter(siret__startswith=compact)
         if re.fullmatch(r"\d{7}[A-Z]", compact):
             return queryset.filter(uai=compact)
-        return queryset.filter(Q(name__icontains=value) | Q(trade_name__icontains=value) | Q(city__icontains=value))
+        return queryset.filter(words(value, ("name", "trade_name", "city")))
 
 
 class CertificationFilter(django_filters.FilterSet):
@@ -59,7 +59,7 @@ class CertificationFilter(django_filters.FilterSet):
             return queryset.filter(rncp=f"RNCP{compact}")
         if re.fullmatch(r"[0-9A-Z]{8}", compact):
             return queryset.filter(code_diplome=compact)
-        return queryset.filter(Q(title__icontains=value) | Q(title_depp__icontains=value))
+        return queryset.filter(words(value, ("title", "title_depp")))
 
 
 class IdccFilter(django_filters.FilterSet):
@@ -74,7 +74,7 @@ class IdccFilter(django_filters.FilterSet):
         compact = value.strip()
         if compact.isdigit():
             return queryset.filter(code=compact.zfill(4))
-        return queryset.filter(Q(title__icontains=compact) | Q(official_title__icontains=compact))
+        return queryset.filter(words(compact, ("title", "official_title")))
 
     def filter_opco(self, queryset, name, value):
         from django.conf import settings
@@ -98,7 +98,7 @@ class CompanyFilter(django_filters.FilterSet):
             return queryset.filter(siret=compact)
         if re.fullmatch(r"\d{9}", compact):
             return queryset.filter(siren=compact)
-        return queryset.filter(name__icontains=value)
+        return queryset.filter(words(value, ("name",)))
 
     def filter_idcc(self, queryset, name, value):
         return queryset.filter(idcc__code=value.strip().zfill(4))

@@ -122,3 +122,18 @@ def page():
         context.close()
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser_login(live_server):
+    """browser_login(page, user): the browser carries `user`'s session (as after a full login with MFA;
+    tests/test_browser.py walks the real login once), so each browser test goes straight to its page."""
+    from django.test import Client
+
+    def login(page, user):
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+
+    return login

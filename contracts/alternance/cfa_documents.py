@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts import roles
-from contracts.alternance.payability import FUNDED, documents_deadline, instalments_release, is_new_cfa
+from contracts.alternance.payability import FUNDED, contract_end, documents_deadline, instalments_release, is_new_cfa
 from contracts.enums import CfaDocumentKind
 from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
 from opco import audit
@@ -134,6 +134,27 @@ def _matches(contract: ApprenticeshipContract, kind: str, year: int | None) -> l
     return list(_concerned(contract, kind, year).filter(status=ScheduleStatus.PLANNED))
 
 
+def training_done_on(contract: ApprenticeshipContract) -> date:
+    """The day from which the CFA can attest the training carried out: the end of the training when the
+    contract gives one, the contract's term (its rupture) when that comes first."""
+    end = contract_end(contract)
+    return min(end, contract.training_end) if contract.training_end else end
+
+
+def _refuse_early_completion(contract: ApprenticeshipContract, dated: date) -> None:
+    """R6332-25 III 4°: the last balance waits for « une attestation de réalisation des actions de
+    formation » sent after the contract's term; one dated before the training ends attests actions not
+    yet carried out, and would release the balance years early."""
+    done_on = training_done_on(contract)
+    if dated < done_on:
+        _refuse(
+            "issued_on",
+            f"Attestation de réalisation datée du {dated:%d/%m/%Y}, avant la fin de la formation du contrat "
+            f"{contract.file_number} ({done_on:%d/%m/%Y}) : elle ne peut attester des actions de formation "
+            "pas encore réalisées (R6332-25 III 4°).",
+        )
+
+
 def cfa_document_receive(
     *,
     actor,
@@ -221,6 +242,8 @@ def cfa_document_receive(
                 f"Reçue après le {documents_deadline(contract):%d/%m/%Y}, plus de 4 mois après le terme du contrat : "
                 "le solde n'est pas dû (R6332-25 III 4°).",
             )
+        if kind == CfaDocumentKind.COMPLETION_ATTESTATION:
+            _refuse_early_completion(contract, issued_on or received_on)
         matched = _matches(contract, kind, year)
         if not matched:
             _refuse(

@@ -30,6 +30,7 @@ from contracts.financing.professionalisation import (
 from contracts.financing.service import professionalisation_run, simulation_run
 from contracts.models import ApprenticeshipContract, Commitment, Instalment, Rupture
 from opco import audit
+from opco.money import euros
 from payments.budgets import budget_commit, budget_net_by_month
 from payments.enums import ScheduleStatus
 from payments.services import payable_lines_cancel
@@ -278,9 +279,9 @@ def _apprenticeship_commitment(contract: ApprenticeshipContract, actor) -> tuple
     commitment.full_clean(exclude=["contract", "created_by"])  # None when the silence decides (D6325-2)
     commitment.save()
     Instalment.objects.bulk_create(_rows(commitment, schedule.instalments, InstalmentOrigin.DECISION))
-    summary = f"Prise en charge acceptée : {schedule.annual_amount} € par an, NPEC {schedule.npec} € ({origin})"
+    summary = f"Prise en charge acceptée : {euros(schedule.annual_amount)} par an, NPEC {euros(schedule.npec)} ({origin})"
     if aid:
-        summary += f" ; aide au maître d'apprentissage {aid['monthly']} €/mois (D6332-93 2°)"
+        summary += f" ; aide au maître d'apprentissage {euros(aid['monthly'])}/mois (D6332-93 2°)"
     return commitment, summary
 
 
@@ -301,8 +302,8 @@ def _professionalisation_commitment(contract: ApprenticeshipContract, actor) -> 
     commitment.save()
     Instalment.objects.bulk_create(_rows(commitment, schedule.instalments, InstalmentOrigin.DECISION))
     summary = (
-        f"Prise en charge acceptée : formation {financing.formation} € ({origin}), tutorat {financing.tutorat} €, "
-        f"formation du tuteur {financing.formation_tuteur} € ; total {financing.total} €"
+        f"Prise en charge acceptée : formation {euros(financing.formation)} ({origin}), tutorat {euros(financing.tutorat)}, "
+        f"formation du tuteur {euros(financing.formation_tuteur)} ; total {euros(financing.total)}"
     )
     return commitment, summary
 

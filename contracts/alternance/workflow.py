@@ -48,6 +48,9 @@ DECISION_BY_KIND = {
 APPRENTISSAGE_ONLY = (ContractKind.APPRENTISSAGE,)
 PROFESSIONNALISATION_ONLY = (ContractKind.PROFESSIONNALISATION,)
 BOTH_KINDS = (ContractKind.APPRENTISSAGE, ContractKind.PROFESSIONNALISATION)
+# Deciding a funding (R6224-3, D6325-2) is the gestionnaires' and their managers' work: finance pays what
+# was decided, it does not decide (the screens derive their buttons from these roles).
+DECIDERS = (roles.GESTIONNAIRE, roles.RESPONSABLE)
 
 CONTRACTS = register(
     Workflow(
@@ -71,7 +74,15 @@ CONTRACTS = register(
             Action("instruct", "Prendre en instruction", (S.RECEIVED,), S.UNDER_INSTRUCTION, BOTH_KINDS),
             Action("request_documents", "Déclarer incomplet", (S.RECEIVED, S.UNDER_INSTRUCTION), S.INCOMPLETE, BOTH_KINDS),
             Action("documents_received", "Pièces reçues : dossier complet", (S.INCOMPLETE,), S.UNDER_INSTRUCTION, BOTH_KINDS),
-            Action("accept", "Accepter la prise en charge", (S.UNDER_INSTRUCTION,), S.ACCEPTED, BOTH_KINDS, decides=True),
+            Action(
+                "accept",
+                "Accepter la prise en charge",
+                (S.UNDER_INSTRUCTION,),
+                S.ACCEPTED,
+                BOTH_KINDS,
+                roles=DECIDERS,
+                decides=True,
+            ),
             # D6325-2: silence accepts a professionalisation contract, from wherever the file waits for a decision.
             Action(
                 "accept_implicit",
@@ -88,6 +99,7 @@ CONTRACTS = register(
                 (S.RECEIVED, S.UNDER_INSTRUCTION, S.INCOMPLETE),
                 S.REFUSED,
                 BOTH_KINDS,
+                roles=DECIDERS,
                 decides=True,
             ),
             # A professionalisation contract is deposited by the OPCO's acceptance itself (D6325-2).

@@ -23,6 +23,7 @@ from contracts.enums import (
     RuptureCause,
 )
 from opco.instruction import InstructedFile
+from opco.money import euros
 from payments.enums import ScheduleStatus
 from referentials.models import Certification, Company, TrainingProvider
 
@@ -321,7 +322,9 @@ class Instalment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.commitment.contract.file_number} année {self.year} {self.kind} {self.due_date:%d/%m/%Y} : {self.net} €"
+        return (
+            f"{self.commitment.contract.file_number} année {self.year} {self.kind} {self.due_date:%d/%m/%Y} : {euros(self.net)}"
+        )
 
 
 class Amendment(models.Model):

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from opco.instruction import InstructedFile
+from opco.money import euros
 from payments.enums import ScheduleStatus
 from referentials.models import Certification, Company, TrainingProvider
 
@@ -232,7 +233,7 @@ class ReconversionPayment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period.file_number} {self.get_kind_display()} {self.due_date:%d/%m/%Y} : {self.amount} €"
+        return f"{self.period.file_number} {self.get_kind_display()} {self.due_date:%d/%m/%Y} : {euros(self.amount)}"
 
 
 class ProAEmployeeContract(models.TextChoices):

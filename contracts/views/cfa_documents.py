@@ -274,11 +274,13 @@ def contract_cfa_documents(request, pk: int):
     form = CfaDocumentForm(request.POST, request.FILES, prefix="cfa", contract=contract)
     received = form.receive(request.user) if form.is_valid() else None
     if received is None:
-        return render(request, template, _section_context(request, contract, form))
+        return render(request, template, {**_section_context(request, contract, form), "refused": True})
     messages.success(request, success_message(received))
-    target = reverse("contracts:detail", args=[contract.pk]) + "#cfa-documents"
+    # No anchor: a location differing from the page's only by its fragment would not reload it (the
+    # recorded piece and the French message would stay unseen, and people submitted twice).
+    target = reverse("contracts:detail", args=[contract.pk])
     if request.htmx:
-        # The whole page is reloaded: the schedule above shows the instalments now payable.
+        # The whole page is reloaded: the message on top, the schedule showing the instalments now payable.
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
         return response

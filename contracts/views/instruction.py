@@ -24,7 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from accounts import roles
 from branches.models import BranchIdcc
-from contracts.alternance.bulk import acceptance_review, contracts_accept_eligible
+from contracts.alternance.bulk import acceptance_review, bulk_actions_for, contracts_accept_eligible, contracts_bulk_transition
 from contracts.alternance.check_runs import contract_check
 from contracts.alternance.decisions import (
     commitment_regularise_npec,
@@ -64,6 +64,7 @@ from opco import audit
 from opco.access import allow
 from opco.checks import CheckStatus
 from opco.lists import FilteredListView
+from opco.money import euros
 from opco.workflow import transitions_of
 from payments.budgets import can_overrun
 from payments.enums import ScheduleStatus
@@ -178,6 +179,7 @@ class ContractListView(FilteredListView):
         context["can_instruct"] = can_instruct(self.request.user)
         if context["can_instruct"]:
             context["gestionnaire_choices"] = self.filterset.gestionnaire_choices
+            context["bulk_actions"] = bulk_actions_for(self.request.user)
         context["back"] = self.request.get_full_path()
         context["xlsx_export"] = True
         return context
@@ -248,7 +250,8 @@ def _back(request) -> str:
 @allow(roles.STAFF)
 @require_POST
 def contracts_bulk(request):
-    """Assign the selected files, or accept the eligible ones after a confirmation page."""
+    """Assign the selected files, take the new ones « en instruction », or accept the eligible ones
+    after a confirmation page; each file left says why (the workflow's reason)."""
     if not can_instruct(request.user):
         raise PermissionDenied("Seul le personnel de l'OPCO instruit les dossiers.")
     back = _back(request)
@@ -267,9 +270,17 @@ def contracts_bulk(request):
         count = contract_assign(actor=request.user, contract_ids=list(contracts.values_list("pk", flat=True)), assignee=assignee)
         messages.success(request, f"{count} dossier(s) attribué(s) à {assignee}.")
         return redirect(back)
+    if action == "instruct":
+        outcome = contracts_bulk_transition(actor=request.user, contracts=contracts, code="instruct")
+        if outcome.accepted:
+            numbers = ", ".join(c.file_number for c in outcome.accepted)
+            messages.success(request, f"{len(outcome.accepted)} dossier(s) pris en instruction : {numbers}.")
+        for contract, reason in outcome.left:
+            messages.warning(request, f"{contract.file_number} non pris en instruction : {reason}.")
+        return redirect(back)
     if action == "accept_eligible":
         if request.POST.get("confirm") != "1":
-            candidates = acceptance_review(contracts)
+            candidates = acceptance_review(contracts, request.user)
             context = {
                 "eligible": [c for c in candidates if c.eligible],
                 "ineligible": [c for c in candidates if not c.eligible],
@@ -302,6 +313,13 @@ FORMS = {
     "rupture": RuptureForm,
     "amend": AmendForm,
 }
+# Money decisions ask for a confirmation in the browser (static/js/confirm.js).
+CONFIRMATIONS = {
+    "accept": "Accepter la prise en charge du dossier {number} ? Le financement est engagé sur le budget et l'échéancier créé.",
+    "refuse": "Refuser la prise en charge du dossier {number} ?",
+    "rupture": "Enregistrer la rupture du dossier {number} ? L'échéancier est recalculé.",
+    "regularise": "Régulariser le NPEC du dossier {number} ? L'échéancier est recalculé.",
+}
 EXTRA_LABELS = {
     "amend": "Enregistrer un avenant",
     "regularise": "Régulariser le NPEC (niveau publié)",
@@ -325,8 +343,9 @@ def _form_for(code: str, contract, errors, data=None):
     return form_class(data, prefix=code, **extra)
 
 
-def _decision_actions(contract, commitment, errors: list[str], warnings: list[str]) -> list[dict]:
-    codes = [action.code for action in available_actions(contract)]
+def _decision_actions(contract, commitment, errors: list[str], warnings: list[str], user=None) -> list[dict]:
+    # The workflow's roles decide which buttons a user sees (finance does not decide a funding).
+    codes = [action.code for action in available_actions(contract, user)]
     if contract.status in AMENDABLE_STATUSES:
         codes.append("amend")
     if commitment is not None and commitment.npec_source == "amorcage":
@@ -337,6 +356,7 @@ def _decision_actions(contract, commitment, errors: list[str], warnings: list[st
             "label": ACTIONS[code].label if code in ACTIONS else EXTRA_LABELS[code],
             "form": _form_for(code, contract, errors),
             "danger": code in ("refuse", "rupture"),
+            "confirm": CONFIRMATIONS.get(code, "").format(number=contract.file_number),
         }
         for code in codes
     ]
@@ -380,7 +400,7 @@ def contract_detail(request, pk: int):
         "can_instruct": staff,
     }
     if staff:
-        context["actions"] = _decision_actions(contract, commitment, errors, warnings)
+        context["actions"] = _decision_actions(contract, commitment, errors, warnings, request.user)
         context["document_form"] = DocumentForm(prefix="document")
     return render(request, "contracts/contract_detail.html", context)
 
@@ -412,8 +432,8 @@ def _run_action(code: str, actor, contract, form) -> str:
             budget_overrun_acknowledged=data.get("budget_overrun_acknowledged", False) and can_overrun(actor),
         )
         if commitment.regime == "PRO":
-            return f"Prise en charge acceptée et contrat déposé (D6325-2) : {commitment.annual_amount} € engagés."
-        return f"Prise en charge acceptée : {commitment.annual_amount} € par an (NPEC {commitment.npec} €)."
+            return f"Prise en charge acceptée et contrat déposé (D6325-2) : {euros(commitment.annual_amount)} engagés."
+        return f"Prise en charge acceptée : {euros(commitment.annual_amount)} par an (NPEC {euros(commitment.npec)})."
     if code == "refuse":
         contract_refuse(actor=actor, contract_id=contract.pk, codes=data["codes"], text=data["text"])
         return "Prise en charge refusée : le courrier motivé part au déposant."
@@ -440,7 +460,7 @@ def _run_action(code: str, actor, contract, form) -> str:
         return f"Avenant {data['amendment_type']} enregistré au {data['effective_on']:%d/%m/%Y}."
     if code == "regularise":
         commitment = commitment_regularise_npec(actor=actor, contract_id=contract.pk)
-        return f"NPEC régularisé : {commitment.npec} € ; l'échéancier est recalculé sans toucher aux échéances payées."
+        return f"NPEC régularisé : {euros(commitment.npec)} ; l'échéancier est recalculé sans toucher aux échéances payées."
     if code == "recheck":
         report = contract_check(contract=contract, actor=actor)
         return "Contrôles relancés : " + ("dossier éligible." if report.eligible else "des contrôles sont bloquants.")

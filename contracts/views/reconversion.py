@@ -66,6 +66,7 @@ from opco.checks import CheckStatus
 from opco.forms import DateWidget
 from opco.lists import FilteredListView
 from opco.money import euros
+from opco.search import words
 from opco.workflow import transitions_of
 from payments.budgets import can_overrun
 from payments.enums import ScheduleStatus
@@ -95,9 +96,7 @@ class ReconversionFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         text = value.strip()
-        return queryset.filter(
-            Q(file_number__iexact=text) | Q(employee_last_name__icontains=text) | Q(employer_name__icontains=text)
-        )
+        return queryset.filter(Q(file_number__iexact=text) | words(text, ("employee_last_name", "employer_name")))
 
     def filter_siret(self, queryset, name, value):
         return queryset.filter(employer_siret=normalize_identifier(value))
@@ -375,7 +374,7 @@ class ProAFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         text = value.strip()
-        return queryset.filter(Q(file_number__iexact=text) | Q(employee_last_name__icontains=text) | Q(deposit_reference=text))
+        return queryset.filter(Q(file_number__iexact=text) | words(text, ("employee_last_name",)) | Q(deposit_reference=text))
 
     def filter_siret(self, queryset, name, value):
         return queryset.filter(employer_siret=normalize_identifier(value))

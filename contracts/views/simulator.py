@@ -15,6 +15,7 @@ from contracts.forms.instruction import ProfessionalisationSimulationForm, Simul
 from contracts.pdf import KIND_LABELS, simulation_pdf
 from opco.access import allow
 from opco.forms import add_service_errors
+from opco.search import words
 from referentials.models import Certification
 
 
@@ -113,7 +114,7 @@ def certification_suggestions(request):
         by_code = (
             Q(rncp__startswith=code if code.startswith("RNCP") else f"RNCP{code}") if code.removeprefix("RNCP").isdigit() else Q()
         )
-        by_title = Q(title__icontains=typed)
+        by_title = words(typed, ("title",))
         certifications = Certification.objects.filter(by_code | by_title if by_code else by_title).exclude(rncp="NR")
         certifications = certifications.order_by("-active", "rncp").only("rncp", "title", "level")[:20]
     return render(request, "contracts/_certification_options.html", {"certifications": certifications})

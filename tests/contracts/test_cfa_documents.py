@@ -187,6 +187,34 @@ def test_a_document_that_unlocks_nothing_is_refused(staff, contract, clock):
     }
 
 
+def test_an_attestation_de_realisation_dated_before_the_end_of_training_is_refused(staff, contract, clock):
+    """R6332-25 III 4°: the attestation of the training carried out comes after it; one received on
+    05/12/2026 for a training ending 30/06/2027 (contract to 31/08/2027) would release the balance early."""
+    made = contract()
+    clock(date(2026, 12, 5))
+    assert refused(staff, made.file_number, COMPLETION, number="") == {
+        "issued_on": [
+            f"Attestation de réalisation datée du 05/12/2026, avant la fin de la formation du contrat {made.file_number} "
+            "(30/06/2027) : elle ne peut attester des actions de formation pas encore réalisées (R6332-25 III 4°)."
+        ]
+    }
+    clock(date(2027, 7, 10))
+    assert "29/06/2027" in refused(staff, made.file_number, COMPLETION, number="", issued_on=date(2027, 6, 29))["issued_on"][0]
+    # The day the training ends is enough (boundary).
+    received = receive(staff, made.file_number, COMPLETION, number="", issued_on=date(2027, 6, 30))
+    assert [(i.year, i.kind) for i in received.matched] == [(2, "balance")]
+
+
+def test_after_a_rupture_the_attestation_de_realisation_may_follow_the_rupture(staff, contract, clock):
+    made = contract()
+    clock(date(2026, 1, 20))
+    contract_rupture(actor=staff, contract_id=made.pk, rupture_date=date(2026, 1, 16), cause="accord_commun")
+    message = refused(staff, made.file_number, COMPLETION, number="", issued_on=date(2026, 1, 15))
+    assert list(message) == ["issued_on"] and "(16/01/2026)" in message["issued_on"][0]
+    # Dated the rupture's day, it is no longer early: what it unlocks is the schedule's business.
+    assert "issued_on" not in refused(staff, made.file_number, COMPLETION, number="", issued_on=date(2026, 1, 16))
+
+
 # --- Matching ------------------------------------------------------------------------------------------------
 def test_the_annual_invoice_of_year_2_matches_the_advance_of_year_2_and_the_balance_of_year_1(staff, contract, clock):
     made = contract()
@@ -436,7 +464,8 @@ def test_an_upload_on_the_contract_page_reloads_the_page(gestionnaire, contract)
     url = reverse("contracts:contract_cfa_documents", args=[made.pk])
     response = gestionnaire.post(url, upload_data(), HTTP_HX_REQUEST="true")
     assert response.status_code == 204
-    assert response["HX-Redirect"] == reverse("contracts:detail", args=[made.pk]) + "#cfa-documents"
+    # A location without anchor: the browser reloads the page (a fragment alone would not).
+    assert response["HX-Redirect"] == reverse("contracts:detail", args=[made.pk])
     assert CfaDocument.objects.get().contract_id == made.pk
     assert line(made, 1, "advance").status == ScheduleStatus.PAYABLE
 
@@ -452,7 +481,7 @@ def test_without_htmx_the_contract_section_is_a_page_with_its_errors_then_a_redi
     assert not CfaDocument.objects.exists()
     accepted_post = gestionnaire.post(url, upload_data())
     assert accepted_post.status_code == 302
-    assert accepted_post["Location"] == reverse("contracts:detail", args=[made.pk]) + "#cfa-documents"
+    assert accepted_post["Location"] == reverse("contracts:detail", args=[made.pk])
 
 
 def test_a_contract_without_commitment_has_no_upload_form(gestionnaire, staff, referentials):
@@ -471,7 +500,7 @@ def test_the_file_is_downloaded_through_the_contract_scoping(gestionnaire, staff
     assert response["Content-Disposition"] == f'attachment; filename="facture_annuelle-{made.file_number}-annee1.pdf"'
     assert (response["Content-Type"], response["Cache-Control"]) == ("application/pdf", "private, no-store")
     assert b"".join(response.streaming_content) == PDF
-    without_file = receive(staff, made.file_number, COMPLETION, number="", received_on=date(2025, 9, 15)).document
+    without_file = receive(staff, made.file_number, FINAL, number="S-1", received_on=date(2025, 9, 15)).document
     assert gestionnaire.get(reverse("contracts:cfa_document_file", args=[without_file.pk])).status_code == 404
 
 

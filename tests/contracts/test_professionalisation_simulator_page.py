@@ -32,7 +32,7 @@ def test_the_page_shows_the_amounts_and_the_schedule(staff_client):
     page = response.content.decode()
     # 400 h × 9,15 €; 345 € × 6 (tutor of 47); 30 h × 15 €.
     assert "forfait légal (D6332-86) : 9,15 €/h" in page
-    for amount in ("3660,00 €", "2070,00 €", "450,00 €", "6180,00 €"):
+    for amount in ("3\u202f660,00 €", "2\u202f070,00 €", "450,00 €", "6\u202f180,00 €"):
         assert amount in page
     assert response.context["total"] == Decimal("6180.00")
     labels = [line["label"] for line in response.context["lines"]]

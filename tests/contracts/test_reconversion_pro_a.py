@@ -125,7 +125,7 @@ def test_pro_a_screens(staff, client_for, make_user):
     amendment = ProAAmendment.objects.get()
     assert response["Location"] == reverse("reconversions:pro_a_detail", args=[amendment.pk])
     detail = client.get(response["Location"]).content.decode()
-    assert "PROA_TUTEUR" in detail and "2745,00 €" in detail
+    assert "PROA_TUTEUR" in detail and "2\u202f745,00 €" in detail
     assert amendment.file_number in client.get(reverse("reconversions:pro_a_list")).content.decode()
     # A representative sees none of it (figures, not people: RGPD art. 5 1 c).
     outsider = client_for(make_user(kind="branch_rep"))

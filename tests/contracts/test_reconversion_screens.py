@@ -83,15 +83,15 @@ def test_dashboard_at_5000_00_has_no_alert(two_periods, staff, client_for):
         False,
     )
     page = client_for(staff).get(reverse("reconversions:dashboard"), {"annee": 2026}).content.decode()
-    assert '<div class="fs-3" id="average-cost">5\xa0000,00 €</div>' in page
+    assert '<div class="fs-3" id="average-cost">5\u202f000,00 €</div>' in page
     assert 'id="average-alert"' not in page
 
 
 def test_dashboard_at_5000_01_raises_the_alert(two_periods, staff, client_for):
     two_periods("6000.02")
     page = client_for(staff).get(reverse("reconversions:dashboard"), {"annee": 2026}).content.decode()
-    assert '<div class="fs-3" id="average-cost">5\xa0000,01 €</div>' in page
-    assert "Le coût moyen dépasse le plafond de 5\xa0000,00 € fixé par D6332-90 II." in page
+    assert '<div class="fs-3" id="average-cost">5\u202f000,01 €</div>' in page
+    assert "Le coût moyen dépasse le plafond de 5\u202f000,00 € fixé par D6332-90 II." in page
 
 
 def test_external_share_of_exactly_12_percent(accepted, branches, staff, client_for):
@@ -140,7 +140,7 @@ def test_the_simulation_after_this_file(accepted, deposit, branches, staff, clie
     pending = deposit(**IN_0843)
     reconversion_instruct(actor=staff, period_id=pending.pk)
     page = client_for(staff).get(reverse("reconversions:detail", args=[pending.pk])).content.decode()
-    assert '<td class="text-end" id="average-after">5\xa0000,01 €</td>' in page
+    assert '<td class="text-end" id="average-after">5\u202f000,01 €</td>' in page
     assert 'id="simulation-alert"' in page
 
 
@@ -179,7 +179,7 @@ def test_staff_instruct_and_accept_from_the_page(deposit, staff, client_for, clo
     period.refresh_from_db()
     assert (period.status, period.committed_amount) == ("accepted", Decimal("2745.00"))
     page = client.get(reverse("reconversions:detail", args=[period.pk])).content.decode()
-    assert '<dd class="col-sm-9" id="committed">2\xa0745,00 €</dd>' in page
+    assert '<dd class="col-sm-9" id="committed">2\u202f745,00 €</dd>' in page
     assert "Prise en charge accordée : 2\u202f745,00 €" in page  # the history
 
 

@@ -38,7 +38,7 @@ def referentials(load):
 
 @pytest.fixture
 def staff(make_user):
-    return make_user(kind="staff", first_name="Gaëlle", last_name="Gestion")
+    return make_user(kind="staff", groups=["gestionnaire"], first_name="Gaëlle", last_name="Gestion")
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def test_xlsx_export_writes_a_name_starting_with_equals_as_text(staff_client, st
     assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
 
 
-def test_list_queries_are_constant_and_at_most_10(staff_client, staff, make_user, referentials):
+def test_list_queries_are_constant_and_at_most_11(staff_client, staff, make_user, referentials):
     url = reverse("contracts:list")
     for n in range(10):
         deposit_contract(staff, n)
@@ -236,7 +236,8 @@ def test_list_queries_are_constant_and_at_most_10(staff_client, staff, make_user
     with CaptureQueriesContext(connection) as with_50:
         response = staff_client.get(url)
     assert len(response.context["object_list"]) == 50
-    assert len(with_10) == len(with_50) <= 10, "\n".join(q["sql"][:250] for q in with_50.captured_queries)
+    # 11: the user's groups are read once, the bulk buttons following the workflow's roles.
+    assert len(with_10) == len(with_50) <= 11, "\n".join(q["sql"][:250] for q in with_50.captured_queries)
 
 
 # --- Bulk actions ------------------------------------------------------------------------------------
@@ -275,7 +276,7 @@ def test_bulk_accept_confirms_then_accepts_only_the_eligible(staff_client, staff
     reasons = {c.contract.pk: c.reason for c in page.context["ineligible"]}
     assert reasons == {
         blocked.pk: "contrôles bloquants : AGE",
-        received.pk: "statut « Reçu » : seul un dossier en instruction peut être accepté",
+        received.pk: "statut « Reçu » : « Accepter la prise en charge » se fait sur un dossier « En instruction »",
     }
     html = page.content.decode()
     assert "À examiner : OPCO_RATTACHEMENT" in html and "Accepter 2 dossiers" in html
@@ -295,6 +296,49 @@ def test_bulk_accept_confirms_then_accepts_only_the_eligible(staff_client, staff
     text = " ".join(messages_of(response))
     assert f"1 dossier(s) accepté(s) : {eligible.file_number}" in text
     assert f"{warned.file_number} laissé pour examen individuel" in text and "OPCO_RATTACHEMENT" in text
+
+
+def test_bulk_instruct_takes_the_new_files_and_says_why_the_others_are_left(staff_client, staff, referentials):
+    new_one, new_two = deposit_contract(staff, 1), deposit_contract(staff, 2)
+    already = instruct(staff, deposit_contract(staff, 3))
+    response = follow_post(
+        staff_client, reverse("contracts:bulk"), {"action": "instruct", "ids": [new_one.pk, new_two.pk, already.pk]}
+    )
+    statuses = dict(ApprenticeshipContract.objects.values_list("pk", "status"))
+    assert statuses == {new_one.pk: "instruction", new_two.pk: "instruction", already.pk: "instruction"}
+    text = messages_of(response)
+    assert f"2 dossier(s) pris en instruction : {new_one.file_number}, {new_two.file_number}." in text
+    assert (
+        f"{already.file_number} non pris en instruction : statut « En instruction » : « Prendre en instruction » "
+        "se fait sur un dossier « Reçu »." in text
+    )
+    assert AuditEntry.objects.filter(action="contract_instruct").count() == 3
+    # The work queue leads to the selection of the received files.
+    queue = staff_client.get(reverse("contracts:queue")).content.decode()
+    assert f'href="{reverse("contracts:list")}?status=received" id="bulk-instruct-link"' in queue
+
+
+def test_the_bulk_buttons_and_the_decision_buttons_follow_the_workflow_roles(client, make_user, staff, referentials):
+    """Finance pays what was decided: it sees neither « Accepter la prise en charge » nor the bulk
+    acceptance, and the service refuses it the same (one rule: the workflow's roles)."""
+    from contracts.alternance.decisions import contract_accept
+    from contracts.alternance.workflow import TransitionRefused
+
+    contract = instruct(staff, deposit_contract(staff, 1))
+    finance = make_user(kind="staff", groups=["finance"], email="finance-roles@opco.test")
+    client.force_login(finance)
+    listing = client.get(reverse("contracts:list")).content.decode()
+    assert 'value="instruct"' in listing and 'value="accept_eligible"' not in listing
+    detail = client.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
+    assert "Accepter la prise en charge" not in detail and "Refuser la prise en charge" not in detail
+    assert 'id="action-request_documents"' in detail
+    with pytest.raises(TransitionRefused):
+        contract_accept(actor=finance, contract_id=contract.pk)
+    assert ApprenticeshipContract.objects.get(pk=contract.pk).status == "instruction"
+    client.force_login(staff)  # a gestionnaire
+    detail = client.get(reverse("contracts:detail", args=[contract.pk])).content.decode()
+    assert 'id="action-accept" data-confirm="Accepter la prise en charge du dossier ' + contract.file_number in detail
+    assert 'value="accept_eligible"' in client.get(reverse("contracts:list")).content.decode()
 
 
 # --- Actions of the contract page -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,9 @@ def page_query(example_input: dict) -> dict:
 
 
 def money_fr(amount: str) -> str:
-    return amount.replace(".", ",")
+    """« 5470.00 » → « 5 470,00 » (narrow no-break spaces between thousands, a decimal comma)."""
+    whole, cents = f"{Decimal(amount):,.2f}".split(".")
+    return whole.replace(",", "\u202f") + "," + cents
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=IDS)

@@ -27,7 +27,7 @@ PLAN = FinancialSection.PLAN_UNDER_50
 DASHBOARD = reverse("payments:budgets")
 ENTRY = reverse("payments:budget_entry")
 BRANCH_ENTRY = reverse("payments:budget_branch_entry")
-NNBSP, NBSP = "\u202f", "\u00a0"
+NNBSP = NBSP = "\u202f"  # templates format amounts with opco.money.euros (|euros)
 _sources = itertools.count(1)
 
 

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 ALTERNANCE, PLAN, RECONVERSION = FinancialSection.ALTERNANCE, FinancialSection.PLAN_UNDER_50, FinancialSection.RECONVERSION
 NNBSP = "\u202f"  # narrow no-break space between thousands in messages
-NBSP = "\u00a0"  # no-break space between thousands in templates (French locale)
+NBSP = "\u202f"  # templates format amounts with opco.money.euros too (|euros): the same narrow space
 _sources = itertools.count(1)
 
 
@@ -78,7 +78,9 @@ def figures_of(year: int) -> dict[str, budgets.EnvelopeFigures]:
 _runs = itertools.count(1)
 
 
-def paid_line(amount: str, *, executed_on: date, section: str = ALTERNANCE, status=LineStatus.PAID, prepared_by=None):
+def paid_line(
+    amount: str, *, executed_on: date, section: str = ALTERNANCE, status=LineStatus.PAID, prepared_by=None, due_on=None
+):
     """A payable line of a settled run executed on `executed_on` (built directly: the dates are past)."""
     run = PaymentRun.objects.create(
         execution_date=executed_on, prepared_by=prepared_by or UserFactory(), status=RunStatus.SETTLED, total=abs(D(amount))
@@ -89,7 +91,7 @@ def paid_line(amount: str, *, executed_on: date, section: str = ALTERNANCE, stat
         source_type=ContentType.objects.get_for_model(SectionBudget),
         source_id=900_000 + number,
         amount=D(amount),
-        due_date=executed_on,
+        due_date=due_on or executed_on,
         reference=f"PAY-{number}",
         label="Échéance",
         section=section,
@@ -580,6 +582,28 @@ def test_staff_see_the_dashboard(client_for, request, filled, who):
     assert 'id="monthly-chart"' in html and html.count('"><title>') == 24  # two bars a month
     assert "AP-2026-0001" in html and "Rupture au 15/03/2026" in html and "-100,25 €" in html
     assert ('id="budget-entry-link"' in html) is (who != "staff")
+
+
+def test_the_dashboard_shows_both_views_of_the_paid_and_never_a_green_badge_past_the_dotation(client_for, staff):
+    """Paid in 2026 includes a 2025 commitment paid in January: 1 100 € paid in the year for a 1 000 €
+    dotation with 900 € committed. Both views are shown; the badge says the payments went past."""
+    budget(2026, ALTERNANCE, "1000.00")
+    commit(staff, ALTERNANCE, [(date(2026, 3, 1), "900.00")], reference="AP-2026-0042")
+    paid_line("800.00", executed_on=date(2026, 1, 20), due_on=date(2025, 12, 1))  # committed on 2025
+    paid_line("300.00", executed_on=date(2026, 3, 10), due_on=date(2026, 3, 1))
+    response = client_for(staff).get(DASHBOARD, {"annee": "2026"})
+    alternance = {f.section: f for f in response.context["figures"]}[ALTERNANCE]
+    assert (alternance.committed, alternance.paid_on_commitments, alternance.paid) == (D("900.00"), D("300.00"), D("1100.00"))
+    assert alternance.alert == "paiements_au_dela"
+    html = page(response)
+    assert 'data-field="paid_on_commitments">300,00 €' in html and f'data-field="paid">1{NBSP}100,00 €' in html
+    assert "Payé sur les engagements de l'année" in html and "Tous les paiements faits dans l'année" in html
+    section = html.split('id="section-alternance"')[1].split("</section>")[0]
+    assert 'data-alert="paiements_au_dela"' in section and "Dans la dotation" not in section
+    assert "Section « Alternance » : paiements au-delà de la dotation." in html
+    # 2025 sees the line on its own commitments.
+    earlier = {f.section: f for f in section_dashboard(2025)}[ALTERNANCE]
+    assert (earlier.paid_on_commitments, earlier.paid) == (D("800.00"), D("0"))
 
 
 def test_the_dashboard_defaults_to_this_year(client_for, staff):
