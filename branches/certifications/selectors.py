@@ -8,9 +8,9 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from accounts import roles
-from branches.certifications import rncp
 from branches.certifications.enums import ProjectStatus, Repertoire
 from branches.certifications.models import Candidate, CertificationProject, Review
+from referentials import rncp_export
 
 
 def projects_visible_to(user) -> QuerySet[CertificationProject]:
@@ -80,9 +80,11 @@ def new_rncp_without_npec(branch) -> list[NewCertification]:
         found.setdefault(
             project.rncp_code, NewCertification(project.rncp_code, project.title, project.registered_from, "projet de la branche")
         )
-    linked = rncp.fiches_of_idccs(branch.idccs.values_list("code", flat=True))
+    export = rncp_export.current_export()
+    linked = rncp_export.fiches_of_idccs(branch.idccs.values_list("code", flat=True), export)
     for code in sorted(linked):
-        if code.startswith("RNCP") and rncp.lineage_of(code).predecessors and not rncp.direct_successors(code):
+        renews = rncp_export.lineage_of(code, export).predecessors
+        if code.startswith("RNCP") and renews and not rncp_export.direct_successors(code, export):
             found.setdefault(code, NewCertification(code, "", None, "fiche liée à la convention collective (export RNCP)"))
     known = set(NpecEntry.objects.filter(rncp__in=found).values_list("rncp", flat=True))
     known |= set(NpecExemption.objects.filter(rncp__in=found).values_list("rncp", flat=True))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from branches.npec_round.rncp import current_export
+from referentials.rncp_export import current_export
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "gpec"
 TENSION = {"1": "très faible", "2": "faible", "3": "moyenne", "4": "forte", "5": "très forte"}

@@ -17,11 +17,11 @@ from openpyxl import Workbook, load_workbook
 from accounts.enums import StaffGroup, UserKind
 from branches.models import Branch, BranchMembership, Cpne, CpneIdcc, NpecEntry
 from branches.npec_round.models import NpecCampaign, NpecProposal, NpecProposalLine, NpecRecommendation, ProposalStatus
-from branches.npec_round.rncp import RncpExport, current_export
 from branches.npec_round.workflow import PROPOSAL_WORKFLOW
 from opco import audit
 from opco.calendar import add_months
 from opco.money import round_money
+from referentials.rncp_export import RncpExport, current_export
 
 # D6332-78-1 II and D6332-79 II: three months from the publication in the bulletin officiel;
 # D6332-79-1 II: two months for revised recommendations.

@@ -16,6 +16,7 @@ from contracts.alternance.checks import CheckContext, check_certification
 from notifications.deadlines import reminders_daily
 from notifications.models import Reminder
 from opco.checks import CheckStatus
+from referentials import rncp_export
 from referentials.models import Company, Idcc
 from tests.branches.certifications.factories import branch_with_cpne, complete_checklist, member, project_at, staff_user
 from tests.contracts.factories import stored_contract
@@ -25,13 +26,13 @@ pytestmark = pytest.mark.django_db
 
 # --- Lineage on real rows of the export (data/SOURCE.txt) -----------------------------------------------------
 def test_the_lineage_walks_old_and_new_certifications_of_the_real_export():
-    assert rncp.lineage_of("RNCP181") == rncp.Lineage("RNCP181", [], ["RNCP5881", "RNCP37121"])
-    middle = rncp.lineage_of("rncp5881")
+    assert rncp_export.lineage_of("RNCP181") == rncp_export.Lineage("RNCP181", [], ["RNCP5881", "RNCP37121"])
+    middle = rncp_export.lineage_of("rncp5881")
     assert (middle.predecessors, middle.successors, middle.latest) == (["RNCP181"], ["RNCP37121"], "RNCP37121")
-    assert rncp.lineage_of("RNCP37380") == rncp.Lineage("RNCP37380", ["RNCP6981", "RNCP724"], ["RNCP40287"])
-    assert rncp.direct_successors("RNCP37380") == ["RNCP40287"]
+    assert rncp_export.lineage_of("RNCP37380") == rncp_export.Lineage("RNCP37380", ["RNCP6981", "RNCP724"], ["RNCP40287"])
+    assert rncp_export.direct_successors("RNCP37380") == ["RNCP40287"]
     # A certification replacing many: RNCP40525 has 22 rows in the export.
-    assert len(rncp.lineage_of("RNCP40525").predecessors) >= 22
+    assert len(rncp_export.lineage_of("RNCP40525").predecessors) >= 22
 
 
 def test_the_certification_page_shows_the_lineage(client_for, load_certifications):

@@ -15,9 +15,9 @@ from branches.models import BranchMembership
 from branches.npec_import import read_workbook
 from branches.npec_round import services
 from branches.npec_round.models import NpecCampaign, NpecProposal, NpecProposalLine
-from branches.npec_round.rncp import read_export
 from notifications.models import Reminder
 from opco.models import AuditEntry, TransitionLog
+from referentials.rncp_export import read_export
 from tests.branches.factories import branch_with
 from tests.branches.portal.factories import cpne_for, npec_entry
 
