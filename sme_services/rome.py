@@ -1,38 +1,9 @@
-"""The ROME 4.0 jobs' ecological-transition flags (France Travail, v460; sme_services/data/SOURCE.txt),
-read by the ecological-transition diagnostic (L6332-1 I 6°, second: help companies adapt to the
-ecological transition by analysing their skills needs)."""
+"""The ecological-transition diagnostic's reading of the ROME 4.0 flags (referentials.rome; L6332-1 I 6°,
+second: help companies adapt to the ecological transition by analysing their skills needs)."""
 
-import csv
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from referentials.rome import BROWN, GREEN, STRATEGIC, WHITE, RomeJob, jobs
 
-DATA = Path(__file__).resolve().parent / "data" / "rome_v460_transition_eco.csv"
-GREEN = "Emploi Vert"
-BROWN = "Emploi Brun"
-STRATEGIC = "Emploi stratégique pour la Transition écologique"
-WHITE = "Emploi Blanc"
-
-
-@dataclass(frozen=True)
-class RomeJob:
-    code: str
-    label: str
-    flag: str
-
-    @property
-    def concerned(self) -> bool:
-        """A job the ecological transition changes: green, brown (to transform) or strategic."""
-        return self.flag in (GREEN, BROWN, STRATEGIC)
-
-
-@cache
-def jobs() -> dict[str, RomeJob]:
-    with DATA.open(encoding="utf-8") as handle:
-        return {
-            row["code_rome"]: RomeJob(row["code_rome"], row["libelle_rome"], row["transition_eco"])
-            for row in csv.DictReader(handle)
-        }
+__all__ = ["BROWN", "GREEN", "STRATEGIC", "WHITE", "RomeJob", "ecological_profile", "jobs", "unknown_codes"]
 
 
 def unknown_codes(codes: list[str]) -> list[str]:

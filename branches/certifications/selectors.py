@@ -8,9 +8,9 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from accounts import roles
-from branches.certifications import rncp
 from branches.certifications.enums import ProjectStatus, Repertoire
 from branches.certifications.models import Candidate, CertificationProject, Review
+from referentials import rncp_export
 
 
 def projects_visible_to(user) -> QuerySet[CertificationProject]:
@@ -65,24 +65,32 @@ class NewCertification:
     origin: str
 
 
-def new_rncp_without_npec(branch) -> list[NewCertification]:
-    """New RNCP certifications of the branch with no NPEC yet (D6332-79: France compétences takes them
-    into the next NPEC round; meanwhile the amorçage amount applies, D6332-80): the RNCP fiches its
-    projects registered, and the fiches France compétences links to its conventions collectives that
-    replace an older certification; neither in any NPEC publication nor on the exemptions list."""
-    from branches.certifications.models import CertificationProject
-    from branches.models import NpecEntry, NpecExemption
-    from referentials.models import Certification
-
+def registered_rncp_projects(branch) -> list[NewCertification]:
+    """The RNCP fiches the branch's own projects registered (R6113-12), oldest registration first — the
+    part the NPEC round's « certifications to decide » shares with new_rncp_without_npec."""
     found: dict[str, NewCertification] = {}
     projects = CertificationProject.objects.filter(branch=branch, repertoire=Repertoire.RNCP, status=ProjectStatus.REGISTERED)
     for project in projects.exclude(rncp_code="").order_by("registered_from"):
         found.setdefault(
             project.rncp_code, NewCertification(project.rncp_code, project.title, project.registered_from, "projet de la branche")
         )
-    linked = rncp.fiches_of_idccs(branch.idccs.values_list("code", flat=True))
+    return list(found.values())
+
+
+def new_rncp_without_npec(branch) -> list[NewCertification]:
+    """New RNCP certifications of the branch with no NPEC yet (D6332-79: France compétences takes them
+    into the next NPEC round; meanwhile the amorçage amount applies, D6332-80): the RNCP fiches its
+    projects registered, and the fiches France compétences links to its conventions collectives that
+    replace an older certification; neither in any NPEC publication nor on the exemptions list."""
+    from branches.models import NpecEntry, NpecExemption
+    from referentials.models import Certification
+
+    found: dict[str, NewCertification] = {item.rncp: item for item in registered_rncp_projects(branch)}
+    export = rncp_export.current_export()
+    linked = rncp_export.fiches_of_idccs(branch.idccs.values_list("code", flat=True), export)
     for code in sorted(linked):
-        if code.startswith("RNCP") and rncp.lineage_of(code).predecessors and not rncp.direct_successors(code):
+        renews = rncp_export.lineage_of(code, export).predecessors
+        if code.startswith("RNCP") and renews and not rncp_export.direct_successors(code, export):
             found.setdefault(code, NewCertification(code, "", None, "fiche liée à la convention collective (export RNCP)"))
     known = set(NpecEntry.objects.filter(rncp__in=found).values_list("rncp", flat=True))
     known |= set(NpecExemption.objects.filter(rncp__in=found).values_list("rncp", flat=True))

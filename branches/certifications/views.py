@@ -23,6 +23,7 @@ from opco.access import allow
 from opco.forms import add_service_errors
 from opco.lists import FilteredListView, stream_csv
 from opco.workflow import transitions_of
+from referentials import rncp_export
 from referentials.models import Certification
 
 READERS = (roles.STAFF, roles.BRANCH_REP)
@@ -120,7 +121,7 @@ def project_detail(request, pk: int):
         "sessions": project.sessions.prefetch_related("candidates").all(),
         "holders": selectors.holders_of(project),
         "surveys": project.surveys.all(),
-        "lineage": rncp.lineage_of(project.rncp_code) if project.rncp_code else None,
+        "lineage": rncp_export.lineage_of(project.rncp_code) if project.rncp_code else None,
         "bloc_form": forms.BlocForm(),
         "register_form": forms.RegisterForm(),
         "refuse_form": forms.RefuseForm(),
@@ -425,7 +426,7 @@ def certification_page(request, code: str):
     """A certification's page: the referential's rows, its registration end and the RNCP's old → new lineage."""
     code = code.strip().upper()
     rows = list(Certification.objects.filter(rncp=code))
-    lineage = rncp.lineage_of(code)
+    lineage = rncp_export.lineage_of(code)
     projects = selectors.projects_visible_to(request.user).filter(rncp_code=code)
     if not rows and not lineage.predecessors and not lineage.successors and not projects.exists():
         raise Http404("Certification inconnue.")

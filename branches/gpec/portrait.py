@@ -1,13 +1,14 @@
 """The branch's portrait from the open data embarked in branches/data/gpec (see SOURCES.md): DARES
 key figures by IDCC, and for each certification the jobs it leads to (RNCP export → ROME 4.0 with
-its ecological-transition flag → FAP 225 → DARES tensions 2019 and France Travail's BMO 2024)."""
+its ecological-transition flag (referentials.rome) → FAP 225 → DARES tensions 2019 and France Travail's BMO 2024)."""
 
 import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from branches.npec_round.rncp import current_export
+from referentials import rome
+from referentials.rncp_export import current_export
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "gpec"
 TENSION = {"1": "très faible", "2": "faible", "3": "moyenne", "4": "forte", "5": "très forte"}
@@ -67,7 +68,6 @@ class Job:
 
 @dataclass
 class Lookups:
-    rome: dict[str, dict] = field(default_factory=dict)
     fap_of_rome: dict[str, str] = field(default_factory=dict)
     tension: dict[str, str] = field(default_factory=dict)
     bmo: dict[str, dict] = field(default_factory=dict)
@@ -82,7 +82,6 @@ def _fap_key(code: str) -> str:
 @lru_cache(maxsize=1)
 def lookups() -> Lookups:
     found = Lookups()
-    found.rome = {row["code_rome"]: row for row in _read("rome_v460.csv")}
     for row in _read("fap225_rome.csv", ";"):
         if row["Rome"] and row["Rome"] != "NA":
             found.fap_of_rome.setdefault(row["Rome"], row["Fap"])
@@ -102,14 +101,14 @@ def jobs_of(rncp: str) -> list[Job]:
     data = lookups()
     jobs = []
     for code, label in current_export().romes.get(rncp.upper(), ()):
-        rome = data.rome.get(code, {})
+        job = rome.jobs().get(code)
         fap = data.fap_of_rome.get(code, "")
         bmo = data.bmo.get(_fap_key(fap)) if fap else None
         jobs.append(
             Job(
                 rome=code,
-                title=rome.get("libelle_rome") or label,
-                ecological=rome.get("transition_eco", "") if rome.get("transition_eco") != "Emploi Blanc" else "",
+                title=(job.label if job else "") or label,
+                ecological=job.flag if job and job.flag != rome.WHITE else "",
                 fap=f"{fap} – {data.families.get(fap[:1], '')}" if fap else "",
                 tension=data.tension.get(_fap_key(fap), "") if fap else "",
                 hiring_projects=int(float(bmo["met_sum_unmasked"]))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import roles
 from branches.gpec import portrait
 from branches.gpec.models import GpecDocument, GpecStudy
-from branches.gpec.services import may_manage, study_document_add, study_save
+from branches.gpec.services import FIELDS, may_manage, study_document_add, study_save
 from branches.portal import facts
 from branches.portal.exports import table_response
 from branches.portal.selectors import figures_branch_or_404, figures_branches, masks_for
@@ -121,28 +121,10 @@ def study_list(request):
     return render(request, "branches/gpec/study_list.html", context)
 
 
-class StudyForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
-
+class StudyForm(StyledForm, forms.ModelForm):
     class Meta:
         model = GpecStudy
-        fields = [
-            "title",
-            "study_type",
-            "status",
-            "provider",
-            "budget",
-            "opco_funding",
-            "branch_funding",
-            "other_funding",
-            "deliverables",
-            "published_on",
-            "visibility",
-        ]
+        fields = list(FIELDS)  # the fields study_save writes: one list
         widgets = {"published_on": DateWidget, "deliverables": forms.Textarea(attrs={"rows": 3})}
 
 

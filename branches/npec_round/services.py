@@ -15,13 +15,14 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from accounts.enums import StaffGroup, UserKind
+from branches.certifications.selectors import registered_rncp_projects
 from branches.models import Branch, BranchMembership, Cpne, CpneIdcc, NpecEntry
 from branches.npec_round.models import NpecCampaign, NpecProposal, NpecProposalLine, NpecRecommendation, ProposalStatus
-from branches.npec_round.rncp import RncpExport, current_export
 from branches.npec_round.workflow import PROPOSAL_WORKFLOW
 from opco import audit
 from opco.calendar import add_months
 from opco.money import round_money
+from referentials.rncp_export import RncpExport, current_export
 
 # D6332-78-1 II and D6332-79 II: three months from the publication in the bulletin officiel;
 # D6332-79-1 II: two months for revised recommendations.
@@ -189,13 +190,16 @@ def _levels(cpne, fiches) -> dict[str, NpecEntry]:
 
 def certifications_to_decide(*, branch, cpne, campaign=None, export: RncpExport | None = None) -> list[dict]:
     """D6332-79 I: the fiches of the branch's conventions (RNCP export) and those France compétences
-    recommends for this CPNE that have no NPEC for it: new in the RNCP, or renewing an older fiche (a
+    recommends for this CPNE, and those the branch's own projects registered (the certifications'
+    registered_rncp_projects), that have no NPEC for it: new in the RNCP, or renewing an older fiche (a
     renewal keeps its level unless substantially changed — D6332-78 V — so it is listed with the older
     fiche's level for the branch to confirm or change)."""
     export = export or current_export()
     fiches = set()
     for code in branch_idcc_codes(branch):
         fiches |= export.idcc_fiches.get(code, frozenset())
+    projects = {item.rncp: item for item in registered_rncp_projects(branch)}
+    fiches |= set(projects)
     recommended = {}
     if campaign is not None:
         # The CPNE's own recommendation first, then those naming no CPNE.
@@ -214,12 +218,13 @@ def certifications_to_decide(*, branch, cpne, campaign=None, export: RncpExport 
         elif olds:
             reason = f"Renouvellement de {', '.join(olds)} sans niveau pour cette CPNE"
         else:
-            reason = "Nouvelle certification au RNCP"
+            reason = "Nouvelle certification au RNCP" + (" (projet de la branche)" if fiche in projects else "")
         rec = recommended.get(fiche)
+        project = projects.get(fiche)
         result.append(
             {
                 "rncp": fiche,
-                "title": rec.title if rec else (levels[fiche].title if fiche in levels else ""),
+                "title": rec.title if rec else (levels[fiche].title if fiche in levels else (project.title if project else "")),
                 "reason": reason + (" ; recommandée par France compétences" if rec else ""),
                 "recommended": rec.amount if rec else None,
                 "current": previous.amount if previous else None,

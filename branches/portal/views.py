@@ -39,7 +39,17 @@ HEADER = [
 ]
 
 
-class PeriodForm(StyledForm):
+class _Period(StyledForm):
+    """A form with a `start` and an `end` date: the end may not precede the start."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError("La fin de la période précède son début.")
+        return data
+
+
+class PeriodForm(_Period):
     start = forms.DateField(label="Conclus à partir du", required=False, widget=DateWidget)
     end = forms.DateField(label="jusqu'au", required=False, widget=DateWidget)
     kind = forms.ChoiceField(label="Nature", required=False)
@@ -47,12 +57,6 @@ class PeriodForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "Toutes"), *facts.kind_choices()]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise forms.ValidationError("La fin de la période précède son début.")
-        return data
 
 
 def _cells(row: facts.Row) -> list:
@@ -123,7 +127,7 @@ def branch_figures(request, pk: int):
     return render(request, "branches/portal/figures.html", context)
 
 
-class CountForm(StyledForm):
+class CountForm(_Period):
     start = forms.DateField(label="Conclus du", widget=DateWidget)
     end = forms.DateField(label="au (inclus)", widget=DateWidget)
     branch = forms.ModelChoiceField(label="Branche", required=False, queryset=None, empty_label="Toutes (OPCO)")
@@ -134,12 +138,6 @@ class CountForm(StyledForm):
         if not roles.STAFF(user):
             self.fields["branch"].required = True
             self.fields["branch"].empty_label = None
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise forms.ValidationError("La fin de la période précède son début.")
-        return data
 
 
 COUNT_HEADER = ["Code certification", "Intitulé certification", "Code CPNE", "Contrats"]

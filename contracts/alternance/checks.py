@@ -26,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.utils import timezone
 
-from branches.certifications.rncp import direct_successors, registration_end
+from branches.certifications.rncp import registration_end
 from branches.models import BranchIdcc
 from contracts.alternance.payload import ContractPayload, Master, PayPeriod, parse_contract_payload
 from contracts.alternance.reference_cache import cached, is_cached
@@ -36,6 +36,7 @@ from opco.calendar import OUVRABLES, add_working_days
 from opco.checks import CheckReport, Outcome, error, error_if_any, fr_date, fr_number, ok, run_table, warning
 from referentials.enums import HolidayZone
 from referentials.models import Certification, Company, Idcc
+from referentials.rncp_export import direct_successors
 from referentials.selectors import public_holidays_between
 from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, is_valid_uai, normalize_identifier
 

@@ -3,6 +3,8 @@ usual states built through the real services (`project_at(status)`)."""
 
 from datetime import date
 
+import time_machine
+
 from accounts.totp import totp_activate
 from branches.certifications import services
 from branches.certifications.criteria import criteria_for
@@ -87,3 +89,21 @@ def project_at(status: str, *, branch=None, actor=None, repertoire="rncp", simpl
     if status == ProjectStatus.CREATED:
         return project.__class__.objects.get(pk=project.pk)
     raise ValueError(status)
+
+
+def registered_project(branch, *, rncp_code="RNCP41234", ends_on=date(2031, 3, 1), title="CQP Technicien de maintenance"):
+    """A project filed on 2 February 2026 and registered by France compétences on 1 March 2026 (R6113-12)."""
+    with time_machine.travel(date(2026, 2, 2), tick=False):
+        project = project_at(ProjectStatus.CREATED, branch=branch)
+        services.project_update(actor=staff_user(), project=project, title=title, cohorts=2, honour_check_on=date(2026, 1, 20))
+        complete_checklist(project, actor=staff_user(), filed_on=date(2026, 2, 2))
+        services.project_transition(actor=staff_user(), project=project, code="file")
+    return services.project_register(
+        actor=staff_user(),
+        project=project,
+        rncp_code=rncp_code,
+        decided_on=date(2026, 3, 1),
+        registered_from=date(2026, 3, 1),
+        registration_ends_on=ends_on,
+        publication_reference="JO",
+    )

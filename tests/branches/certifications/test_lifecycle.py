@@ -9,15 +9,16 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from branches.certifications import lifecycle, rncp, selectors, services
-from branches.certifications.enums import CpneRole, ProjectStatus
+from branches.certifications import lifecycle, rncp, selectors
+from branches.certifications.enums import CpneRole
 from branches.models import Cpne, NpecEntry, NpecPublication
 from contracts.alternance.checks import CheckContext, check_certification
 from notifications.deadlines import reminders_daily
 from notifications.models import Reminder
 from opco.checks import CheckStatus
+from referentials import rncp_export
 from referentials.models import Company, Idcc
-from tests.branches.certifications.factories import branch_with_cpne, complete_checklist, member, project_at, staff_user
+from tests.branches.certifications.factories import branch_with_cpne, member, registered_project, staff_user
 from tests.contracts.factories import stored_contract
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +26,13 @@ pytestmark = pytest.mark.django_db
 
 # --- Lineage on real rows of the export (data/SOURCE.txt) -----------------------------------------------------
 def test_the_lineage_walks_old_and_new_certifications_of_the_real_export():
-    assert rncp.lineage_of("RNCP181") == rncp.Lineage("RNCP181", [], ["RNCP5881", "RNCP37121"])
-    middle = rncp.lineage_of("rncp5881")
+    assert rncp_export.lineage_of("RNCP181") == rncp_export.Lineage("RNCP181", [], ["RNCP5881", "RNCP37121"])
+    middle = rncp_export.lineage_of("rncp5881")
     assert (middle.predecessors, middle.successors, middle.latest) == (["RNCP181"], ["RNCP37121"], "RNCP37121")
-    assert rncp.lineage_of("RNCP37380") == rncp.Lineage("RNCP37380", ["RNCP6981", "RNCP724"], ["RNCP40287"])
-    assert rncp.direct_successors("RNCP37380") == ["RNCP40287"]
+    assert rncp_export.lineage_of("RNCP37380") == rncp_export.Lineage("RNCP37380", ["RNCP6981", "RNCP724"], ["RNCP40287"])
+    assert rncp_export.direct_successors("RNCP37380") == ["RNCP40287"]
     # A certification replacing many: RNCP40525 has 22 rows in the export.
-    assert len(rncp.lineage_of("RNCP40525").predecessors) >= 22
+    assert len(rncp_export.lineage_of("RNCP40525").predecessors) >= 22
 
 
 def test_the_certification_page_shows_the_lineage(client_for, load_certifications):
@@ -64,20 +65,7 @@ def test_a_contract_signed_after_its_certification_expired_is_flagged_with_the_n
 
 # --- Renewal alerts ------------------------------------------------------------------------------------------
 def _registered(branch, ends_on=date(2031, 3, 1)):
-    with time_machine.travel(date(2026, 2, 2), tick=False):
-        project = project_at(ProjectStatus.CREATED, branch=branch)
-        services.project_update(actor=staff_user(), project=project, cohorts=2, honour_check_on=date(2026, 1, 20))
-        complete_checklist(project, actor=staff_user(), filed_on=date(2026, 2, 2))
-        services.project_transition(actor=staff_user(), project=project, code="file")
-    return services.project_register(
-        actor=staff_user(),
-        project=project,
-        rncp_code="RNCP41234",
-        decided_on=date(2026, 3, 1),
-        registered_from=date(2026, 3, 1),
-        registration_ends_on=ends_on,
-        publication_reference="JO",
-    )
+    return registered_project(branch, ends_on=ends_on)
 
 
 def _sent_renewals():

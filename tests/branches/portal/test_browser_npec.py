@@ -12,7 +12,7 @@ from accounts.totp import code_at
 from branches.models import BranchMembership
 from branches.npec_round import services
 from branches.npec_round.models import NpecProposal
-from branches.npec_round.rncp import read_export
+from referentials.rncp_export import read_export
 from tests.accounts.factories import PASSWORD
 from tests.branches.factories import branch_with
 from tests.branches.portal.factories import cpne_for

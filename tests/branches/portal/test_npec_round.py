@@ -11,13 +11,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from branches.certifications import selectors
 from branches.models import BranchMembership
 from branches.npec_import import read_workbook
 from branches.npec_round import services
 from branches.npec_round.models import NpecCampaign, NpecProposal, NpecProposalLine
-from branches.npec_round.rncp import read_export
 from notifications.models import Reminder
 from opco.models import AuditEntry, TransitionLog
+from referentials.rncp_export import read_export
+from tests.branches.certifications.factories import registered_project
 from tests.branches.factories import branch_with
 from tests.branches.portal.factories import cpne_for, npec_entry
 
@@ -255,3 +257,22 @@ def test_the_referential_workbook_is_imported_from_a_screen_with_its_report(clie
     # The same file twice is refused, with a French message, and nothing is added.
     again = client.post("/branches/npec/importer/", {"file": SimpleUploadedFile(path.name, path.read_bytes())})
     assert again.status_code == 200 and NpecPublication.objects.count() == 1
+
+
+def test_the_round_lists_the_branch_s_registered_projects_with_no_level_for_the_cpne(world):
+    registered_project(world["branch"], rncp_code="RNCP900", title="CQP Monteur")
+    registered_project(world["branch"], rncp_code="RNCP200")  # already has a level for CPNE9: nothing to decide
+    registered_project(world["other"], rncp_code="RNCP901")  # another branch's project
+    items = {i["rncp"]: i for i in services.certifications_to_decide(branch=world["branch"], cpne=world["cpne"])}
+    assert list(items) == ["RNCP100", "RNCP300", "RNCP400", "RNCP900"]
+    assert (items["RNCP900"]["reason"], items["RNCP900"]["title"], items["RNCP900"]["current"]) == (
+        "Nouvelle certification au RNCP (projet de la branche)",
+        "CQP Monteur",
+        None,
+    )
+    # The certifications' own list reads the same projects (one function, registered_rncp_projects) and the
+    # same export: each of its fiches is in the round's list.
+    assert [item.rncp for item in selectors.new_rncp_without_npec(world["branch"])] == ["RNCP300", "RNCP400", "RNCP900"]
+    # Once the CPNE sets its level, the project's fiche leaves the round's list.
+    npec_entry(world["cpne"], "RNCP900", Decimal("7500"), date(2026, 3, 1))
+    assert "RNCP900" not in [i["rncp"] for i in services.certifications_to_decide(branch=world["branch"], cpne=world["cpne"])]

@@ -23,8 +23,8 @@ from branches.gpec.services import study_document_add, study_save
 from branches.models import BranchMembership
 from branches.npec_round import services as npec
 from branches.npec_round.models import NpecProposal
-from branches.npec_round.rncp import read_export
 from opco.models import AuditEntry
+from referentials.rncp_export import read_export
 from tests.branches.factories import branch_with
 from tests.branches.portal.factories import company, concluded, cpne_for
 from tests.conftest import TEST_TOTP_SECRET
