@@ -306,3 +306,6 @@ class BranchFundingDecision(models.Model):
             raise ValidationError("L'aide au maître d'apprentissage demande un montant mensuel et une durée maximale.")
         if self.kind == self.Kind.RECONVERSION and self.hourly_rate is None and self.amount_per_period is None:
             raise ValidationError("Le forfait de reconversion est un forfait horaire ou un montant par période.")
+
+
+from branches.paygrids.models import PayGridRow  # noqa: E402,F401  (a sub-domain package; its model registers here)

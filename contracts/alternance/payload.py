@@ -123,6 +123,10 @@ class ContractTerms:
     remunerations: tuple[PayPeriod, ...]
     duree_hebdo_heures: Decimal | None = None
     salaire_brut_mensuel_embauche: Decimal | None = None
+    # The position in the branch's grid (CERFA « classification de l'emploi dans la convention
+    # collective », « coefficient hiérarchique »): from 21 its conventional minimum may be the base.
+    classification: str = ""
+    coefficient: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,13 @@ def _text(value: Any, limit: int = TEXT_MAX) -> str:
         raise ValueError("une chaîne de caractères est attendue")
     _at_most_chars(limit, len(value))
     return value.strip()
+
+
+def _coefficient(value: Any) -> str:
+    """A grid coefficient, written as a text (« 150 », « 2.3 ») or a whole number (150)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return _text(value, 32)
 
 
 def _text_up_to(limit: int) -> Callable[[Any], str]:
@@ -390,6 +401,8 @@ CONTRACT_FIELDS = {
     "remunerations": _required(_list_of(_object(PAY_PERIOD_FIELDS, PayPeriod))),
     "duree_hebdo_heures": _optional(_at_most(168)),
     "salaire_brut_mensuel_embauche": _optional(_number),
+    "classification": _optional(_text_up_to(120)),
+    "coefficient": _optional(_coefficient),
 }
 PAYLOAD_FIELDS = {
     "employeur": _required(_object(EMPLOYER_FIELDS, Employer)),

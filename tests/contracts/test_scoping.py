@@ -49,7 +49,7 @@ def media(settings, tmp_path):
 def world(make_user, load):
     """Two files: « mine » in branch IDCC-0843 (the representative's) whose employer is in the
     advisor's portfolio, « theirs » in branch IDCC-2596; each with a document."""
-    load("idcc", "branches", "certifications", "holidays")
+    load("idcc", "branches", "certifications", "holidays", "legal_parameters")
     staff = make_user(kind="staff")
     mine = deposit_contract(staff, 1, idcc="843", siret=MINE_SIRET, **{"apprenti.nir": VALID_NIR})
     theirs = deposit_contract(staff, 2, idcc="2596", siret=THEIRS_SIRET, **{"apprenti.nir": VALID_NIR})

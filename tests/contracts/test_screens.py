@@ -33,7 +33,7 @@ def instruct(actor, contract) -> ApprenticeshipContract:
 
 @pytest.fixture
 def referentials(load):
-    load("idcc", "branches", "certifications", "holidays")
+    load("idcc", "branches", "certifications", "holidays", "legal_parameters")
 
 
 @pytest.fixture
