@@ -1,6 +1,7 @@
 from django.urls import path
 
 from branches import views
+from branches.paygrids import views as pay_grid_views
 
 app_name = "branches"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("npec/publications/<int:pk>/", views.npec_publication_detail, name="npec_publication"),
     path("npec/decision/", views.npec_decision, name="npec_decision"),
     path("npec/exemptions/", views.npec_exemptions, name="npec_exemptions"),
+    path("grilles-de-salaires/", pay_grid_views.pay_grids, name="pay_grids"),
 ]
