@@ -27,3 +27,11 @@ class ContractsConfig(AppConfig):
 
         sources.register(instalments.as_source())
         sources.register(reconversion_payments.as_source())
+
+        # The OPCO's letters follow the files' transitions and the settled payment runs (contracts.letters).
+        from contracts.letters.hooks import letters_on_run_settled, letters_on_transition
+        from opco import workflow
+        from payments import settlement
+
+        workflow.on_transition(letters_on_transition)
+        settlement.on_run_settled(letters_on_run_settled)

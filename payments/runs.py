@@ -39,7 +39,7 @@ from accounts import roles
 from opco import audit
 from opco.models import AuditEntry
 from opco.money import euros
-from payments import sepa, sources
+from payments import sepa, settlement, sources
 from payments.enums import LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
 from payments.models import (
     BankReturn,
@@ -784,6 +784,7 @@ def payment_run_settle(*, actor, run_id: int, source: str = AuditEntry.Source.WE
             summary=f"{run} réglé : {len(line_ids)} ligne(s) payée(s)",
             source=source,
         )
+        settlement.run_settled(run)  # the missions' payment advices (payments.settlement)
     return run
 
 

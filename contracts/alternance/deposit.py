@@ -47,6 +47,15 @@ def payload_key(payload: ContractPayload | ProContractPayload | dict) -> str:
     if isinstance(payload, dict):
         payload = parse_pro_payload(payload) if is_pro_payload(payload) else parse_contract_payload(payload)
     parsed = dataclasses.asdict(payload)
+    # Addresses say where to answer, not what the contract is; the grid position, added later, counts
+    # only when given (the keys of files deposited before stay the same).
+    parsed.pop("courriel_deposant", None)
+    for block in ("employeur", "cfa", "organisme"):
+        if isinstance(parsed.get(block), dict):
+            parsed[block].pop("courriel", None)
+    for name in ("classification", "coefficient"):
+        if parsed.get("contrat", {}).get(name) == "":
+            parsed["contrat"].pop(name)
     if isinstance(payload, ProContractPayload):
         parsed["salarie"]["nir"] = None
         parsed["kind"] = ContractKind.PROFESSIONNALISATION.value
@@ -101,78 +110,25 @@ def contract_deposit(
     if existing is not None:
         return Deposit(existing, created=False)
 
-    employer, apprentice, training = data["employeur"], data["apprenti"], data["formation"]
-    cfa, terms = data["cfa"], data["contrat"]
     received = received_on or _d(data.get("recu_le")) or timezone.localdate()
-    siret = normalize_identifier(employer["siret"])
-    cfa_siret = normalize_identifier(cfa["siret"])
-    rncp = normalize_identifier(training["rncp"])
+    siret = normalize_identifier(data["employeur"]["siret"])
     with transaction.atomic():
         contract = ApprenticeshipContract(
             file_number=f"tmp-{key[:16]}",
-            contract_type=str(data.get("type_contrat") or "11"),
-            employer_siret=siret,
-            employer_name=employer.get("denomination") or siret,
-            employer_idcc=_idcc_code(employer.get("idcc")),
-            employer=(company := _company(siret, employer)),
-            employer_headcount=employer.get("effectif"),
-            apprentice_last_name=apprentice.get("nom") or "",
-            apprentice_first_name=apprentice.get("prenom") or "",
-            apprentice_birth_date=_d(apprentice["date_naissance"]),
-            apprentice_nir=parsed.apprenti.nir or "",
-            apprentice_handicap=bool(apprentice.get("handicap")),
-            certification=cached(
-                ("certification", rncp),
-                lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
-            ),
-            rncp=rncp,
-            code_diplome=training.get("code_diplome") or "",
-            level=int(training["niveau"]),
-            training_title=training.get("intitule") or "",
-            training_start=_d(training["date_debut"]),
-            training_end=_d(training.get("date_fin")),
-            training_hours=Decimal(str(training["duree_heures"])),
-            distance_pct=Decimal(str(training.get("distance_pct") or 0)),
-            cfa=cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
-            cfa_siret=cfa_siret,
-            cfa_uai=normalize_identifier(cfa["uai"]),
-            cfa_declared_on=_d(cfa.get("declaration_activite_date")),
-            signed_on=_d(terms["date_conclusion"]),
-            start_date=_d(terms["date_debut"]),
-            end_date=_d(terms["date_fin"]),
-            practical_training_start=_d(terms["date_debut_formation_pratique"]),
-            weekly_hours=Decimal(str(terms["duree_hebdo_heures"])) if terms.get("duree_hebdo_heures") is not None else None,
-            monthly_salary=Decimal(str(terms["salaire_brut_mensuel_embauche"]))
-            if terms.get("salaire_brut_mensuel_embauche")
-            else None,
+            **contract_columns(data, parsed),
             received_on=received,
             complete_on=received,
             decision_due_on=decision_deadline(received),
-            depositor_email=depositor_email,
+            depositor_email=depositor_email or parsed.courriel_deposant,
             payload=payload_without_nir(data),
             import_key=key,
         )
         contract.save()
-        if company is not None:
-            remember(("zone", siret), company.holiday_zone)  # DEPOT_DELAI reads it right after
+        if contract.employer is not None:
+            remember(("zone", siret), contract.employer.holiday_zone)  # DEPOT_DELAI reads it right after
         contract.file_number = f"AP{received.year}{contract.pk:07d}"
         contract.save(update_fields=["file_number"])
-        ApprenticeshipMaster.objects.bulk_create(
-            ApprenticeshipMaster(
-                contract=contract,
-                last_name=m.get("nom") or "",
-                first_name=m.get("prenom") or "",
-                birth_date=_d(m["date_naissance"]),
-                diploma_level=m.get("diplome_niveau"),
-                same_field=bool(m.get("diplome_meme_domaine")),
-                experience_years=Decimal(str(m.get("experience_annees") or 0)),
-            )
-            for m in data["maitres_apprentissage"]
-        )
-        PayPeriod.objects.bulk_create(
-            PayPeriod(contract=contract, start=_d(p["date_debut"]), end=_d(p["date_fin"]), rate=Decimal(str(p["taux"])))
-            for p in terms["remunerations"]
-        )
+        store_masters_and_pay(contract, data)
         audit.record(
             actor=actor,
             action="contract_deposit",
@@ -182,6 +138,112 @@ def contract_deposit(
         )
         contract_check(contract=contract, actor=actor, payload=parsed)
     return Deposit(contract, created=True)
+
+
+# The employer block's fields the referential can give (CERFA « employeur »), with their French names.
+REFERENTIAL_EMPLOYER_FIELDS = {"denomination": "raison sociale", "idcc": "IDCC", "naf": "code NAF", "adresse": "adresse"}
+
+
+def employer_from_referential(data: dict) -> tuple[dict, list[str]]:
+    """A staff-typed payload whose employer SIRET is known: the empty name, IDCC, NAF and address
+    filled from the company referential (what is typed wins). Returns the payload and the French names
+    of the fields filled, for the screen to say so."""
+    employer = data.get("employeur") if isinstance(data, dict) else None
+    if not isinstance(employer, dict):
+        return data, []
+    siret = normalize_identifier(str(employer.get("siret") or ""))
+    company = Company.objects.select_related("idcc", "naf").filter(siret=siret).first() if siret else None
+    if company is None:
+        return data, []
+    known = {
+        "denomination": company.name if company.name != siret else "",
+        "idcc": company.idcc.code if company.idcc else "",
+        "naf": company.naf.code if company.naf else "",
+        "adresse": {"voie": company.address, "code_postal": company.postal_code, "commune": company.city}
+        if company.address or company.city
+        else None,
+    }
+    filled, employer = [], dict(employer)
+    for key, value in known.items():
+        current = employer.get(key)
+        empty = not current or (isinstance(current, dict) and not any(current.values()))
+        if value and empty:
+            employer[key] = value
+            filled.append(REFERENTIAL_EMPLOYER_FIELDS[key])
+    return {**data, "employeur": employer}, filled
+
+
+def contract_columns(data: dict, parsed: ContractPayload) -> dict[str, Any]:
+    """The file's columns read from a FA13 payload (the deposit's and the correction's)."""
+    employer, apprentice, training = data["employeur"], data["apprenti"], data["formation"]
+    cfa, terms = data["cfa"], data["contrat"]
+    siret = normalize_identifier(employer["siret"])
+    cfa_siret = normalize_identifier(cfa["siret"])
+    rncp = normalize_identifier(training["rncp"])
+    company = _company(siret, employer)
+    return {
+        "contract_type": str(data.get("type_contrat") or "11"),
+        "employer_siret": siret,
+        # Never the SIRET as a name: the referential's name when the payload has none.
+        "employer_name": employer.get("denomination") or (company.name if company is not None and company.name != siret else ""),
+        "employer_idcc": _idcc_code(employer.get("idcc")) or (company.idcc.code if company is not None and company.idcc else ""),
+        "employer": company,
+        "employer_headcount": employer.get("effectif"),
+        "employer_email": parsed.employeur.courriel,
+        "cfa_email": parsed.cfa.courriel,
+        "apprentice_last_name": apprentice.get("nom") or "",
+        "apprentice_first_name": apprentice.get("prenom") or "",
+        "apprentice_birth_date": _d(apprentice["date_naissance"]),
+        "apprentice_nir": parsed.apprenti.nir or "",
+        "apprentice_handicap": bool(apprentice.get("handicap")),
+        "certification": cached(
+            ("certification", rncp),
+            lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+        ),
+        "rncp": rncp,
+        "code_diplome": training.get("code_diplome") or "",
+        "level": int(training["niveau"]),
+        "training_title": training.get("intitule") or "",
+        "training_start": _d(training["date_debut"]),
+        "training_end": _d(training.get("date_fin")),
+        "training_hours": Decimal(str(training["duree_heures"])),
+        "distance_pct": Decimal(str(training.get("distance_pct") or 0)),
+        "cfa": cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
+        "cfa_siret": cfa_siret,
+        "cfa_uai": normalize_identifier(cfa["uai"]),
+        "cfa_declared_on": _d(cfa.get("declaration_activite_date")),
+        "signed_on": _d(terms["date_conclusion"]),
+        "start_date": _d(terms["date_debut"]),
+        "end_date": _d(terms["date_fin"]),
+        "practical_training_start": _d(terms["date_debut_formation_pratique"]),
+        "weekly_hours": Decimal(str(terms["duree_hebdo_heures"])) if terms.get("duree_hebdo_heures") is not None else None,
+        "monthly_salary": Decimal(str(terms["salaire_brut_mensuel_embauche"]))
+        if terms.get("salaire_brut_mensuel_embauche")
+        else None,
+    }
+
+
+def store_masters_and_pay(contract: ApprenticeshipContract, data: dict, *, replace: bool = False) -> None:
+    """The masters and pay periods of a FA13 payload, as rows of the file (replacing any)."""
+    if replace:
+        contract.masters.all().delete()
+        contract.pay_periods.all().delete()
+    ApprenticeshipMaster.objects.bulk_create(
+        ApprenticeshipMaster(
+            contract=contract,
+            last_name=m.get("nom") or "",
+            first_name=m.get("prenom") or "",
+            birth_date=_d(m["date_naissance"]),
+            diploma_level=m.get("diplome_niveau"),
+            same_field=bool(m.get("diplome_meme_domaine")),
+            experience_years=Decimal(str(m.get("experience_annees") or 0)),
+        )
+        for m in data["maitres_apprentissage"]
+    )
+    PayPeriod.objects.bulk_create(
+        PayPeriod(contract=contract, start=_d(p["date_debut"]), end=_d(p["date_fin"]), rate=Decimal(str(p["taux"])))
+        for p in data["contrat"]["remunerations"]
+    )
 
 
 def professionalisation_deposit(
@@ -211,10 +273,12 @@ def professionalisation_deposit(
             priority_public=parsed.priority_public,
             geiq=parsed.geiq,
             employer_siret=siret,
-            employer_name=employer.get("denomination") or siret,
-            employer_idcc=_idcc_code(employer.get("idcc")),
             employer=(company := _company(siret, employer)),
+            employer_name=employer.get("denomination") or (company.name if company is not None and company.name != siret else ""),
+            employer_idcc=_idcc_code(employer.get("idcc")) or (company.idcc.code if company is not None and company.idcc else ""),
             employer_headcount=employer.get("effectif"),
+            employer_email=parsed.employeur.courriel,
+            cfa_email=parsed.organisme.courriel,
             apprentice_last_name=employee.get("nom") or "",
             apprentice_first_name=employee.get("prenom") or "",
             apprentice_birth_date=parsed.salarie.date_naissance,
@@ -245,7 +309,7 @@ def professionalisation_deposit(
             received_on=received,
             complete_on=received,
             decision_due_on=decision_deadline(received),
-            depositor_email=depositor_email,
+            depositor_email=depositor_email or parsed.courriel_deposant,
             payload=pro_payload_without_nir(data),
             import_key=key,
         )

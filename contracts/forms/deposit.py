@@ -124,6 +124,7 @@ SECTIONS: list[tuple[str, str, dict]] = [
             "employeur.adresse.voie": _text("Voie"),
             "employeur.adresse.code_postal": _text("Code postal", 5),
             "employeur.adresse.commune": _text("Commune", 128),
+            "employeur.courriel": forms.EmailField(label="Courriel de l'employeur", required=False),
         },
     ),
     (
@@ -175,6 +176,7 @@ SECTIONS: list[tuple[str, str, dict]] = [
             "cfa.denomination": _text("Dénomination"),
             "cfa.qualiopi": _bool("Certifié Qualiopi (actions de formation par apprentissage)"),
             "cfa.declaration_activite_date": _date("Déclaration d'activité enregistrée le"),
+            "cfa.courriel": forms.EmailField(label="Courriel du CFA (avis de paiement)", required=False),
         },
     ),
     (
@@ -188,7 +190,14 @@ SECTIONS: list[tuple[str, str, dict]] = [
             "contrat.date_debut_formation_pratique": _date("Début de la formation pratique chez l'employeur"),
             "contrat.duree_hebdo_heures": _decimal("Durée hebdomadaire (heures)", max_value=60),
             "contrat.salaire_brut_mensuel_embauche": _decimal("Salaire brut mensuel à l'embauche (€)", max_value=100000),
+            "contrat.classification": _text("Classification de l'emploi (convention collective)", 120),
+            "contrat.coefficient": _text("Coefficient hiérarchique", 32),
             "recu_le": _date("Dossier reçu par l'OPCO le"),
+            "courriel_deposant": forms.EmailField(
+                label="Courriel du déposant",
+                required=False,
+                help_text="L'OPCO y adresse ses courriers ; sans adresse, aucun envoi.",
+            ),
         },
     ),
 ]

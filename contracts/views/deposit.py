@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import roles
-from contracts.alternance.deposit import contract_deposit
+from contracts.alternance.deposit import contract_deposit, employer_from_referential
 from contracts.alternance.payload import InvalidPayload
 from contracts.forms.deposit import DepositForm
 from opco.access import allow
@@ -24,8 +24,9 @@ from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, normalize
 def contract_new(request):
     form = DepositForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data, filled = employer_from_referential(form.payload())
         try:
-            deposit = contract_deposit(actor=request.user, data=form.payload(), source="web")
+            deposit = contract_deposit(actor=request.user, data=data, source="web")
         except InvalidPayload as exc:
             form.add_payload_errors(exc.errors)
         except ValidationError as exc:
@@ -39,6 +40,8 @@ def contract_new(request):
                 )
             else:
                 messages.info(request, f"Ce contrat a déjà été reçu : dossier {contract.file_number}.")
+            if filled and deposit.created:
+                messages.info(request, f"Employeur complété depuis le référentiel : {', '.join(filled)}.")
             return redirect("contracts:detail", pk=contract.pk)
     return render(request, "contracts/contract_new.html", {"form": form})
 
@@ -77,7 +80,12 @@ def check_siret(request):
     if company is None:
         return _hint(request, "success", "SIRET valide ; entreprise inconnue du référentiel (elle sera créée au dépôt).")
     idcc = f", IDCC {company.idcc.code}" if company.idcc else ""
-    return _hint(request, "success", f"SIRET valide : {company.name} ({company.city}{idcc}).")
+    return _hint(
+        request,
+        "success",
+        f"SIRET valide : {company.name} ({company.city}{idcc}) — raison sociale, IDCC et adresse laissés vides seront "
+        "complétés depuis le référentiel.",
+    )
 
 
 @allow(roles.STAFF)

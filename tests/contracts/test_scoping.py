@@ -30,7 +30,7 @@ ACTION_POSTS = {
     "documents_received": {},
     "accept": {"accept-warnings_acknowledged": "on"},
     "refuse": {"refuse-codes": ["AGE"], "refuse-text": "motif"},
-    "deposit": {"deposit-deca_number": "D-9"},
+    "deposit": {"deposit-deca_number": "075202609000009"},
     "start": {},
     "end": {},
     "rupture": {"rupture-rupture_date": "2026-01-01", "rupture-cause": "autre"},
