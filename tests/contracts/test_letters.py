@@ -7,8 +7,10 @@ typed on the staff form fills the employer from the referential."""
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,7 +20,6 @@ from contracts.alternance.decisions import contract_accept, contract_refuse
 from contracts.alternance.deposit import contract_deposit
 from contracts.alternance.imports import contract_import_request, contract_import_run
 from contracts.enums import DocumentKind
-from contracts.letters.hooks import letters_on_run_settled
 from contracts.models import ApprenticeshipContract
 from opco.models import AuditEntry
 from referentials.models import Company, Idcc
@@ -105,7 +106,9 @@ def test_the_bulk_import_records_both_emails(staff, referentials, django_capture
 
 
 # --- The letters ---------------------------------------------------------------------------------------
-def test_the_acceptance_letter_is_kept_recorded_and_sent_with_its_schedule(staff, referentials, django_capture_on_commit_callbacks):
+def test_the_acceptance_letter_is_kept_recorded_and_sent(
+    staff, referentials, django_capture_on_commit_callbacks
+):
     contract = contract_deposit(actor=staff, data=payload(**EMAILS)).contract
     workflow.contract_transition(actor=staff, contract_id=contract.pk, action_code="instruct")
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,26 +155,37 @@ def test_the_incomplete_notice_is_a_pdf_too(staff, referentials, django_capture_
     assert sent.attachments[0][1].startswith(b"%PDF-")
 
 
-def test_a_settled_run_sends_the_cfa_its_payment_advice(staff, referentials, django_capture_on_commit_callbacks):
-    from django.contrib.contenttypes.models import ContentType
-
-    from contracts.models import Instalment
-    from payments.enums import LineStatus
-    from payments.models import PayableLine, PaymentRun
-
-    contract = contract_deposit(actor=staff, data=payload(**{"cfa.courriel": "compta@cfa-metiers.test"})).contract
-    workflow.contract_transition(actor=staff, contract_id=contract.pk, action_code="instruct")
-    contract_accept(actor=staff, contract_id=contract.pk)
-    instalment = Instalment.objects.filter(commitment__contract=contract).order_by("due_date").first()
-    run = PaymentRun(execution_date=instalment.due_date, prepared_by=staff)
-    run.save()
-    PayableLine.objects.filter(source_type=ContentType.objects.get_for_model(Instalment), source_id=instalment.pk).update(
-        run=run, status=LineStatus.PAID
+@time_machine.travel(date(2025, 9, 15), tick=False)
+def test_a_settled_run_sends_the_cfa_its_payment_advice(accept, staff, finance, make_user, django_capture_on_commit_callbacks):
+    from contracts.alternance.cfa_documents import cfa_document_receive
+    from payments.runs import (
+        payment_run_approve,
+        payment_run_execute,
+        payment_run_mark_sent,
+        payment_run_prepare,
+        payment_run_settle,
     )
-    if not PayableLine.objects.filter(run=run).exists():
-        pytest.skip("no payable line for the first instalment in this set-up")
+    from tests.contracts.factories import CFA_SIRET
+
+    finance2 = make_user(kind="staff", groups=["finance"], email="finance2-letters@example.org")
+    contract = accept({"cfa.courriel": "compta@cfa-metiers.test"})
+    advance = contract.commitment.instalments.get(year=1, kind="advance")
+    cfa_document_receive(
+        actor=staff,
+        contract_reference=contract.file_number,
+        kind="facture_annuelle",
+        year=1,
+        cfa_siret=CFA_SIRET,
+        number="F-2025-001",
+        amount=advance.net,
+    )
+    run = payment_run_prepare(actor=finance, execution_date=date(2025, 9, 16)).run
+    payment_run_approve(actor=finance2, run_id=run.pk)
+    payment_run_execute(run_id=run.pk)
+    payment_run_mark_sent(actor=finance, run_id=run.pk)
+    assert not contract.documents.filter(original_name__startswith="avis-paiement").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        letters_on_run_settled(run)
+        payment_run_settle(actor=finance2, run_id=run.pk)
     document = contract.documents.get(kind=DocumentKind.LETTER, original_name__startswith="avis-paiement")
     assert document.file.read().startswith(b"%PDF-")
     [sent] = [m for m in mail.outbox if m.subject.startswith("Avis de paiement")]
