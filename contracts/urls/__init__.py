@@ -18,6 +18,7 @@ urlpatterns = [
     path("file/", views_instruction.ContractQueueView.as_view(), name="queue"),
     path("lot/", views_instruction.contracts_bulk, name="bulk"),
     path("nouveau/", views_deposit.contract_new, name="new"),
+    path("nouveau/professionnalisation/", views_deposit.pro_contract_new, name="new_pro"),
     path("nouveau/siret/", views_deposit.check_siret, name="check_siret"),
     path("nouveau/uai/", views_deposit.check_uai, name="check_uai"),
     path("nouveau/rncp/", views_deposit.check_rncp, name="check_rncp"),

@@ -14,6 +14,7 @@ from accounts import roles
 from contracts.alternance.deposit import contract_deposit, employer_from_referential
 from contracts.alternance.payload import InvalidPayload
 from contracts.forms.deposit import DepositForm
+from contracts.forms.professionalisation import ProDepositForm
 from opco.access import allow
 from referentials.models import Certification, Company, TrainingProvider
 from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, normalize_identifier
@@ -22,7 +23,18 @@ from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, normalize
 @allow(roles.STAFF)
 @require_http_methods(["GET", "POST"])
 def contract_new(request):
-    form = DepositForm(request.POST or None)
+    return _deposit_page(request, DepositForm, "contracts/contract_new.html")
+
+
+@allow(roles.STAFF)
+@require_http_methods(["GET", "POST"])
+def pro_contract_new(request):
+    """The EJ20 professionalisation contract, through the same deposit service."""
+    return _deposit_page(request, ProDepositForm, "contracts/pro_contract_new.html")
+
+
+def _deposit_page(request, form_class, template: str):
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data, filled = employer_from_referential(form.payload())
         try:
@@ -43,7 +55,7 @@ def contract_new(request):
             if filled and deposit.created:
                 messages.info(request, f"Employeur complété depuis le référentiel : {', '.join(filled)}.")
             return redirect("contracts:detail", pk=contract.pk)
-    return render(request, "contracts/contract_new.html", {"form": form})
+    return render(request, template, {"form": form})
 
 
 # --- As-you-type checks (htmx) -----------------------------------------------------------------------------

@@ -106,9 +106,7 @@ def test_the_bulk_import_records_both_emails(staff, referentials, django_capture
 
 
 # --- The letters ---------------------------------------------------------------------------------------
-def test_the_acceptance_letter_is_kept_recorded_and_sent(
-    staff, referentials, django_capture_on_commit_callbacks
-):
+def test_the_acceptance_letter_is_kept_recorded_and_sent(staff, referentials, django_capture_on_commit_callbacks):
     contract = contract_deposit(actor=staff, data=payload(**EMAILS)).contract
     workflow.contract_transition(actor=staff, contract_id=contract.pk, action_code="instruct")
     with django_capture_on_commit_callbacks(execute=True):
