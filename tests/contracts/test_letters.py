@@ -217,3 +217,20 @@ def test_an_unknown_siret_never_becomes_the_name(staff, referentials):
     data["employeur"].pop("denomination")
     contract = contract_deposit(actor=staff, data=data).contract
     assert contract.employer_name != contract.employer_siret
+
+
+# --- The période de reconversion door ------------------------------------------------------------------
+def test_the_reconversion_door_records_both_emails(client, staff, deposit):
+    from contracts.models import ReconversionPeriod
+
+    period = deposit(depositor_email="depot@rh.test", employer_email="rh@boulangerie.test")
+    assert (period.depositor_email, period.employer_email) == ("depot@rh.test", "rh@boulangerie.test")
+    client.force_login(staff)
+    from tests.contracts.factories import period_data
+
+    data = {f"period-{name}": value for name, value in period_data(employee_last_name="Petit").items()}
+    data |= {"period-received_on": "2026-03-02", "period-depositor_email": "autre@rh.test", "period-employer_email": "x@y.test"}
+    data = {name: (value.isoformat() if hasattr(value, "isoformat") else value) for name, value in data.items()}
+    client.post(reverse("reconversions:new"), data)
+    period = ReconversionPeriod.objects.get(employee_last_name="Petit")
+    assert (period.depositor_email, period.employer_email) == ("autre@rh.test", "x@y.test")
