@@ -33,9 +33,7 @@ from referentials.validators import is_valid_siret, is_valid_uai
 
 
 def minimum_monthly_salary(start: date, rate, weekly_hours) -> Decimal:
-    """The lowest legal monthly salary at `rate` % of the SMIC in force on the start date (the legal
-    parameters), prorated under 35 h a week, rounded up to the cent so that it is never under the
-    exact minimum (D6222-26; REMUNERATION compares exactly)."""
+    """`rate` % of the start date's SMIC, prorated under 35 h, rounded up to the cent (D6222-26)."""
     exact = legal_parameter_on("smic_monthly", start) * Decimal(rate) / 100
     if weekly_hours < 35:
         exact = exact * Decimal(weekly_hours) / 35

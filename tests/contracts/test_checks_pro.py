@@ -734,7 +734,7 @@ def test_an_unknown_smic_leaves_the_branch_minimum_to_staff(payload, referential
     assert (check.status.value, check.message) == (
         "warning",
         "Le SMIC mensuel en vigueur est absent des paramètres légaux pour la période de rémunération n° 1 "
-        "(du 01/03/2023 au 29/02/2024) : le salaire minimum conventionnel ne peut y être comparé (D6325-18).",
+        "(du 01/03/2020 au 28/02/2021) : le salaire minimum conventionnel ne peut y être comparé (D6325-18).",
     )
 
 
