@@ -316,4 +316,5 @@ from branches.certifications.models import *  # noqa: E402, F401, F403  (certifi
 # The branches' portal: its rows live by sub-domain (branches.portal, npec_round, gpec).
 from branches.gpec.models import GpecDocument, GpecStudy  # noqa: E402, F401
 from branches.npec_round.models import NpecCampaign, NpecProposal, NpecProposalLine, NpecRecommendation  # noqa: E402, F401
+from branches.paygrids.models import PayGridRow  # noqa: E402,F401  (a sub-domain package; its model registers here)
 from branches.portal.models import DashboardVisit, PageFeedback  # noqa: E402, F401

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from branches import views
+from branches.paygrids import views as pay_grid_views
 
 app_name = "branches"
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("npec/decision/", views.npec_decision, name="npec_decision"),
     path("npec/exemptions/", views.npec_exemptions, name="npec_exemptions"),
     path("certifications/", include("branches.certifications.urls")),
+    path("grilles-de-salaires/", pay_grid_views.pay_grids, name="pay_grids"),
 ]
 
 # The branches' portal (branches.portal, npec_round, gpec).

@@ -78,3 +78,11 @@ class ContractsConfig(AppConfig):
                 status__in=funded, start_date__year__lte=year, end_date__year__gte=year
             ).values("employer_id"),
         )
+
+        # The OPCO's letters follow the files' transitions and the settled payment runs (contracts.letters).
+        from contracts.letters.hooks import letters_on_run_settled, letters_on_transition
+        from opco import workflow
+        from payments import settlement
+
+        workflow.on_transition(letters_on_transition)
+        settlement.on_run_settled(letters_on_run_settled)

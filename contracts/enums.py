@@ -21,6 +21,7 @@ class DocumentKind(models.TextChoices):
     TRIPARTITE_AGREEMENT = "convention_tripartite", "Convention tripartite (durée)"
     CERFA = "cerfa", "CERFA signé"
     OTHER = "autre", "Autre pièce"
+    LETTER = "courrier", "Courrier de l'OPCO (PDF)"
 
 
 # An instalment's status is the one of every payable schedule (payments.schedules); the name stays for

@@ -1,13 +1,6 @@
 """Celery tasks of the contracts: they take ids and call one service (DESIGN.md)."""
 
 from celery import shared_task
-from django.conf import settings
-from django.utils import timezone
-
-from contracts.models import ApprenticeshipContract
-from contracts.pdf import refusal_letter_pdf
-from notifications.services import email_send
-from opco import audit
 
 
 @shared_task(acks_late=True)
@@ -25,49 +18,21 @@ def record_implicit_acceptances() -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def issue_contract_letter(contract_id: int, kind: str, advice: dict | None = None) -> None:
+    """One letter of a file: its PDF kept, its history entry, its e-mail (contracts.letters)."""
+    from contracts.letters.services import contract_letter_issue
+
+    contract_letter_issue(contract_id=contract_id, kind=kind, advice=advice)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def send_refusal_letter(contract_id: int) -> None:
-    contract = ApprenticeshipContract.objects.get(pk=contract_id)
-    if not contract.depositor_email:
-        return
-    latest = contract.check_runs.first()
-    pdf = refusal_letter_pdf(
-        contract=contract,
-        opco_name=settings.OPCO_NAME,
-        checks=latest.results if latest else [],
-        today=timezone.localdate().strftime("%d/%m/%Y"),
-    )
-    email_send(
-        to=contract.depositor_email,
-        template="contracts/email/refusal",
-        context={"file_number": contract.file_number},
-        attachments=((f"refus-{contract.file_number}.pdf", pdf, "application/pdf"),),
-    )
-    audit.record(
-        actor=None,
-        action="contract_refusal_letter_sent",
-        target=contract,
-        source="task",
-        summary=f"Lettre de refus envoyée à {contract.depositor_email}",
-    )
+    issue_contract_letter(contract_id, "refusal")
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def send_incomplete_notice(contract_id: int) -> None:
-    contract = ApprenticeshipContract.objects.get(pk=contract_id)
-    if not contract.depositor_email:
-        return
-    email_send(
-        to=contract.depositor_email,
-        template="contracts/email/incomplete",
-        context={"file_number": contract.file_number, "message": contract.incomplete_message},
-    )
-    audit.record(
-        actor=None,
-        action="contract_incomplete_notice_sent",
-        target=contract,
-        source="task",
-        summary=f"Demande de pièces envoyée à {contract.depositor_email}",
-    )
+    issue_contract_letter(contract_id, "incomplete")
 
 
 @shared_task(acks_late=True)

@@ -12,7 +12,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -28,9 +28,17 @@ from opco import audit
 from opco.models import AuditEntry
 from payments.enums import ScheduleStatus
 from referentials.models import Certification, Naf, TrainingProvider
+from referentials.selectors import legal_parameter_on
 from referentials.validators import is_valid_siret, is_valid_uai
 
-SMIC_MONTHLY = Decimal("1801.80")  # gross monthly SMIC for 35 h (1 January 2025)
+
+def minimum_monthly_salary(start: date, rate, weekly_hours) -> Decimal:
+    """`rate` % of the start date's SMIC, prorated under 35 h, rounded up to the cent (D6222-26)."""
+    exact = legal_parameter_on("smic_monthly", start) * Decimal(rate) / 100
+    if weekly_hours < 35:
+        exact = exact * Decimal(weekly_hours) / 35
+    return exact.quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+
 
 LAST_NAMES = (
     "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefebvre Leroy Roux "
@@ -162,14 +170,16 @@ class Generator:
     def _day(self, first: date, last: date) -> date:
         return first + timedelta(days=self.rng.randint(0, (last - first).days))
 
-    def payload(self, index: int) -> dict:
+    def payload(self, index: int, start: date | None = None) -> dict:
+        """An apprenticeship contract; `start` given, it starts that day (a recent file of the work
+        queue), else between September 2024 and March 2026."""
         rng = self.rng
         # A third of the apprentices go to the largest twentieth of the employers.
         big = max(1, len(self.employers) // 20)
         employer = self.employers[rng.randrange(big) if rng.random() < 0.33 else rng.randrange(len(self.employers))]
         cfa_siret, cfa_uai, cfa_name = rng.choice(self.cfas)
         rncp, code_diplome, level, title = rng.choice(self.certifications)
-        start = self._day(date(2024, 9, 1), date(2026, 3, 31))
+        start = start or self._day(date(2024, 9, 1), date(2026, 3, 31))
         signed = start - timedelta(days=rng.randint(0, 45))
         months = rng.choice((6, 12, 12, 18, 24, 24, 24, 24, 36, 36))
         end = start + relativedelta(months=months) - timedelta(days=1)
@@ -185,14 +195,13 @@ class Generator:
             rate = minimum.highest(first, last)[0]
             if rng.random() < 0.2:
                 rate = min(100, rate + rng.choice((2, 5, 10)))
-            if rng.random() < 0.01:
-                rate -= 5  # below the legal minimum: REMUNERATION must say so
             periods.append({"date_debut": first.isoformat(), "date_fin": last.isoformat(), "taux": rate})
             year += 1
         days = (end - start).days + 1
         hours = math.ceil(Decimal("0.25") * 1607 * days / 365) + rng.choice((0, 50, 120, 250, 400))
         masters = [self._master(start, level) for _ in range(1 if rng.random() < 0.85 else 2)]
-        received = start + timedelta(days=rng.choice((0, 1, 1, 2, 2, 3, 4, 5, 8, 15)))
+        received = min(timezone.localdate(), start + timedelta(days=rng.choice((0, 1, 1, 2, 2, 3, 4, 5, 8, 15))))
+        weekly = rng.choice((35, 35, 35, 35, 39, 30))
         return {
             "type_contrat": "11" if rng.random() < 0.9 else rng.choice(("21", "22", "23")),
             "employeur": employer,
@@ -225,14 +234,14 @@ class Generator:
                 "date_debut": start.isoformat(),
                 "date_fin": end.isoformat(),
                 "date_debut_formation_pratique": start.isoformat(),
-                "duree_hebdo_heures": rng.choice((35, 35, 35, 35, 39, 30)),
-                "salaire_brut_mensuel_embauche": f"{SMIC_MONTHLY * periods[0]['taux'] / 100:.2f}",
+                "duree_hebdo_heures": weekly,
+                "salaire_brut_mensuel_embauche": str(minimum_monthly_salary(start, periods[0]["taux"], weekly)),
                 "remunerations": periods,
             },
             "recu_le": received.isoformat(),
         }
 
-    def pro_payload(self, index: int) -> dict:
+    def pro_payload(self, index: int, start: date | None = None) -> dict:
         """A professionalisation contract (EJ20 payload of contracts.professionalisation.payload): a CDD of 6 to 24
         months, training at 15 to 25 % of the hours worked with at least 150 h (L6325-13), pay at
         the minimum of the age band reached during the contract (D6325-15/16/18), one tutor."""
@@ -240,7 +249,7 @@ class Generator:
         employer = {**rng.choice(self.employers), "geiq": rng.random() < 0.05}
         cfa_siret, cfa_uai, cfa_name = rng.choice(self.cfas)
         rncp, _code, level, title = rng.choice(self.active_certifications)
-        start = self._day(date(2025, 9, 1), date(2026, 10, 31))
+        start = start or self._day(date(2025, 9, 1), date(2026, 10, 31))
         signed = start - timedelta(days=rng.randint(0, 20))
         months = rng.choice((6, 9, 12, 12, 12, 18, 24))
         end = start + relativedelta(months=months) - timedelta(days=1)
@@ -260,7 +269,7 @@ class Generator:
         # The base PRO_FORMATION_DUREE measures the share on (1 607 h a year, prorated by days).
         worked = Decimal(1607) * Decimal((end - start).days + 1) / 365
         hours = max(150, math.ceil(worked * Decimal(rng.choice(("0.16", "0.18", "0.20", "0.22")))))
-        received = start + timedelta(days=rng.choice((0, 1, 2, 3, 4)))
+        received = min(timezone.localdate(), start + timedelta(days=rng.choice((0, 1, 2, 3, 4))))
         return {
             "type_contrat": "professionnalisation",
             "employeur": employer,
@@ -309,7 +318,7 @@ class Generator:
                 "duree_hebdo_heures": weekly,
                 "remunerations": [{"date_debut": start.isoformat(), "date_fin": end.isoformat(), "taux": rate}],
                 "salaire_minimum_conventionnel": None,
-                "salaire_brut_mensuel_embauche": f"{SMIC_MONTHLY * rate / 100:.2f}",
+                "salaire_brut_mensuel_embauche": str(minimum_monthly_salary(start, rate, weekly)),
             },
             "tutorat_mois": 6,
             "recu_le": received.isoformat(),

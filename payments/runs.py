@@ -39,7 +39,7 @@ from accounts import roles
 from opco import audit, publication
 from opco.models import AuditEntry
 from opco.money import euros
-from payments import sepa, sources
+from payments import sepa, settlement, sources
 from payments.enums import LineStatus, RecoveryStatus, ReturnSource, RunStatus, TransferStatus
 from payments.models import (
     BankReturn,
@@ -799,6 +799,7 @@ def payment_run_settle(*, actor, run_id: int, source: str = AuditEntry.Source.WE
         )
         # R6332-23 3°: the list of bodies funded is republished after each settled run.
         transaction.on_commit(lambda: publication.changed(f"{run} réglé"))
+        settlement.run_settled(run)  # the missions' payment advices (payments.settlement)
     return run
 
 

@@ -43,6 +43,20 @@ class ReferentialsConfig(AppConfig):
             order=40,
         )
 
+        # Administrators are warned on their home page when the newest SMIC is over 12 months old.
+        from django.utils import timezone
+
+        from accounts import roles
+        from referentials.legal_parameters import stale_smic
+
+        home.register_panel(
+            "stale_smic",
+            template="referentials/_smic_warning_panel.html",
+            context=lambda user: {"stale": stale_smic(timezone.localdate())},
+            roles=(roles.ADMINISTRATEUR,),
+            order=5,
+        )
+
         # The calendar (opco, a lower layer) reads public holidays from here without importing us.
         from opco.calendar import register_holiday_provider
         from referentials.selectors import public_holidays_between

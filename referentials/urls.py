@@ -11,4 +11,5 @@ urlpatterns = [
     path("entreprises/", views.CompanyListView.as_view(), name="companies"),
     path("chargements/", views.referential_loads, name="loads"),
     path("chargements/<int:pk>/", views.referential_load_detail, name="load_detail"),
+    path("parametres-legaux/", views.legal_parameters, name="legal_parameters"),
 ]

@@ -1,14 +1,19 @@
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from opco.access import allow
+from opco.forms import add_service_errors
 from opco.lists import FilteredListView
 from referentials import selectors
 from referentials.filtersets import CertificationFilter, CompanyFilter, IdccFilter, ProviderFilter
+from referentials.legal_parameters import legal_parameter_add, legal_parameter_keys, stale_smic
 from referentials.loaders import KIND_LABELS
+from referentials.models import LegalParameter
 from referentials.services import referential_load_request
 
 
@@ -172,3 +177,39 @@ def referential_load_detail(request, pk: int):
     job = get_object_or_404(selectors.referential_loads_visible_to(request.user), pk=pk)
     template = "referentials/_load_progress.html" if request.htmx else "referentials/load_detail.html"
     return render(request, template, {"job": job})
+
+
+# --- Dated legal parameters (administrators) ---------------------------------------------------------
+class LegalParameterForm(forms.Form):
+    key = forms.ChoiceField(label="Paramètre")
+    value = forms.DecimalField(label="Valeur", max_digits=14, decimal_places=4, min_value=0)
+    valid_from = forms.DateField(label="En vigueur à partir du", widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.CharField(label="Texte (décret, arrêté)", max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = legal_parameter_keys()
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control")
+
+
+@allow(roles.ADMINISTRATEUR)
+@require_http_methods(["GET", "POST"])
+def legal_parameters(request):
+    form = LegalParameterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = legal_parameter_add(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Valeur ajoutée : {row.label}, {row.value.normalize()} {row.unit} au {row.valid_from:%d/%m/%Y}."
+            )
+            return redirect("referentials:legal_parameters")
+    context = {
+        "form": form,
+        "parameters": LegalParameter.objects.order_by("label", "-valid_from"),
+        "stale": stale_smic(timezone.localdate()),
+    }
+    return render(request, "referentials/legal_parameters.html", context)

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from branches.certifications.rncp import registration_end
 from branches.models import BranchIdcc
+from branches.paygrids.selectors import ConventionalMinimum, conventional_minimum
 from contracts.alternance.payload import ContractPayload, Master, PayPeriod, parse_contract_payload
 from contracts.alternance.reference_cache import cached, is_cached
 from contracts.enums import ContractKind, ContractStatus
@@ -35,7 +36,7 @@ from contracts.models import ApprenticeshipContract, ApprenticeshipMaster, Emplo
 from opco.calendar import OUVRABLES, add_working_days
 from opco.checks import CheckReport, Outcome, error, error_if_any, fr_date, fr_number, ok, run_table, warning
 from referentials.enums import HolidayZone
-from referentials.models import Certification, Company, Idcc
+from referentials.models import Certification, Company, Idcc, LegalParameter
 from referentials.rncp_export import direct_successors
 from referentials.selectors import public_holidays_between
 from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, is_valid_uai, normalize_identifier
@@ -349,18 +350,22 @@ AGE_BANDS = (
     ("26 ans et plus", (100, 100, 100)),
 )
 BAND_CHANGE_AGES = (18, 21, 26)
+FIRST_CONVENTIONAL_BAND = 2  # « 21 à 25 ans »: D6222-26 3° and 4° name the branch minimum from 21
+FULL_TIME_WEEKLY_HOURS = 35  # the monthly SMIC is for 35 h a week (L3121-27)
 
 
 @dataclass(frozen=True)
 class PayMinimum:
-    """The legal minimum of a contract, day by day."""
+    """The legal minimum of a contract, day by day. `conventional_ratio` is the branch minimum over
+    the SMIC when it is the base from 21 (D6222-26 3° and 4°), else 1."""
 
     start: date
     first_band: int
     band_changes: tuple[date, ...]
+    conventional_ratio: Fraction = Fraction(1)
 
     @classmethod
-    def of(cls, birth: date, start: date) -> "PayMinimum":
+    def of(cls, birth: date, start: date, conventional_ratio: Fraction = Fraction(1)) -> "PayMinimum":
         # The band of the age at start; D6222-31: a later 18th, 21st or 26th birthday moves the
         # apprentice to the next band on the first day of the following month.
         age = age_on(birth, start)
@@ -370,7 +375,7 @@ class PayMinimum:
             for threshold in BAND_CHANGE_AGES
             if age < threshold
         )
-        return cls(start, first_band, changes)
+        return cls(start, first_band, changes, conventional_ratio)
 
     def year(self, day: date) -> int:
         """The largest k ≥ 1 with start + (k − 1) years ≤ day."""
@@ -385,16 +390,34 @@ class PayMinimum:
     def rate(self, day: date) -> int:
         return AGE_BANDS[self.band(day)][1][min(self.year(day), 3) - 1]
 
+    def on_conventional_base(self, day: date) -> bool:
+        return self.band(day) >= FIRST_CONVENTIONAL_BAND and self.conventional_ratio > 1
+
+    def required(self, day: date) -> Fraction:
+        """The minimum of a day in percent of the SMIC: the legal rate, applied from 21 to the branch
+        minimum when that is higher (so a share of the SMIC above the legal rate)."""
+        rate = Fraction(self.rate(day))
+        return rate * self.conventional_ratio if self.on_conventional_base(day) else rate
+
     def label(self, day: date) -> str:
         return f"{_ordinal_year(self.year(day))}, {AGE_BANDS[self.band(day)][0]}"
 
-    def highest(self, first: date, last: date) -> tuple[int, date]:
-        """The highest minimum on a day of [first, last] and the first day it applies. The minimum
-        only changes on a contract anniversary or a band change, so those days are enough."""
+    def _turning_days(self, first: date, last: date) -> list[date]:
+        # The minimum only changes on a contract anniversary or a band change.
         anniversaries = (self.start + relativedelta(years=k) for k in range(1, self.year(last)))
-        days = sorted({first, *(d for d in (*anniversaries, *self.band_changes) if first < d <= last)})
+        return sorted({first, *(d for d in (*anniversaries, *self.band_changes) if first < d <= last)})
+
+    def highest(self, first: date, last: date) -> tuple[int, date]:
+        """The highest legal rate on a day of [first, last] and the first day it applies."""
+        days = self._turning_days(first, last)
         rate = max(self.rate(day) for day in days)
         return rate, next(day for day in days if self.rate(day) == rate)
+
+    def highest_required(self, first: date, last: date) -> tuple[Fraction, date]:
+        """As `highest`, with the branch minimum as the base where it applies."""
+        days = self._turning_days(first, last)
+        rate = max(self.required(day) for day in days)
+        return rate, next(day for day in days if self.required(day) == rate)
 
 
 def _numbered(periods: tuple[PayPeriod, ...]) -> list[tuple[int, PayPeriod]]:
@@ -437,20 +460,112 @@ def _gap_problems(periods: tuple[PayPeriod, ...], start: date, end: date) -> lis
     return [f"Aucune période de rémunération ne couvre les jours {gap} du contrat." for gap in gaps]
 
 
+def _shown_percent(rate: Fraction) -> str:
+    if rate.denominator == 1:
+        return str(rate.numerator)
+    return fr_number(_ceil(rate, 4)) + " (arrondi)"
+
+
+def _ceil(value: Fraction, places: int) -> Decimal:
+    """Rounded up, for reading only: the comparison itself is exact."""
+    scale = 10**places
+    return Decimal(math.ceil(value * scale)) / scale
+
+
 def _rate_problems(periods: tuple[PayPeriod, ...], minimum: PayMinimum, start: date, end: date) -> list[str]:
     problems = []
     for number, period in enumerate(periods, start=1):
         first, last = max(period.date_debut, start), min(period.date_fin, end)
         if first > last:
             continue  # no contract day in it: reported as outside the contract
-        rate, from_day = minimum.highest(first, last)
-        if period.taux < rate:
+        rate, from_day = minimum.highest_required(first, last)
+        if Fraction(period.taux) < rate:
+            base = " du salaire minimum conventionnel" if minimum.on_conventional_base(from_day) else ""
+            legal = f" ({minimum.rate(from_day)} %{base})" if base else ""
             problems.append(
                 f"La période de rémunération n° {number} ({_period(period.date_debut, period.date_fin)}) est payée "
-                f"{fr_number(period.taux)} % du SMIC : le minimum est de {rate} % à partir du {fr_date(from_day)} "
-                f"({minimum.label(from_day)}) (D6222-26, D6222-31)."
+                f"{fr_number(period.taux)} % du SMIC : le minimum est de {_shown_percent(rate)} %{legal} à partir du "
+                f"{fr_date(from_day)} ({minimum.label(from_day)}) (D6222-26, D6222-31)."
             )
     return problems
+
+
+@dataclass(frozen=True)
+class PayBase:
+    """What the minimum is computed on at the start date: the monthly SMIC in force, and the branch
+    minimum of the declared position when staff entered it (None otherwise)."""
+
+    smic: Decimal
+    smic_from: date
+    conventional: ConventionalMinimum | None
+
+    def ratio(self) -> Fraction:
+        if self.conventional is None or self.conventional.amount <= self.smic:
+            return Fraction(1)
+        return Fraction(self.conventional.amount) / Fraction(self.smic)
+
+
+def _smic_row_on(day: date) -> tuple[Decimal, date] | None:
+    row = cached(
+        ("smic_monthly_row", day),
+        lambda: (
+            LegalParameter.objects.filter(key="smic_monthly", valid_from__lte=day)
+            .order_by("-valid_from")
+            .values_list("value", "valid_from")
+            .first()
+        ),
+    )
+    return tuple(row) if row else None
+
+
+def _idcc_code(value: str) -> str:
+    code = value.strip()
+    return code.zfill(4) if code.isdigit() else code
+
+
+def pay_base(payload: ContractPayload) -> PayBase | None:
+    """The SMIC of the start date and the branch minimum (None when no SMIC is known that day)."""
+    start, terms = payload.contrat.date_debut, payload.contrat
+    smic = _smic_row_on(start)
+    if smic is None:
+        return None
+    idcc = _idcc_code(payload.employeur.idcc)
+    conventional = cached(
+        ("pay_grid", idcc, terms.classification, terms.coefficient, start),
+        lambda: conventional_minimum(idcc=idcc, classification=terms.classification, coefficient=terms.coefficient, on=start),
+    )
+    return PayBase(smic[0], smic[1], conventional)
+
+
+def _salary_problem(payload: ContractPayload, minimum: PayMinimum, base: PayBase) -> tuple[str | None, str]:
+    """The declared monthly salary against the minimum of the start date, compared exactly
+    (D6222-26: 43 % × 1 823,03 € = 783,9029 €, so 783,90 € is under it); prorated below 35 h a
+    week. Returns (problem, what was compared) in French."""
+    terms, start = payload.contrat, payload.contrat.date_debut
+    salary = terms.salaire_brut_mensuel_embauche
+    rate = minimum.rate(start)
+    conventional = base.conventional is not None and minimum.on_conventional_base(start)
+    amount = base.conventional.amount if conventional else base.smic
+    what = (
+        f"{rate} % du {base.conventional.description}"
+        if conventional
+        else f"{rate} % du SMIC mensuel de {fr_number(base.smic)} € en vigueur au {fr_date(base.smic_from)}"
+    )
+    required = Fraction(amount) * rate / 100
+    hours = terms.duree_hebdo_heures
+    if hours is not None and hours < FULL_TIME_WEEKLY_HOURS:
+        required = required * Fraction(hours) / FULL_TIME_WEEKLY_HOURS
+        what += f", × {fr_number(hours)} h / 35 h"
+    shown = fr_number(_ceil(required, 4))
+    exact = "" if (required * 10**4).denominator == 1 else " (arrondi au dix-millième supérieur)"
+    compared = f"{what} = {shown} €{exact} ({minimum.label(start)})"
+    if Fraction(salary) < required:
+        return (
+            f"Le salaire brut mensuel à l'embauche de {fr_number(salary)} € est inférieur au minimum de {compared} "
+            "(D6222-26, D6222-27).",
+            compared,
+        )
+    return None, compared
 
 
 def check_pay(payload: ContractPayload, context: CheckContext) -> Outcome:
@@ -458,16 +573,30 @@ def check_pay(payload: ContractPayload, context: CheckContext) -> Outcome:
     start, end, periods = contract.date_debut, contract.date_fin, contract.remunerations
     if not periods:
         return error("Aucune période de rémunération n'est indiquée (D6222-26).")
-    minimum = PayMinimum.of(payload.apprenti.date_naissance, start)
+    base = pay_base(payload)
+    minimum = PayMinimum.of(payload.apprenti.date_naissance, start, base.ratio() if base else Fraction(1))
     problems = _layout_problems(periods, start, end)
     if end >= start:
         problems += _gap_problems(periods, start, end)
     problems += _rate_problems(periods, minimum, start, end)
+    salary, compared = contract.salaire_brut_mensuel_embauche, ""
+    if salary is not None and base is not None:
+        problem, compared = _salary_problem(payload, minimum, base)
+        if problem:
+            problems.append(problem)
+    if problems:
+        return error(" ".join(problems))
+    if salary is not None and base is None:
+        return warning(
+            f"Le SMIC mensuel en vigueur au {fr_date(start)} est absent des paramètres légaux : le salaire brut mensuel "
+            f"à l'embauche de {fr_number(salary)} € n'a pas pu être comparé au minimum (D6222-26)."
+        )
     span, sources = _period(start, end), "(D6222-26, D6222-31)"
+    salary_text = f" Salaire à l'embauche de {fr_number(salary)} €, au moins {compared}." if compared else ""
     if len(periods) == 1:
-        return error_if_any(problems, f"La période de rémunération couvre le contrat {span} et respecte le minimum {sources}.")
-    return error_if_any(
-        problems, f"Les {len(periods)} périodes de rémunération couvrent le contrat {span} et respectent le minimum {sources}."
+        return ok(f"La période de rémunération couvre le contrat {span} et respecte le minimum {sources}.{salary_text}")
+    return ok(
+        f"Les {len(periods)} périodes de rémunération couvrent le contrat {span} et respectent le minimum {sources}.{salary_text}"
     )
 
 

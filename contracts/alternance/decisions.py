@@ -341,7 +341,6 @@ def contract_refuse(
             if implicit
             else f"Refus : {', '.join(codes) or text[:200]}",
         )
-        transaction.on_commit(lambda: _send_refusal_letter(contract.pk))
     return contract
 
 
@@ -387,12 +386,6 @@ def contracts_record_implicit_refusals(*, today: date | None = None) -> list[int
             continue  # decided meanwhile
         refused.append(contract_id)
     return refused
-
-
-def _send_refusal_letter(contract_id: int) -> None:
-    from contracts.tasks import send_refusal_letter
-
-    send_refusal_letter.delay(contract_id)
 
 
 # --- Recomputation: rupture, amendment, NPEC regularisation --------------------------------------

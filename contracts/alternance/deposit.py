@@ -47,6 +47,15 @@ def payload_key(payload: ContractPayload | ProContractPayload | dict) -> str:
     if isinstance(payload, dict):
         payload = parse_pro_payload(payload) if is_pro_payload(payload) else parse_contract_payload(payload)
     parsed = dataclasses.asdict(payload)
+    # Addresses say where to answer, not what the contract is; the grid position, added later, counts
+    # only when given (the keys of files deposited before stay the same).
+    parsed.pop("courriel_deposant", None)
+    for block in ("employeur", "cfa", "organisme"):
+        if isinstance(parsed.get(block), dict):
+            parsed[block].pop("courriel", None)
+    for name in ("classification", "coefficient"):
+        if parsed.get("contrat", {}).get(name) == "":
+            parsed["contrat"].pop(name)
     if isinstance(payload, ProContractPayload):
         parsed["salarie"]["nir"] = None
         parsed["kind"] = ContractKind.PROFESSIONNALISATION.value
@@ -97,56 +106,66 @@ def deposit_summary(contract: ApprenticeshipContract, source: str) -> str:
     return f"Dossier reçu le {contract.received_on:%d/%m/%Y} ({source}) : décision due le {contract.decision_due_on:%d/%m/%Y}"
 
 
-def apprenticeship_contract(
-    *, data: dict, parsed: ContractPayload, key: str, received: date, depositor_email: str, company: Company | None
-) -> ApprenticeshipContract:
-    """The unsaved file of a parsed FA13 payload (the single deposit and the batched import build it here)."""
+def contract_columns(data: dict, parsed: ContractPayload, company: Company | None) -> dict[str, Any]:
+    """The file's columns read from a FA13 payload (the deposit's, the batched import's and the correction's)."""
     employer, apprentice, training = data["employeur"], data["apprenti"], data["formation"]
     cfa, terms = data["cfa"], data["contrat"]
     siret = normalize_identifier(employer["siret"])
     cfa_siret = normalize_identifier(cfa["siret"])
     rncp = normalize_identifier(training["rncp"])
-    return ApprenticeshipContract(
-        file_number=f"tmp-{key[:16]}",
-        contract_type=str(data.get("type_contrat") or "11"),
-        employer_siret=siret,
-        employer_name=employer.get("denomination") or siret,
-        employer_idcc=_idcc_code(employer.get("idcc")),
-        employer=company,
-        employer_headcount=employer.get("effectif"),
-        apprentice_last_name=apprentice.get("nom") or "",
-        apprentice_first_name=apprentice.get("prenom") or "",
-        apprentice_birth_date=_d(apprentice["date_naissance"]),
-        apprentice_nir=parsed.apprenti.nir or "",
-        apprentice_handicap=bool(apprentice.get("handicap")),
-        certification=cached(
+    return {
+        "contract_type": str(data.get("type_contrat") or "11"),
+        "employer_siret": siret,
+        # Never the SIRET as a name: the referential's name when the payload has none.
+        "employer_name": employer.get("denomination") or (company.name if company is not None and company.name != siret else ""),
+        "employer_idcc": _idcc_code(employer.get("idcc")) or (company.idcc.code if company is not None and company.idcc else ""),
+        "employer": company,
+        "employer_headcount": employer.get("effectif"),
+        "employer_email": parsed.employeur.courriel,
+        "cfa_email": parsed.cfa.courriel,
+        "apprentice_last_name": apprentice.get("nom") or "",
+        "apprentice_first_name": apprentice.get("prenom") or "",
+        "apprentice_birth_date": _d(apprentice["date_naissance"]),
+        "apprentice_nir": parsed.apprenti.nir or "",
+        "apprentice_handicap": bool(apprentice.get("handicap")),
+        "certification": cached(
             ("certification", rncp),
             lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
         ),
-        rncp=rncp,
-        code_diplome=training.get("code_diplome") or "",
-        level=int(training["niveau"]),
-        training_title=training.get("intitule") or "",
-        training_start=_d(training["date_debut"]),
-        training_end=_d(training.get("date_fin")),
-        training_hours=Decimal(str(training["duree_heures"])),
-        distance_pct=Decimal(str(training.get("distance_pct") or 0)),
-        cfa=cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
-        cfa_siret=cfa_siret,
-        cfa_uai=normalize_identifier(cfa["uai"]),
-        cfa_declared_on=_d(cfa.get("declaration_activite_date")),
-        signed_on=_d(terms["date_conclusion"]),
-        start_date=_d(terms["date_debut"]),
-        end_date=_d(terms["date_fin"]),
-        practical_training_start=_d(terms["date_debut_formation_pratique"]),
-        weekly_hours=Decimal(str(terms["duree_hebdo_heures"])) if terms.get("duree_hebdo_heures") is not None else None,
-        monthly_salary=Decimal(str(terms["salaire_brut_mensuel_embauche"]))
+        "rncp": rncp,
+        "code_diplome": training.get("code_diplome") or "",
+        "level": int(training["niveau"]),
+        "training_title": training.get("intitule") or "",
+        "training_start": _d(training["date_debut"]),
+        "training_end": _d(training.get("date_fin")),
+        "training_hours": Decimal(str(training["duree_heures"])),
+        "distance_pct": Decimal(str(training.get("distance_pct") or 0)),
+        "cfa": cached(("provider", cfa_siret), lambda: TrainingProvider.objects.filter(siret=cfa_siret).first()),
+        "cfa_siret": cfa_siret,
+        "cfa_uai": normalize_identifier(cfa["uai"]),
+        "cfa_declared_on": _d(cfa.get("declaration_activite_date")),
+        "signed_on": _d(terms["date_conclusion"]),
+        "start_date": _d(terms["date_debut"]),
+        "end_date": _d(terms["date_fin"]),
+        "practical_training_start": _d(terms["date_debut_formation_pratique"]),
+        "weekly_hours": Decimal(str(terms["duree_hebdo_heures"])) if terms.get("duree_hebdo_heures") is not None else None,
+        "monthly_salary": Decimal(str(terms["salaire_brut_mensuel_embauche"]))
         if terms.get("salaire_brut_mensuel_embauche")
         else None,
+    }
+
+
+def apprenticeship_contract(
+    *, data: dict, parsed: ContractPayload, key: str, received: date, depositor_email: str, company: Company | None
+) -> ApprenticeshipContract:
+    """The unsaved file of a parsed FA13 payload (the single deposit and the batched import build it here)."""
+    return ApprenticeshipContract(
+        file_number=f"tmp-{key[:16]}",
+        **contract_columns(data, parsed, company),
         received_on=received,
         complete_on=received,
         decision_due_on=decision_deadline(received),
-        depositor_email=depositor_email,
+        depositor_email=depositor_email or parsed.courriel_deposant,
         payload=payload_without_nir(data),
         import_key=key,
     )
@@ -172,6 +191,15 @@ def pay_periods_of(contract: ApprenticeshipContract, data: dict) -> list[PayPeri
         PayPeriod(contract=contract, start=_d(p["date_debut"]), end=_d(p["date_fin"]), rate=Decimal(str(p["taux"])))
         for p in data["contrat"]["remunerations"]
     ]
+
+
+def store_masters_and_pay(contract: ApprenticeshipContract, data: dict, *, replace: bool = False) -> None:
+    """The masters and pay periods of a FA13 payload, as rows of the file (replacing any: a correction)."""
+    if replace:
+        contract.masters.all().delete()
+        contract.pay_periods.all().delete()
+    ApprenticeshipMaster.objects.bulk_create(masters_of(contract, data))
+    PayPeriod.objects.bulk_create(pay_periods_of(contract, data))
 
 
 def contract_deposit(
@@ -206,13 +234,45 @@ def contract_deposit(
             remember(("zone", siret), company.holiday_zone)  # DEPOT_DELAI reads it right after
         contract.file_number = file_number(contract)
         contract.save(update_fields=["file_number"])
-        ApprenticeshipMaster.objects.bulk_create(masters_of(contract, data))
-        PayPeriod.objects.bulk_create(pay_periods_of(contract, data))
+        store_masters_and_pay(contract, data)
         audit.record(
             actor=actor, action="contract_deposit", target=contract, source=source, summary=deposit_summary(contract, source)
         )
         contract_check(contract=contract, actor=actor, payload=parsed)
     return Deposit(contract, created=True)
+
+
+# The employer block's fields the referential can give (CERFA « employeur »), with their French names.
+REFERENTIAL_EMPLOYER_FIELDS = {"denomination": "raison sociale", "idcc": "IDCC", "naf": "code NAF", "adresse": "adresse"}
+
+
+def employer_from_referential(data: dict) -> tuple[dict, list[str]]:
+    """A staff-typed payload whose employer SIRET is known: the empty name, IDCC, NAF and address
+    filled from the company referential (what is typed wins). Returns the payload and the French names
+    of the fields filled, for the screen to say so."""
+    employer = data.get("employeur") if isinstance(data, dict) else None
+    if not isinstance(employer, dict):
+        return data, []
+    siret = normalize_identifier(str(employer.get("siret") or ""))
+    company = Company.objects.select_related("idcc", "naf").filter(siret=siret).first() if siret else None
+    if company is None:
+        return data, []
+    known = {
+        "denomination": company.name if company.name != siret else "",
+        "idcc": company.idcc.code if company.idcc else "",
+        "naf": company.naf.code if company.naf else "",
+        "adresse": {"voie": company.address, "code_postal": company.postal_code, "commune": company.city}
+        if company.address or company.city
+        else None,
+    }
+    filled, employer = [], dict(employer)
+    for key, value in known.items():
+        current = employer.get(key)
+        empty = not current or (isinstance(current, dict) and not any(current.values()))
+        if value and empty:
+            employer[key] = value
+            filled.append(REFERENTIAL_EMPLOYER_FIELDS[key])
+    return {**data, "employeur": employer}, filled
 
 
 def professionalisation_deposit(
@@ -242,10 +302,12 @@ def professionalisation_deposit(
             priority_public=parsed.priority_public,
             geiq=parsed.geiq,
             employer_siret=siret,
-            employer_name=employer.get("denomination") or siret,
-            employer_idcc=_idcc_code(employer.get("idcc")),
             employer=(company := deposit_company(siret, employer)),
+            employer_name=employer.get("denomination") or (company.name if company is not None and company.name != siret else ""),
+            employer_idcc=_idcc_code(employer.get("idcc")) or (company.idcc.code if company is not None and company.idcc else ""),
             employer_headcount=employer.get("effectif"),
+            employer_email=parsed.employeur.courriel,
+            cfa_email=parsed.organisme.courriel,
             apprentice_last_name=employee.get("nom") or "",
             apprentice_first_name=employee.get("prenom") or "",
             apprentice_birth_date=parsed.salarie.date_naissance,
@@ -276,7 +338,7 @@ def professionalisation_deposit(
             received_on=received,
             complete_on=received,
             decision_due_on=decision_deadline(received),
-            depositor_email=depositor_email,
+            depositor_email=depositor_email or parsed.courriel_deposant,
             payload=pro_payload_without_nir(data),
             import_key=key,
         )

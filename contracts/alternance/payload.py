@@ -59,6 +59,7 @@ class Employer:
     idcc: str = ""
     effectif: int | None = None
     adresse: Address | None = None
+    courriel: str = ""  # CERFA « courriel » of the employer: where the OPCO's letters go
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class Cfa:
     denomination: str = ""
     qualiopi: bool = False
     declaration_activite_date: date | None = None
+    courriel: str = ""  # where the payment advices go
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,10 @@ class ContractTerms:
     remunerations: tuple[PayPeriod, ...]
     duree_hebdo_heures: Decimal | None = None
     salaire_brut_mensuel_embauche: Decimal | None = None
+    # The position in the branch's grid (CERFA « classification de l'emploi dans la convention
+    # collective », « coefficient hiérarchique »): from 21 its conventional minimum may be the base.
+    classification: str = ""
+    coefficient: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,7 @@ class ContractPayload:
     contrat: ContractTerms
     type_contrat: str = ""
     recu_le: date | None = None
+    courriel_deposant: str = ""  # who sent the file (the OPCO answers there)
 
 
 # --- Field parsers: a value in, a typed value out, or ValueError with the French reason ----------
@@ -149,6 +156,26 @@ def _text(value: Any, limit: int = TEXT_MAX) -> str:
         raise ValueError("une chaîne de caractères est attendue")
     _at_most_chars(limit, len(value))
     return value.strip()
+
+
+def _email(value: Any) -> str:
+    """An e-mail address, checked as Django's EmailField checks it."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    text = _text(value, 254)
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise ValueError(f"« {text} » n'est pas une adresse électronique valide") from None
+    return text
+
+
+def _coefficient(value: Any) -> str:
+    """A grid coefficient, written as a text (« 150 », « 2.3 ») or a whole number (150)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return _text(value, 32)
 
 
 def _text_up_to(limit: int) -> Callable[[Any], str]:
@@ -342,6 +369,7 @@ EMPLOYER_FIELDS = {
     "idcc": _optional(_code),  # an unknown or malformed IDCC is OPCO_RATTACHEMENT's warning
     "effectif": _optional(_integer(0, 10_000_000)),
     "adresse": _optional(_object(ADDRESS_FIELDS, Address)),
+    "courriel": _optional(_email),
 }
 APPRENTICE_FIELDS = {
     "date_naissance": _required(_date),
@@ -379,6 +407,7 @@ CFA_FIELDS = {
     "denomination": _optional(_text),
     "qualiopi": _optional(_boolean),
     "declaration_activite_date": _optional(_date),
+    "courriel": _optional(_email),
 }
 # A period is its bounds and its rate: all three are needed to place it and to check it.
 PAY_PERIOD_FIELDS = {"date_debut": _required(_date), "date_fin": _required(_date), "taux": _required(_at_most(Decimal("999.99")))}
@@ -390,6 +419,8 @@ CONTRACT_FIELDS = {
     "remunerations": _required(_list_of(_object(PAY_PERIOD_FIELDS, PayPeriod))),
     "duree_hebdo_heures": _optional(_at_most(168)),
     "salaire_brut_mensuel_embauche": _optional(_number),
+    "classification": _optional(_text_up_to(120)),
+    "coefficient": _optional(_coefficient),
 }
 PAYLOAD_FIELDS = {
     "employeur": _required(_object(EMPLOYER_FIELDS, Employer)),
@@ -400,6 +431,7 @@ PAYLOAD_FIELDS = {
     "contrat": _required(_object(CONTRACT_FIELDS, ContractTerms)),
     "type_contrat": _optional(_contract_type),
     "recu_le": _optional(_date),
+    "courriel_deposant": _optional(_email),
 }
 
 

@@ -143,7 +143,6 @@ def contract_request_documents(*, actor, contract_id: int, message: str) -> Appr
             decision_due_on=None,
             summary=f"Dossier incomplet : {message.strip()[:200]}",
         )
-        transaction.on_commit(lambda: _notify_incomplete(contract.pk))
     return contract
 
 
@@ -162,9 +161,9 @@ def contract_documents_received(*, actor, contract_id: int, on: date | None = No
 
 
 def contract_deposit_deca(*, actor, contract_id: int, deca_number: str) -> ApprenticeshipContract:
-    number = deca_number.strip()
-    if not number:
-        raise ValidationError({"deca_number": "Le numéro DECA est obligatoire."})
+    from contracts.alternance.correction import deca_number_clean
+
+    number = deca_number_clean(deca_number)  # « ABC » is refused with its format
     if ApprenticeshipContract.objects.filter(deca_number=number).exclude(pk=contract_id).exists():
         raise ValidationError({"deca_number": f"Le numéro DECA {number} est déjà celui d'un autre dossier."})
     return contract_transition(actor=actor, contract_id=contract_id, action_code="deposit", deca_number=number)
@@ -186,9 +185,3 @@ def contract_assign(*, actor, contract_ids: list[int], assignee) -> int:
                 summary=f"Attribué à {assignee}" if assignee else "Attribution retirée",
             )
     return len(contracts)
-
-
-def _notify_incomplete(contract_id: int) -> None:
-    from contracts.tasks import send_incomplete_notice
-
-    send_incomplete_notice.delay(contract_id)

@@ -33,6 +33,7 @@ class EmployerSerializer(serializers.Serializer):
     idcc = serializers.CharField(required=False, help_text="Complété à 4 chiffres (« 843 » = « 0843 »).")
     effectif = serializers.IntegerField(required=False, min_value=0)
     adresse = AddressSerializer(required=False)
+    courriel = serializers.EmailField(required=False, help_text="Où l'OPCO adresse ses courriers à l'employeur.")
 
 
 class ApprenticeSerializer(serializers.Serializer):
@@ -74,6 +75,7 @@ class CfaSerializer(serializers.Serializer):
     denomination = serializers.CharField(required=False)
     qualiopi = serializers.BooleanField(required=False)
     declaration_activite_date = serializers.DateField(required=False)
+    courriel = serializers.EmailField(required=False, help_text="Où l'OPCO adresse ses avis de paiement.")
 
 
 class PayPeriodSerializer(serializers.Serializer):
@@ -88,7 +90,11 @@ class ContractTermsSerializer(serializers.Serializer):
     date_fin = serializers.DateField()
     date_debut_formation_pratique = serializers.DateField()
     duree_hebdo_heures = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
-    salaire_brut_mensuel_embauche = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    salaire_brut_mensuel_embauche = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, help_text="Comparé exactement au minimum légal (D6222-26)."
+    )
+    classification = serializers.CharField(required=False, help_text="Classification de l'emploi (grille de la branche).")
+    coefficient = serializers.CharField(required=False, help_text="Coefficient hiérarchique (grille de la branche).")
     remunerations = PayPeriodSerializer(many=True)
 
 
@@ -97,6 +103,7 @@ class ContractPayloadSerializer(serializers.Serializer):
 
     type_contrat = serializers.CharField(required=False)
     recu_le = serializers.DateField(required=False, help_text="Réception par l'OPCO ; à défaut, la date du jour.")
+    courriel_deposant = serializers.EmailField(required=False, help_text="Où l'OPCO répond au déposant.")
     employeur = EmployerSerializer()
     apprenti = ApprenticeSerializer()
     maitres_apprentissage = MasterSerializer(many=True)

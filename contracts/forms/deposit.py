@@ -124,6 +124,7 @@ SECTIONS: list[tuple[str, str, dict]] = [
             "employeur.adresse.voie": _text("Voie"),
             "employeur.adresse.code_postal": _text("Code postal", 5),
             "employeur.adresse.commune": _text("Commune", 128),
+            "employeur.courriel": forms.EmailField(label="Courriel de l'employeur", required=False),
         },
     ),
     (
@@ -175,6 +176,7 @@ SECTIONS: list[tuple[str, str, dict]] = [
             "cfa.denomination": _text("Dénomination"),
             "cfa.qualiopi": _bool("Certifié Qualiopi (actions de formation par apprentissage)"),
             "cfa.declaration_activite_date": _date("Déclaration d'activité enregistrée le"),
+            "cfa.courriel": forms.EmailField(label="Courriel du CFA (avis de paiement)", required=False),
         },
     ),
     (
@@ -188,7 +190,14 @@ SECTIONS: list[tuple[str, str, dict]] = [
             "contrat.date_debut_formation_pratique": _date("Début de la formation pratique chez l'employeur"),
             "contrat.duree_hebdo_heures": _decimal("Durée hebdomadaire (heures)", max_value=60),
             "contrat.salaire_brut_mensuel_embauche": _decimal("Salaire brut mensuel à l'embauche (€)", max_value=100000),
+            "contrat.classification": _text("Classification de l'emploi (convention collective)", 120),
+            "contrat.coefficient": _text("Coefficient hiérarchique", 32),
             "recu_le": _date("Dossier reçu par l'OPCO le"),
+            "courriel_deposant": forms.EmailField(
+                label="Courriel du déposant",
+                required=False,
+                help_text="L'OPCO y adresse ses courriers ; sans adresse, aucun envoi.",
+            ),
         },
     ),
 ]
@@ -199,70 +208,79 @@ PATHS = {field_name(path): path for _, _, fields in SECTIONS for path in fields}
 
 
 class DepositForm(StyledForm):
+    """The FA13 form; ProDepositForm (contracts.forms.professionalisation) sets its own blocks."""
+
+    sections_spec = SECTIONS
+    pay_spec = PAY_FIELDS
+    paths = PATHS
+    required_paths = REQUIRED_PATHS
+    people_prefix, people_count = "maitres_apprentissage", MASTERS
+    people_missing = "Indiquez au moins un maître d'apprentissage (nom, prénom, date de naissance)."
+    person_field_missing = "Champ obligatoire pour ce maître d'apprentissage."
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recu_le"].initial = timezone.localdate()
-        for name, path in PATHS.items():
-            if path in REQUIRED_PATHS:
+        for name, path in self.paths.items():
+            if path in self.required_paths:
                 self.fields[name].widget.attrs["required"] = True
 
     # --- Layout for the template --------------------------------------------------------------
     def sections(self) -> list[dict]:
         return [
-            {"key": key, "title": title, "fields": [self[field_name(path)] for path in fields]} for key, title, fields in SECTIONS
+            {"key": key, "title": title, "fields": [self[field_name(path)] for path in fields]}
+            for key, title, fields in self.sections_spec
         ]
 
     def pay_rows(self) -> list[list]:
-        return [[self[field_name(path)] for path in row] for row in PAY_FIELDS]
+        return [[self[field_name(path)] for path in row] for row in self.pay_spec]
 
     # --- Cross-field rules the payload does not carry -----------------------------------------
     def clean(self):
         data = super().clean()
-        masters = [index for index in range(MASTERS) if self._filled(f"maitres_apprentissage[{index}]", data)]
-        if not masters:
-            self.add_error(
-                field_name("maitres_apprentissage[0].nom"),
-                "Indiquez au moins un maître d'apprentissage (nom, prénom, date de naissance).",
-            )
-        for index in masters:
+        people = [index for index in range(self.people_count) if self._filled(f"{self.people_prefix}[{index}]", data)]
+        if not people:
+            self.add_error(field_name(f"{self.people_prefix}[0].nom"), self.people_missing)
+        for index in people:
             for key in ("nom", "prenom", "date_naissance"):
-                name = field_name(f"maitres_apprentissage[{index}].{key}")
+                name = field_name(f"{self.people_prefix}[{index}].{key}")
                 if name not in self.errors and data.get(name) in (None, ""):
-                    self.add_error(name, "Champ obligatoire pour ce maître d'apprentissage.")
-        if not any(self._filled(f"contrat.remunerations[{index}]", data) for index in range(PAY_ROWS)):
+                    self.add_error(name, self.person_field_missing)
+        if not any(self._filled(f"contrat.remunerations[{index}]", data) for index in range(len(self.pay_spec))):
             self.add_error(field_name("contrat.remunerations[0].date_debut"), "Indiquez au moins une période de rémunération.")
         return data
 
-    @staticmethod
-    def _filled(prefix: str, data: dict) -> bool:
-        return any(value not in (None, "", False) for name, value in data.items() if PATHS.get(name, "").startswith(prefix + "."))
+    def _filled(self, prefix: str, data: dict) -> bool:
+        return any(
+            value not in (None, "", False) for name, value in data.items() if self.paths.get(name, "").startswith(prefix + ".")
+        )
 
     # --- The CHECKS.md payload ------------------------------------------------------------------
     def payload(self) -> dict:
         data = self.cleaned_data
         payload: dict = {}
-        for name, path in PATHS.items():
+        for name, path in self.paths.items():
             if "[" in path:
                 continue  # lists below
             value = _json(data.get(name), path)
             if value is None:
                 continue
             _set(payload, path.split("."), value)
-        payload["maitres_apprentissage"] = [
-            self._item(f"maitres_apprentissage[{index}]")
-            for index in range(MASTERS)
-            if self._filled(f"maitres_apprentissage[{index}]", data)
+        payload[self.people_prefix] = [
+            self._item(f"{self.people_prefix}[{index}]")
+            for index in range(self.people_count)
+            if self._filled(f"{self.people_prefix}[{index}]", data)
         ]
         payload.setdefault("contrat", {})["remunerations"] = [
             self._item(f"contrat.remunerations[{index}]")
-            for index in range(PAY_ROWS)
+            for index in range(len(self.pay_spec))
             if self._filled(f"contrat.remunerations[{index}]", data)
         ]
         return payload
 
     def _item(self, prefix: str) -> dict:
         item = {}
-        for name, path in PATHS.items():
+        for name, path in self.paths.items():
             if path.startswith(prefix + "."):
                 value = _json(self.cleaned_data.get(name), path)
                 if value is not None:

@@ -120,6 +120,8 @@ class ApprenticeshipContract(InstructedFile):
     implicit_refusal = models.BooleanField("refus implicite (R6224-3)", default=False)
     implicit_acceptance = models.BooleanField("acceptation implicite (D6325-2)", default=False)
     depositor_email = models.EmailField("e-mail du déposant", blank=True)
+    employer_email = models.EmailField("e-mail de l'employeur", blank=True, db_default="")
+    cfa_email = models.EmailField("e-mail du CFA ou de l'organisme", blank=True, db_default="")
     payload = models.JSONField("données du CERFA (sans NIR)", default=dict)
     import_key = models.CharField("empreinte d'import", max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)

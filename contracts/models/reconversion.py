@@ -79,6 +79,8 @@ class ReconversionPeriod(InstructedFile):
     # The employer (« à l'initiative de l'employeur avec l'accord du salarié »).
     employer_siret = models.CharField("SIRET de l'employeur", max_length=14, db_index=True)
     employer_name = models.CharField("dénomination de l'employeur", max_length=255)
+    employer_email = models.EmailField("courriel de l'employeur", blank=True, db_default="")
+    depositor_email = models.EmailField("courriel du déposant", blank=True, db_default="")
     employer_idcc = models.CharField("IDCC de l'employeur", max_length=4, blank=True, db_index=True)
     employer = models.ForeignKey(
         Company, verbose_name="employeur", null=True, blank=True, on_delete=models.PROTECT, related_name="reconversion_periods"

@@ -35,6 +35,7 @@ from contracts.alternance.payload import (
     _boolean,
     _code,
     _date,
+    _email,
     _identifier,
     _integer,
     _list_of,
@@ -117,6 +118,7 @@ class Provider:
     siret: str
     denomination: str = ""
     uai: str = ""
+    courriel: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class ProContractPayload:
     tutorat_mois: int | None = None
     recu_le: date | None = None
     type_contrat: str = CONTRACT_KIND
+    courriel_deposant: str = ""
 
     @property
     def geiq(self) -> bool:
@@ -232,6 +235,7 @@ EMPLOYER_FIELDS = {
     "effectif": _optional(_integer(0, 10_000_000)),
     "adresse": _optional(_object(ADDRESS_FIELDS, Address)),
     "geiq": _optional(_boolean),
+    "courriel": _optional(_email),
 }
 EMPLOYEE_FIELDS = {
     "nom": _required(_text_up_to(NAME_MAX)),
@@ -266,6 +270,7 @@ PROVIDER_FIELDS = {
     "siret": _required(_identifier(SIRET_MAX)),
     "denomination": _optional(_text),
     "uai": _optional(_identifier(UAI_MAX)),
+    "courriel": _optional(_email),
 }
 PAY_PERIOD_FIELDS = {"date_debut": _required(_date), "date_fin": _required(_date), "taux": _required(_at_most(Decimal("999.99")))}
 TERMS_FIELDS = {
@@ -293,6 +298,7 @@ PAYLOAD_FIELDS = {
     "contrat": _required(_terms),
     "tutorat_mois": _optional(_integer(0, 36)),
     "recu_le": _optional(_date),
+    "courriel_deposant": _optional(_email),
 }
 
 

@@ -112,6 +112,8 @@ DEPOSIT_FIELDS = (
     "end_date",
     "company_agreement",
     "company_agreement_reference",
+    "employer_email",
+    "depositor_email",
 )
 IDENTIFIERS = ("employer_siret", "host_siret", "provider_siret")
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import roles
-from contracts.alternance.deposit import contract_deposit
+from contracts.alternance.deposit import contract_deposit, employer_from_referential
 from contracts.alternance.payload import InvalidPayload
 from contracts.forms.deposit import DepositForm
+from contracts.forms.professionalisation import ProDepositForm
 from opco.access import allow
 from referentials.models import Certification, Company, TrainingProvider
 from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, normalize_identifier
@@ -22,10 +23,22 @@ from referentials.validators import UAI_CHECK_LETTERS, is_valid_siret, normalize
 @allow(roles.STAFF)
 @require_http_methods(["GET", "POST"])
 def contract_new(request):
-    form = DepositForm(request.POST or None)
+    return _deposit_page(request, DepositForm, "contracts/contract_new.html")
+
+
+@allow(roles.STAFF)
+@require_http_methods(["GET", "POST"])
+def pro_contract_new(request):
+    """The EJ20 professionalisation contract, through the same deposit service."""
+    return _deposit_page(request, ProDepositForm, "contracts/pro_contract_new.html")
+
+
+def _deposit_page(request, form_class, template: str):
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data, filled = employer_from_referential(form.payload())
         try:
-            deposit = contract_deposit(actor=request.user, data=form.payload(), source="web")
+            deposit = contract_deposit(actor=request.user, data=data, source="web")
         except InvalidPayload as exc:
             form.add_payload_errors(exc.errors)
         except ValidationError as exc:
@@ -39,8 +52,10 @@ def contract_new(request):
                 )
             else:
                 messages.info(request, f"Ce contrat a déjà été reçu : dossier {contract.file_number}.")
+            if filled and deposit.created:
+                messages.info(request, f"Employeur complété depuis le référentiel : {', '.join(filled)}.")
             return redirect("contracts:detail", pk=contract.pk)
-    return render(request, "contracts/contract_new.html", {"form": form})
+    return render(request, template, {"form": form})
 
 
 # --- As-you-type checks (htmx) -----------------------------------------------------------------------------
@@ -77,7 +92,12 @@ def check_siret(request):
     if company is None:
         return _hint(request, "success", "SIRET valide ; entreprise inconnue du référentiel (elle sera créée au dépôt).")
     idcc = f", IDCC {company.idcc.code}" if company.idcc else ""
-    return _hint(request, "success", f"SIRET valide : {company.name} ({company.city}{idcc}).")
+    return _hint(
+        request,
+        "success",
+        f"SIRET valide : {company.name} ({company.city}{idcc}) — raison sociale, IDCC et adresse laissés vides seront "
+        "complétés depuis le référentiel.",
+    )
 
 
 @allow(roles.STAFF)

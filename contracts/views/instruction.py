@@ -57,6 +57,7 @@ from contracts.forms.instruction import (
     RequestDocumentsForm,
     RuptureForm,
 )
+from contracts.letters.services import ACCEPTANCE, INCOMPLETE, REFUSAL, recipients_text
 from contracts.models import ApprenticeshipContract, CheckRun, Commitment, ContractDocument
 from contracts.pdf import KIND_LABELS
 from contracts.selectors import can_instruct, contracts_visible_to
@@ -418,7 +419,8 @@ def _run_action(code: str, actor, contract, form) -> str:
     data = form.cleaned_data if form is not None else {}
     if code == "request_documents":
         contract_request_documents(actor=actor, contract_id=contract.pk, message=data["message"])
-        return "Dossier déclaré incomplet : le délai de décision est suspendu."
+        letter = recipients_text(contract, INCOMPLETE)
+        return f"Dossier déclaré incomplet : le délai de décision est suspendu. Demande de pièces (PDF au dossier) {letter}."
     if code == "documents_received":
         done = contract_documents_received(actor=actor, contract_id=contract.pk, on=data.get("on"))
         return f"Dossier complet : décision due le {done.decision_due_on:%d/%m/%Y}."
@@ -431,12 +433,13 @@ def _run_action(code: str, actor, contract, form) -> str:
             # The form offers the box to those who may go past (payments.budgets.can_overrun); the service decides.
             budget_overrun_acknowledged=data.get("budget_overrun_acknowledged", False) and can_overrun(actor),
         )
+        letter = f" Accord de prise en charge (PDF au dossier) {recipients_text(contract, ACCEPTANCE)}."
         if commitment.regime == "PRO":
-            return f"Prise en charge acceptée et contrat déposé (D6325-2) : {euros(commitment.annual_amount)} engagés."
-        return f"Prise en charge acceptée : {euros(commitment.annual_amount)} par an (NPEC {euros(commitment.npec)})."
+            return f"Prise en charge acceptée et contrat déposé (D6325-2) : {euros(commitment.annual_amount)} engagés.{letter}"
+        return f"Prise en charge acceptée : {euros(commitment.annual_amount)} par an (NPEC {euros(commitment.npec)}).{letter}"
     if code == "refuse":
         contract_refuse(actor=actor, contract_id=contract.pk, codes=data["codes"], text=data["text"])
-        return "Prise en charge refusée : le courrier motivé part au déposant."
+        return f"Prise en charge refusée. Courrier motivé (PDF au dossier) {recipients_text(contract, REFUSAL)}."
     if code == "deposit":
         contract_deposit_deca(actor=actor, contract_id=contract.pk, deca_number=data["deca_number"])
         return f"Dépôt enregistré (n° DECA {data['deca_number'].strip()})."

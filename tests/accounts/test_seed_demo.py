@@ -108,15 +108,15 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
     call_command("seed_demo", contracts=20)
     summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Paiements de démonstration")]
     assert summary == [
-        "Paiements de démonstration : 23 IBAN synthétique(s) donné(s) (CFA, organismes, employeurs), 19 facture(s) ou "
-        "attestation(s) de CFA enregistrée(s) ; 52 échéance(s) à payer, 2 échue(s) en attente d'une pièce, 0 solde(s) non "
+        "Paiements de démonstration : 23 IBAN synthétique(s) donné(s) (CFA, organismes, employeurs), 21 facture(s) ou "
+        "attestation(s) de CFA enregistrée(s) ; 49 échéance(s) à payer, 2 échue(s) en attente d'une pièce, 0 solde(s) non "
         "dû(s) (pièces finales hors délai)."
     ]
 
     # Every CFA of a funded demo contract has its synthetic account: valid, stable, with the bank's BIC.
     funded = ApprenticeshipContract.objects.filter(status__in=(ContractStatus.ACCEPTED, ContractStatus.DEPOSITED))
     cfas = list(TrainingProvider.objects.filter(siret__in=funded.values("cfa_siret")))
-    assert len(cfas) == 15
+    assert len(cfas) == 14
     # … and every employer of a funded contract too (tutoring and master aids are paid to it).
     employers = Company.objects.filter(siret__in=funded.values("employer_siret"))
     assert employers.exists() and all(is_valid_iban(company.iban) for company in employers)
@@ -129,7 +129,7 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
     # (the demo's started période de reconversion hands its advance over too: a line of another source)
     lines = PayableLine.objects.filter(source_type=ContentType.objects.get_for_model(Instalment))
     assert sorted(lines.values_list("source_id", flat=True)) == sorted(payable.values_list("id", flat=True))
-    assert payable.count() == 52  # one file in five is in the hairdressing branch (issue 16)
+    assert payable.count() == 49  # one file in five is in the hairdressing branch (issue 16)
     assert all(line.status == LineStatus.PAYABLE and line.amount > 0 and line.due_date <= TODAY for line in lines)
 
     # The lines that wait are advances or balances whose invoice the CFA has not sent.
@@ -153,6 +153,6 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
 
     # « payment_run prepare --date <today> » has work to do.
     run = payment_run_prepare(actor=User.objects.get(email="finance1@demo.local"), execution_date=TODAY).run
-    # 52 instalments, the advance of the started période de reconversion and the training funded after
+    # 49 instalments, the advance of the started période de reconversion and the training funded after
     # its service fait (sme_services.funding's demo).
-    assert run.line_count == 52 + 1 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})
+    assert run.line_count == 49 + 1 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})

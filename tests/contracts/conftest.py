@@ -70,7 +70,7 @@ def cfa(db):
 
 @pytest.fixture
 def referentials(load, load_certifications, cfa):
-    load("idcc", "branches", "holidays")
+    load("idcc", "branches", "holidays", "legal_parameters")
     load_certifications("RNCP37566")
 
 

@@ -81,7 +81,7 @@ def base() -> dict:
             "date_fin": "2027-08-31",
             "date_debut_formation_pratique": "2025-09-01",
             "duree_hebdo_heures": 35,
-            "salaire_brut_mensuel_embauche": "772.63",
+            "salaire_brut_mensuel_embauche": "774.78",  # 43 % × 1 801,80 € (SMIC of the start date) = 774,774 €
             "remunerations": [
                 {"date_debut": "2025-09-01", "date_fin": "2026-08-31", "taux": 43},
                 {"date_debut": "2026-09-01", "date_fin": "2027-08-31", "taux": "51"},

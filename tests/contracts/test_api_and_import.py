@@ -58,7 +58,7 @@ def apprentice(data: dict, name: str) -> dict:
 
 # --- POST: deposit ---------------------------------------------------------------------------------------
 def test_a_deposit_creates_the_file_and_answers_its_checks(client, staff, payload, load):
-    load("certifications", "idcc", "branches", "holidays")
+    load("certifications", "idcc", "branches", "holidays", "legal_parameters")
     client.force_login(staff)
     response = post(client, changed(payload, {"apprenti.nir": VALID_NIR}))
     assert response.status_code == 201, response.content

@@ -33,6 +33,12 @@ def payload() -> dict:
     return {**base(), "recu_le": "2025-09-02"}
 
 
+@pytest.fixture(autouse=True)
+def smic(load):
+    """The SMIC history: REMUNERATION compares the declared salary with it."""
+    load("legal_parameters")
+
+
 @pytest.fixture
 def referentials(load):
     load("certifications", "idcc", "branches", "holidays")
@@ -472,7 +478,9 @@ def test_minimum_pay_day_by_day():
     ],
 )
 def test_pay_rates_against_the_legal_minimum(payload, birth, periods, expected):
-    data = changed(payload, {"apprenti.date_naissance": birth, "contrat.remunerations": periods})
+    # The rates alone (the declared salary is compared in test_pay_amount.py).
+    changes = {"apprenti.date_naissance": birth, "contrat.remunerations": periods, "contrat.salaire_brut_mensuel_embauche": DROP}
+    data = changed(payload, changes)
     assert status(data, "REMUNERATION") == expected
 
 
@@ -482,6 +490,7 @@ def test_pay_year_three_and_later(payload):
         {
             "apprenti.date_naissance": "2003-01-01",  # 22 at the start
             "contrat.date_fin": "2028-08-31",
+            "contrat.salaire_brut_mensuel_embauche": "954.96",  # 53 % × 1 801,80 = 954,954
             "contrat.remunerations": pay(
                 ("2025-09-01", "2026-08-31", 53), ("2026-09-01", "2027-08-31", 61), ("2027-09-01", "2028-08-31", 78)
             ),

@@ -727,14 +727,14 @@ def test_the_branch_minimum_is_compared_with_the_smic_of_each_day(payload, refer
 
 
 def test_an_unknown_smic_leaves_the_branch_minimum_to_staff(payload, referentials):
-    # The legal parameters start on 01/01/2024.
-    data = changed(payload, {**OVER_26, **contract_dates("2023-03-01", "2024-02-29", rate=100)})
+    # The legal parameters start on 01/01/2021 (RULES.md §9's SMIC history).
+    data = changed(payload, {**OVER_26, **contract_dates("2020-03-01", "2021-02-28", rate=100)})
     data = changed(data, {"contrat.salaire_minimum_conventionnel": "2400"})
     check = result(data, "PRO_REMUNERATION")
     assert (check.status.value, check.message) == (
         "warning",
         "Le SMIC mensuel en vigueur est absent des paramètres légaux pour la période de rémunération n° 1 "
-        "(du 01/03/2023 au 29/02/2024) : le salaire minimum conventionnel ne peut y être comparé (D6325-18).",
+        "(du 01/03/2020 au 28/02/2021) : le salaire minimum conventionnel ne peut y être comparé (D6325-18).",
     )
 
 

@@ -40,7 +40,7 @@ def staff(make_user):
 
 @pytest.fixture
 def referentials(load, load_certifications):
-    load("idcc", "branches", "holidays")
+    load("idcc", "branches", "holidays", "legal_parameters")
     load_certifications("RNCP37566")
 
 

@@ -26,7 +26,7 @@ def checks_of(contract) -> dict[str, str]:
 
 
 def test_imported_files_get_the_same_checks_as_deposited_ones(load, load_certifications, make_user):
-    load("idcc", "branches", "holidays")
+    load("idcc", "branches", "holidays", "legal_parameters")
     load_certifications("RNCP37566")
     employer = CompanyFactory(siret=SIRET, siren=SIRET[:9])
     contract_with_master(employer)

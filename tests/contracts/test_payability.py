@@ -7,7 +7,7 @@ IBAN, and ruptures before and after a payment run took the advance."""
 # ruff: noqa: F811 — the fixtures imported below are used as test arguments, as pytest intends.
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,6 +29,7 @@ from payments.enums import LineStatus, ScheduleStatus
 from payments.models import PayableLine
 from payments.runs import payment_run_prepare
 from referentials.models import TrainingProvider
+from referentials.selectors import legal_parameter_on
 from tests.contracts.factories import line
 from tests.payments.conftest import CFA_IBAN, CFA_SIRET, accept, cfa, finance, referentials, staff  # noqa: F401
 
@@ -81,6 +82,10 @@ def dated(start: date, end: date, signed: date) -> dict:
         "formation.date_debut": (start + timedelta(days=7)).isoformat(),
         "formation.date_fin": (end - relativedelta(months=2)).isoformat(),
         "apprenti.date_naissance": (start - relativedelta(years=18, days=1)).isoformat(),
+        # 43 % of the SMIC of the start date, rounded up to the cent (D6222-26).
+        "contrat.salaire_brut_mensuel_embauche": str(
+            (legal_parameter_on("smic_monthly", start) * 43 / 100).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+        ),
     }
 
 

@@ -60,7 +60,7 @@ def test_a_complete_payload_is_read_into_typed_values():
         PayPeriod(date(2025, 9, 1), date(2026, 8, 31), Decimal(43)),
         PayPeriod(date(2026, 9, 1), date(2027, 8, 31), Decimal(51)),
     )
-    assert payload.contrat.salaire_brut_mensuel_embauche == Decimal("772.63")
+    assert payload.contrat.salaire_brut_mensuel_embauche == Decimal("774.78")
 
 
 def test_only_the_required_fields_are_enough_and_optional_ones_get_defaults():

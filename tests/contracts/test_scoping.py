@@ -31,7 +31,7 @@ ACTION_POSTS = {
     "documents_received": {},
     "accept": {"accept-warnings_acknowledged": "on"},
     "refuse": {"refuse-codes": ["AGE"], "refuse-text": "motif"},
-    "deposit": {"deposit-deca_number": "D-9"},
+    "deposit": {"deposit-deca_number": "075202609000009"},
     "start": {},
     "end": {},
     "rupture": {"rupture-rupture_date": "2026-01-01", "rupture-cause": "autre"},
@@ -50,7 +50,7 @@ def media(settings, tmp_path):
 def world(make_user, load):
     """Two files: « mine » in branch IDCC-0843 (the representative's) whose employer is in the
     advisor's portfolio, « theirs » in branch IDCC-2596; each with a document."""
-    load("idcc", "branches", "certifications", "holidays")
+    load("idcc", "branches", "certifications", "holidays", "legal_parameters")
     staff = make_user(kind="staff")
     mine = deposit_contract(staff, 1, idcc="843", siret=MINE_SIRET, **{"apprenti.nir": VALID_NIR})
     theirs = deposit_contract(staff, 2, idcc="2596", siret=THEIRS_SIRET, **{"apprenti.nir": VALID_NIR})

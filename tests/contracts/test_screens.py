@@ -33,7 +33,7 @@ def instruct(actor, contract) -> ApprenticeshipContract:
 
 @pytest.fixture
 def referentials(load):
-    load("idcc", "branches", "certifications", "holidays")
+    load("idcc", "branches", "certifications", "holidays", "legal_parameters")
 
 
 @pytest.fixture
@@ -367,7 +367,7 @@ def test_the_decision_forms_walk_a_file_to_its_rupture(staff_client, staff, refe
     follow_post(staff_client, action_url(contract, "accept"), {"accept-warnings_acknowledged": "on"})
     assert status() == "accepted" and Commitment.objects.get(contract=contract).instalments.count() == 8
 
-    follow_post(staff_client, action_url(contract, "deposit"), {"deposit-deca_number": "DECA-0001"})
+    follow_post(staff_client, action_url(contract, "deposit"), {"deposit-deca_number": "075202609000001"})
     assert status() == "deposited"
     follow_post(staff_client, action_url(contract, "start"))
     assert status() == "running"
@@ -399,7 +399,7 @@ def test_refuse_end_recheck_and_regularise_forms(staff_client, staff, referentia
     running = instruct(staff, deposit_contract(staff, 2))
     follow_post(staff_client, action_url(running, "accept"))
     for code in ("deposit", "start", "end"):
-        follow_post(staff_client, action_url(running, code), {"deposit-deca_number": "D-2"})
+        follow_post(staff_client, action_url(running, code), {"deposit-deca_number": "075202609000002"})
     assert ApprenticeshipContract.objects.get(pk=running.pk).status == "ended"
 
     runs = CheckRun.objects.filter(contract=running).count()
@@ -419,7 +419,7 @@ def test_refuse_end_recheck_and_regularise_forms(staff_client, staff, referentia
 @pytest.mark.parametrize(
     ("code", "data", "message"),
     [
-        ("deposit", {"deposit-deca_number": "D-1"}, "« Enregistrer le dépôt (n° DECA) » est impossible"),
+        ("deposit", {"deposit-deca_number": "075202609000003"}, "« Enregistrer le dépôt (n° DECA) » est impossible"),
         ("accept", {}, "« Accepter la prise en charge » est impossible"),
         (
             "rupture",

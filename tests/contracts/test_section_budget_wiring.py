@@ -91,7 +91,7 @@ def test_a_rupture_gives_back_what_is_no_longer_due(accept, staff):
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_acceptances_never_pass_the_dotation_unseen(make_user, load, load_certifications, cfa):
     need_postgres()
-    load("idcc", "branches", "holidays")
+    load("idcc", "branches", "holidays", "legal_parameters")
     load_certifications("RNCP37566")
     staff = make_user(kind="staff", groups=["gestionnaire"])
     contracts = [deposited(staff, {"apprenti.nom": name}) for name in ("Durand", "Petit", "Moreau", "Roux")]

@@ -29,7 +29,7 @@ def staff(make_user):
 
 @pytest.fixture
 def referentials(load, load_certifications):
-    load("idcc", "branches", "holidays")
+    load("idcc", "branches", "holidays", "legal_parameters")
     load_certifications("RNCP37566")
 
 
@@ -98,7 +98,9 @@ ACTION_CALLS = {
     "accept": lambda actor, pk: contract_accept(actor=actor, contract_id=pk),
     "accept_implicit": lambda actor, pk: contract_accept(actor=None, contract_id=pk, implicit=True),
     "refuse": lambda actor, pk: contract_refuse(actor=actor, contract_id=pk, codes=["AGE"], text=""),
-    "deposit": lambda actor, pk: workflow.contract_deposit_deca(actor=actor, contract_id=pk, deca_number=f"DECA-{pk}"),
+    "deposit": lambda actor, pk: workflow.contract_deposit_deca(
+        actor=actor, contract_id=pk, deca_number=f"07520260900{pk % 10000:04d}"
+    ),
     "start": lambda actor, pk: workflow.contract_transition(actor=actor, contract_id=pk, action_code="start"),
     "end": lambda actor, pk: workflow.contract_transition(actor=actor, contract_id=pk, action_code="end"),
     "rupture": lambda actor, pk: contract_rupture(
@@ -149,9 +151,9 @@ def test_a_deca_number_belongs_to_one_file(staff, referentials):
     first, second = deposit(staff), deposit(staff, **{"apprenti.nom": "Petit"})
     for contract in (first, second):
         ApprenticeshipContract.objects.filter(pk=contract.pk).update(status=S.ACCEPTED)
-    workflow.contract_deposit_deca(actor=staff, contract_id=first.pk, deca_number="DECA-1")
+    workflow.contract_deposit_deca(actor=staff, contract_id=first.pk, deca_number="075202609000001")
     with pytest.raises(ValidationError):
-        workflow.contract_deposit_deca(actor=staff, contract_id=second.pk, deca_number="DECA-1")
+        workflow.contract_deposit_deca(actor=staff, contract_id=second.pk, deca_number="075202609000001")
     assert ApprenticeshipContract.objects.get(pk=second.pk).status == S.ACCEPTED
 
 

@@ -22,7 +22,7 @@ def test_real_files_load_with_exact_counts_and_known_rows(load):
         "certifications": 6822,
         "providers": 2414,
         "holidays": 3936,
-        "legal_parameters": 20,
+        "legal_parameters": 35,
     }
     assert Idcc.objects.count() == 787
     boulangerie = Idcc.objects.get(code="0843")

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
         ("smic_hourly", date(2026, 1, 1), "12.02"),
         ("smic_monthly", date(2025, 2, 28), "1801.80"),
         ("smic_monthly", date(2026, 2, 28), "1823.03"),
-        ("smic_monthly", date(2028, 2, 29), "1823.03"),
+        ("smic_monthly", date(2026, 5, 31), "1823.03"),
+        ("smic_monthly", date(2026, 6, 1), "1867.02"),  # arrêté du 22 mai 2026
+        ("smic_monthly", date(2028, 2, 29), "1867.02"),
     ],
 )
 def test_smic_by_date(load, key, on, expected):
@@ -29,7 +31,7 @@ def test_smic_by_date(load, key, on, expected):
 def test_no_value_before_the_first_one(load):
     load("legal_parameters")
     with pytest.raises(LookupError, match="smic_hourly"):
-        legal_parameter_on("smic_hourly", date(2023, 12, 31))
+        legal_parameter_on("smic_hourly", date(2020, 12, 31))  # the history starts on 1 January 2021
 
 
 def test_working_days_skip_weekends_and_the_zone_holidays(load):

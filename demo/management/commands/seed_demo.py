@@ -1,7 +1,7 @@
 """Demo data: one account per role, with a known password and TOTP secret, and plausible companies
 in the OPCO's branches. Demo accounts exist only when this command is run."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
@@ -176,6 +176,7 @@ class Command(BaseCommand):
         from contracts.alternance.workflow import TransitionRefused, contract_transition
         from contracts.enums import ContractStatus
         from demo.contracts import Generator
+        from demo.npec import demo_npec_import
         from sme_services.models import PortfolioCompany
 
         manager = User.objects.get(email="gestionnaire@demo.local")
@@ -184,8 +185,12 @@ class Command(BaseCommand):
         counts = {"reçus": 0, "acceptés": 0, "refusés": 0}
         self.seed_branch_decisions(manager)
         # One file in five is a professionalisation contract (EJ20), through the same deposit and workflow.
+        demo_npec_import(actor=manager)
+        today = timezone.localdate()
         for index in range(count):
-            payload = generator.pro_payload(index) if index % 5 == 2 else generator.payload(index)
+            # The files left in the work queue arrived in the last days, as a real queue's do.
+            start = today - timedelta(days=1 + index % 6) if index % 4 == 3 else None
+            payload = generator.pro_payload(index, start) if index % 5 == 2 else generator.payload(index, start)
             if index % 5 == 0:
                 payload["employeur"]["idcc"] = "0843"
             elif index % 5 == 4:  # the second demo branch (branche2@demo.local): hairdressing
