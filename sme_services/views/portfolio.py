@@ -37,6 +37,16 @@ class PortfolioView(FilteredListView):
         ("Code postal", "postal_code"),
         ("Accompagnée", lambda c: "oui" if c.accompanied else "non"),
     ]
+    # « suivi »: « jamais accompagnées » first, then by name (one key: selectors.portfolio_of).
+    sort_fields = {
+        "suivi": "followed_then_name",
+        "nom": "name",
+        "siret": "siret",
+        "effectif": "headcount",
+        "commune": "city",
+        "idcc": "idcc__code",
+    }
+    default_sort = "suivi"
 
     def base_queryset(self):
         return selectors.portfolio_of(self.request.user)
