@@ -68,9 +68,33 @@ class ContractsConfig(AppConfig):
             ContractStatus.ENDED,
             ContractStatus.BROKEN,
         )
+        # An action plan of the proximity service points to a contract by its file number
+        # (referentials.linked_files): the lookup is scoped like the contract's own page.
+        from referentials.linked_files import register_file_lookup
+
+        register_file_lookup("alternance", "Contrat en alternance", _contract_lookup)
         register_funded_actions(
             "contracts",
             lambda year: ApprenticeshipContract.objects.filter(
                 status__in=funded, start_date__year__lte=year, end_date__year__gte=year
             ).values("employer_id"),
         )
+
+
+def _contract_lookup(user, number: str):
+    from django.urls import reverse
+
+    from contracts.selectors import contracts_visible_to
+    from referentials.linked_files import LinkedFile
+
+    contract = contracts_visible_to(user).filter(file_number=number).first()
+    if contract is None:
+        return None
+    return LinkedFile(
+        kind="alternance",
+        number=contract.file_number,
+        company_id=contract.employer_id,
+        status=contract.get_status_display(),
+        url=reverse("contracts:detail", args=[contract.pk]),
+        label=f"{contract.get_contract_kind_display()} : {contract.apprentice_first_name} {contract.apprentice_last_name}",
+    )

@@ -24,6 +24,7 @@ urlpatterns = [
     path("diagnostics/<int:pk>/", diagnostics.diagnostic_detail, name="diagnostic"),
     path("diagnostics/<int:pk>/actions/", diagnostics.plan_item_new, name="plan_item_new"),
     path("diagnostics/<int:pk>/actions/<int:item_pk>/", diagnostics.plan_item_status, name="plan_item_status"),
+    path("diagnostics/<int:pk>/actions/<int:item_pk>/lien/", diagnostics.plan_item_link, name="plan_item_link"),
     path("diagnostics/<int:pk>/terminer/", diagnostics.diagnostic_complete, name="diagnostic_complete"),
     path("afest/<int:pk>/", diagnostics.afest_edit, name="afest"),
     path("entreprises/<int:company_pk>/foad/", promotion.foad_edit, name="foad_new"),

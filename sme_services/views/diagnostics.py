@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import modelform_factory
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -79,7 +80,11 @@ def diagnostic_detail(request, pk: int):
             "form": form,
             "questions": questions,
             "plan_form": PlanItemForm(),
-            "items": d.plan_items.all(),
+            "items": [
+                (item, services.plan_item_links(item, request.user))
+                for item in d.plan_items.select_related("funding_request", "afest_project")
+            ],
+            "afest_projects": selectors.afest_visible_to(request.user).filter(company=d.company).order_by("-id"),
             "eco": rome.ecological_profile(d.rome_codes) if d.kind == DiagnosticKind.ECOLOGY else None,
             "open": d.status == DiagnosticStatus.OPEN,
         },
@@ -116,6 +121,27 @@ def plan_item_status(request, pk: int, item_pk: int):
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     return redirect("sme_services:diagnostic", d.pk)
+
+
+@allow(*READERS)
+@require_POST
+def plan_item_link(request, pk: int, item_pk: int):
+    """Link an action to the request it led to: a funding request's or a contract's file number, or an
+    AFEST project of the company (checked by the service, refused in French)."""
+    d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
+    item = get_object_or_404(d.plan_items, pk=item_pk)
+    project = request.POST.get("afest_project", "")
+    try:
+        services.plan_item_link(
+            actor=request.user,
+            item_id=item.pk,
+            reference=request.POST.get("reference", "")[:32],
+            afest_project_id=int(project) if project.isdigit() else None,
+        )
+        messages.success(request, "Action liée à sa demande.")
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    return redirect(f"{reverse('sme_services:diagnostic', args=[d.pk])}#plan")
 
 
 @allow(*READERS)
