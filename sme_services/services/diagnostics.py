@@ -160,8 +160,10 @@ def diagnostic_complete(*, actor, diagnostic_id: int, completed_on: date) -> Dia
         d = Diagnostic.objects.select_for_update().get(pk=diagnostic_id)
         if d.status != DiagnosticStatus.OPEN:
             raise ValidationError("Ce diagnostic est déjà terminé.")
-        if not d.deliverable:
-            raise ValidationError({"deliverable": "Rédigez la synthèse remise à l'entreprise avant de terminer."})
+        if not d.deliverable.strip() and not d.documents.filter(element="livrable").exists():
+            raise ValidationError(
+                {"deliverable": "Rédigez la synthèse remise à l'entreprise ou déposez le livrable avant de terminer."}
+            )
         items = list(d.plan_items.all())
         if not items:
             raise ValidationError({"plan": "Le plan d'action compte au moins une action."})

@@ -17,6 +17,7 @@ from sme_services.enums import DiagnosticKind, NeedOutcome
 from sme_services.models import Campaign, FoadAction, Questionnaire
 from sme_services.services import afest as afest_services
 from sme_services.services.diagnostics import QUESTION_TYPES, questionnaire_publish
+from sme_services.services.documents import documents_by_element
 
 MANAGERS = (roles.RESPONSABLE, roles.ADMINISTRATEUR)
 
@@ -81,7 +82,16 @@ def foad_edit(request, pk: int | None = None, company_pk: int | None = None):
         except ValidationError as refusal:
             add_service_errors(form, refusal)
     return render(
-        request, "sme_services/foad.html", {"form": form, "action": action, "missing": afest_services.missing_elements(action)}
+        request,
+        "sme_services/foad.html",
+        {
+            "form": form,
+            "action": action,
+            "missing": afest_services.missing_elements(action),
+            "doc_kind": "foad",
+            "doc_owner": action,
+            "doc_groups": documents_by_element(action) if action.pk else None,
+        },
     )
 
 
