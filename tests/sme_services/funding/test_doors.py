@@ -134,7 +134,10 @@ def test_request_list_detail_exports_and_scoping(funding_rules, make_user, clien
     representative = make_user(branch_rep=True)
     BranchMembership.objects.create(user=representative, branch=theirs.idcc.branch_link.branch)
     rep = client_for(representative)
-    assert [r.pk for r in rep.get(reverse("funding:requests")).context["object_list"]] == [other.pk]
+    # A representative sees figures, not files (opco.scoping, RGPD art. 5 1 c: merged with the branches'
+    # portal): not even their own branch's requests, whose envelopes they read aggregated on the branch page.
+    assert list(rep.get(reverse("funding:requests")).context["object_list"]) == []
+    assert rep.get(reverse("funding:request-detail", args=[other.pk])).status_code == 404
     assert rep.get(reverse("funding:request-detail", args=[own.pk])).status_code == 404
     assert rep.get(reverse("funding:request-accord", args=[own.pk])).status_code == 404
     assert own.file_number not in b"".join(rep.get(reverse("funding:requests"), {"format": "csv"}).streaming_content).decode()
