@@ -117,3 +117,30 @@ def test_the_funding_requests_list_pages_every_request_once_and_sorts_by_amount(
     ids, _ = walk(client, url, "sort=-accorde")
     assert ids == list(TrainingRequest.objects.order_by("-funded_total", "-id").values_list("pk", flat=True))
     assert 'data-sort="accorde"' in client.get(url).content.decode()
+
+
+def test_the_waiting_list_and_the_rule_set_versions_page_by_keyset(client_for, manager):
+    company = CompanyFactory()
+    TrainingRequest.objects.bulk_create(
+        TrainingRequest(
+            file_number=f"FP-2026-{n:06d}",
+            company=company,
+            dispositif="plan50",
+            channel="advisor",
+            theme="bureautique",
+            modality="presentiel",
+            trainees=1,
+            payload={},
+            title=f"Formation {n}",
+            start=DAY,
+            end=DAY,
+            status=RequestStatus.WAITING,
+            received_on=DAY - timedelta(days=n % 2),  # ties on the filing day: broken by id
+        )
+        for n in range(60)
+    )
+    client = client_for(manager)
+    ids, contexts = walk(client, reverse("funding:envelopes"), "annee=2026")
+    assert len(contexts) == 2 and ids == list(TrainingRequest.objects.order_by("received_on", "id").values_list("pk", flat=True))
+    html = client.get(reverse("funding:rule-sets")).content.decode()
+    assert 'data-sort="numero"' in html and 'aria-sort="descending"' in html
