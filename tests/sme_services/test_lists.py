@@ -144,3 +144,26 @@ def test_the_waiting_list_and_the_rule_set_versions_page_by_keyset(client_for, m
     assert len(contexts) == 2 and ids == list(TrainingRequest.objects.order_by("received_on", "id").values_list("pk", flat=True))
     html = client.get(reverse("funding:rule-sets")).content.decode()
     assert 'data-sort="numero"' in html and 'aria-sort="descending"' in html
+
+
+def test_campaigns_and_quarterly_reports_page_by_keyset_and_sort_by_a_header(client_for, manager):
+    from sme_services.models import AdvisorTeam, Campaign, QuarterlyReport
+
+    Campaign.objects.bulk_create(
+        Campaign(name=f"Webinaire {n}", kind="webinaire", held_on=DAY - timedelta(days=n % 5), audience=n % 7) for n in range(60)
+    )
+    client = client_for(manager)
+    url = reverse("sme_services:campaigns")
+    ids, contexts = walk(client, url)
+    assert len(contexts) == 2 and ids == list(Campaign.objects.order_by("-held_on", "-id").values_list("pk", flat=True))
+    ids, _ = walk(client, url, "sort=-touchees")
+    assert ids == list(Campaign.objects.order_by("-audience", "-id").values_list("pk", flat=True))
+    teams = [AdvisorTeam.objects.create(name=f"Équipe {n}", manager=manager) for n in range(3)]
+    years = (2024, 2025, 2026)
+    QuarterlyReport.objects.bulk_create(
+        QuarterlyReport(team=team, year=year, quarter=quarter) for team in teams for year in years for quarter in (1, 2, 3, 4)
+    )  # 36 reports, three per quarter: ties broken by id
+    ids, contexts = walk(client, reverse("sme_services:reports"))
+    assert len(ids) == len(set(ids)) == 36
+    assert ids == list(QuarterlyReport.objects.order_by("-year", "-quarter", "-id").values_list("pk", flat=True))
+    assert 'data-sort="trimestre"' in client.get(reverse("sme_services:reports")).content.decode()
