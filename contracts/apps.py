@@ -72,6 +72,11 @@ class ContractsConfig(AppConfig):
             ContractStatus.ENDED,
             ContractStatus.BROKEN,
         )
+        # An action plan of the proximity service points to a contract by its file number
+        # (referentials.linked_files): the lookup is scoped like the contract's own page.
+        from referentials.linked_files import register_file_lookup
+
+        register_file_lookup("alternance", "Contrat en alternance", _contract_lookup)
         register_funded_actions(
             "contracts",
             lambda year: ApprenticeshipContract.objects.filter(
@@ -86,3 +91,22 @@ class ContractsConfig(AppConfig):
 
         workflow.on_transition(letters_on_transition)
         settlement.on_run_settled(letters_on_run_settled)
+
+
+def _contract_lookup(user, number: str):
+    from django.urls import reverse
+
+    from contracts.selectors import contracts_visible_to
+    from referentials.linked_files import LinkedFile
+
+    contract = contracts_visible_to(user).filter(file_number=number).first()
+    if contract is None:
+        return None
+    return LinkedFile(
+        kind="alternance",
+        number=contract.file_number,
+        company_id=contract.employer_id,
+        status=contract.get_status_display(),
+        url=reverse("contracts:detail", args=[contract.pk]),
+        label=f"{contract.get_contract_kind_display()} : {contract.apprentice_first_name} {contract.apprentice_last_name}",
+    )

@@ -178,13 +178,10 @@ def demo_sme_seed(*, companies: list[Company]) -> str:
             actor=advisor, diagnostic_id=done.pk, title=title, kind=kind, due_on=today + timedelta(days=60)
         )
         if kind == "afest":
-            item.afest_project = project
-            item.save(update_fields=["afest_project"])
+            diagnostics.plan_item_link(actor=advisor, item_id=item.pk, afest_project_id=project.pk)
     diagnostics.diagnostic_complete(actor=advisor, diagnostic_id=done.pk, completed_on=today - timedelta(days=10))
     first_item = done.plan_items.order_by("id").first()
-    diagnostics.plan_item_set_status(
-        actor=advisor, item_id=first_item.pk, status="fait", done_on=today - timedelta(days=2), request_reference="contrat déposé"
-    )
+    diagnostics.plan_item_set_status(actor=advisor, item_id=first_item.pk, status="fait", done_on=today - timedelta(days=2))
     eco = diagnostics.diagnostic_open(
         actor=advisor, company=c[1 % len(c)], kind=DiagnosticKind.ECOLOGY, opened_on=today - timedelta(days=5)
     )

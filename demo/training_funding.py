@@ -35,6 +35,44 @@ def _data(company, *, start, title, theme="bureautique", cost="560.00", trainees
     return data
 
 
+def _afest_and_plan_links(*, actor, start, today) -> None:
+    """The demo AFEST project (the proximity service's, seeded before) gets its funded AFEST request
+    (D6313-3-2; its four elements are the service-fait evidence), and the company's action plan its
+    links: the « financement » item to a plan request, the « alternance » item to one of its contracts
+    (through referentials.linked_files, as on screen). On the next quarter's envelope, which has room."""
+    from contracts.models import ApprenticeshipContract
+    from sme_services.enums import PlanItemKind
+    from sme_services.funding.services import training_request_decide, training_request_file
+    from sme_services.models import ActionPlanItem, AfestProject
+    from sme_services.services.diagnostics import plan_item_link
+
+    project = AfestProject.objects.filter(company__siret__startswith="999").select_related("company__idcc").order_by("id").first()
+    if project is None:
+        return
+    company = project.company
+    theme = "boulangerie" if company.idcc_id and company.idcc.code == "0843" else "bureautique"
+    data = _data(
+        company, start=start, title=f"AFEST : {project.title}", theme=theme, cost="1500.00", trainees=project.learners, hours="35"
+    )
+    data["training"]["modality"] = "afest"
+    data["afest_project"] = project.pk
+    training_request_decide(actor=actor, pk=training_request_file(actor=actor, data=data, received_on=today).pk)
+    sale = training_request_file(
+        actor=actor,
+        data=_data(company, start=start, title="Vente et relation client", theme=theme, cost="400.00", hours="8", trainees=2),
+        received_on=today,
+    )
+    sale = training_request_decide(actor=actor, pk=sale.pk)
+    items = ActionPlanItem.objects.filter(diagnostic__company=company).order_by("id")
+    funding_item = items.filter(kind=PlanItemKind.FUNDING, funding_request__isnull=True).first()
+    if funding_item is not None:
+        plan_item_link(actor=actor, item_id=funding_item.pk, reference=sale.file_number)
+    contract = ApprenticeshipContract.objects.filter(employer=company).order_by("id").first()
+    contract_item = items.filter(kind=PlanItemKind.ALTERNANCE, request_reference="").first()
+    if contract is not None and contract_item is not None:
+        plan_item_link(actor=actor, item_id=contract_item.pk, reference=contract.file_number)
+
+
 def demo_training_funding_seed(*, actor, manager) -> str:
     from branches.models import Branch
     from payments.budgets import branch_envelope_set, quarter_of
@@ -135,6 +173,7 @@ def demo_training_funding_seed(*, actor, manager) -> str:
         actor=actor, pk=filed(others[0], title="Soudure").pk, message="Attestation d'effectif"
     )
     training_request_complete(actor=actor, pk=other_incomplete.pk, today=today)
+    _afest_and_plan_links(actor=actor, start=start + timedelta(days=92), today=today)
     del received, instruction, incomplete, refused_rules, refused, accepted
     for status, label in TrainingRequest._meta.get_field("status").choices:
         counts[label] = TrainingRequest.objects.filter(status=status, company__siret__startswith="999").count()

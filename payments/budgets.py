@@ -27,12 +27,19 @@ offer it. The ledger is its own journal (append-only, who and when on every row)
 no audit entry; an envelope entered or changed does, and so does an overrun accepted.
 Reads aggregate in SQL: a constant number of queries whatever the volume.
 
+Money freed by a new dotation or credit, whatever the door (the budget screen, a mission's split, a
+command): `on_envelope_credited(listener)` lets a mission (registering from its AppConfig.ready(), a
+lower layer never importing it) hear, once the transaction commits, of every envelope whose amount
+rose — e.g. to decide its waiting list.
+
 Why one module over 600 lines: the commit (locks, sums, refusals) and the dashboards read the same
 ledger with the same period arithmetic; apart, each would carry its own copy of how a month picks an
 envelope's period.
 """
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -232,6 +239,27 @@ def _locked(slots: list[tuple]) -> dict[tuple, Envelope]:
 
 
 # --- Entering an envelope ----------------------------------------------------------------------------
+logger = logging.getLogger(__name__)
+_CREDIT_LISTENERS: list[Callable] = []
+
+
+def on_envelope_credited(listener: Callable) -> Callable:
+    """Register `listener(envelope, *, actor, previous)`, called after the commit of any `envelope_set`
+    that raised an envelope's amount (`previous` None when none was entered). Registering the same
+    listener twice keeps one. A listener's failure is logged: the dotation entered stays entered."""
+    if listener not in _CREDIT_LISTENERS:
+        _CREDIT_LISTENERS.append(listener)
+    return listener
+
+
+def _credited(envelope: Envelope, *, actor, previous: Decimal | None) -> None:
+    for listener in list(_CREDIT_LISTENERS):
+        try:
+            listener(envelope, actor=actor, previous=previous)
+        except Exception:  # one mission's failure never undoes a committed dotation nor stops the others
+            logger.exception("Listener %r of envelope %s credited failed", listener, envelope.pk)
+
+
 def envelope_set(
     *,
     actor,
@@ -288,6 +316,8 @@ def envelope_set(
             summary=f"{words.noun.capitalize()} de la {envelope.named} : {euros(amount)} (auparavant {was})",
             source=origin,
         )
+        if amount > (previous or ZERO):
+            transaction.on_commit(lambda: _credited(envelope, actor=actor, previous=previous))
     return envelope
 
 

@@ -2,7 +2,8 @@
 OPCO staff (managers) see everything; an advisor their portfolio and the needs routed to them; a branch
 representative no company and no need — only their branch's aggregated figures (branch_figures)."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Concat
 
 from accounts import roles
 from opco import scoping
@@ -22,7 +23,8 @@ def companies_visible_to(user) -> QuerySet[Company]:
 
 def portfolio_of(user) -> QuerySet[Company]:
     """The portfolio list: « jamais accompagnées » first (no interaction, no need taken, no diagnostic),
-    then by name; keyset-friendly (name, id)."""
+    then by name. `followed_then_name` (« 0 » or « 1 », then the name) is that order as one key, so that
+    the list pages by keyset on (key, id) (opco.lists) without losing it."""
     companies = (
         companies_visible_to(user)
         .select_related("naf", "idcc")
@@ -30,6 +32,13 @@ def portfolio_of(user) -> QuerySet[Company]:
             accompanied=Exists(Interaction.objects.filter(company=OuterRef("pk")))
             | Exists(Diagnostic.objects.filter(company=OuterRef("pk")))
             | Exists(Need.objects.filter(company=OuterRef("pk"), taken_on__isnull=False)),
+        )
+    )
+    companies = companies.annotate(
+        followed_then_name=Concat(
+            Case(When(accompanied=True, then=Value("1")), default=Value("0"), output_field=CharField()),
+            "name",
+            output_field=CharField(),
         )
     )
     return companies.order_by("accompanied", "name", "id")

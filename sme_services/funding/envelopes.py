@@ -29,25 +29,50 @@ def _envelope(branch: Branch, year: int, quarter: int) -> Envelope | None:
     return Envelope.objects.filter(kind=EnvelopeKind.BRANCH, section=SECTION, branch=branch, year=year, quarter=quarter).first()
 
 
+def waiting_lists_on_credit(envelope: Envelope, *, actor, previous: Decimal | None = None) -> list[TrainingRequest]:
+    """Registered into payments (`on_envelope_credited`, from the app's ready()): whatever the door that
+    raised a plan < 50 envelope (the payments budget screen, the split below, a pull-forward), its
+    waiting requests are decided in filing order. A branch's quarter reviews its own list; the
+    section's yearly dotation, which every request also draws on, the lists of every branch quarter
+    of the year."""
+    del previous  # the rise is what matters, not its size: the review stops at the first request not covered
+    if envelope.section != SECTION:
+        return []
+    if envelope.kind == EnvelopeKind.BRANCH:
+        return waiting_list_review(actor=actor, branch_id=envelope.branch_id, year=envelope.year, quarter=envelope.quarter)
+    if envelope.kind != EnvelopeKind.SECTION:
+        return []
+    slots = sorted(
+        {
+            (branch_id, quarter_of(start))
+            for branch_id, start in TrainingRequest.objects.filter(status=S.WAITING, start__year=envelope.year).values_list(
+                "branch_id", "start"
+            )
+        },
+        key=lambda slot: (slot[1], slot[0] or 0),
+    )
+    accepted = []
+    for branch_id, quarter in slots:
+        accepted += waiting_list_review(actor=actor, branch_id=branch_id, year=envelope.year, quarter=quarter)
+    return accepted
+
+
 def branch_dotation_split(*, actor, branch: Branch, year: int, amounts: list[Decimal], source: str = "") -> list[Envelope]:
-    """A branch's yearly plan < 50 envelope split by quarter (four amounts); each quarter's waiting list
-    is then reviewed: a new dotation frees money."""
+    """A branch's yearly plan < 50 envelope split by quarter (four amounts); each quarter raised then
+    has its waiting list reviewed on commit (`waiting_lists_on_credit`): a new dotation frees money."""
     if len(amounts) != 4:
         raise ValidationError({"amounts": "Quatre montants, un par trimestre."})
     with transaction.atomic():
-        rows = [
+        return [
             branch_envelope_set(actor=actor, branch=branch, year=year, quarter=q, amount=Decimal(a), source=source)
             for q, a in enumerate(amounts, start=1)
         ]
-    for quarter in range(1, 5):
-        waiting_list_review(actor=actor, branch_id=branch.pk, year=year, quarter=quarter)
-    return rows
 
 
 def envelope_pull_forward(*, actor, branch: Branch, year: int, quarter: int, amount: Decimal) -> tuple[Envelope, Envelope]:
     """A manager brings forward part of the next quarter's envelope (Q4 draws on Q1 of the next year);
-    both amounts change in one transaction, each audited by payments, then the waiting list is
-    reviewed."""
+    both amounts change in one transaction, each audited by payments; the quarter raised has its
+    waiting list reviewed on commit (`waiting_lists_on_credit`)."""
     if not roles.RESPONSABLE(actor):
         raise PermissionDenied("Seul un responsable avance l'enveloppe du trimestre suivant.")
     amount = round_money(amount)
@@ -79,7 +104,6 @@ def envelope_pull_forward(*, actor, branch: Branch, year: int, quarter: int, amo
             changes={"amount": [None, str(amount)]},
             summary=source,
         )
-    waiting_list_review(actor=actor, branch_id=branch.pk, year=year, quarter=quarter)
     return now, after
 
 

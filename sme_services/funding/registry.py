@@ -47,6 +47,7 @@ def register_funding() -> None:
     from opco import scoping
     from opco.home import register_tile
     from payments import sources
+    from payments.budgets import on_envelope_credited
     from referentials.company_page import register_company_panel
     from sme_services.funding import workflow  # noqa: F401 — registers the workflow
     from sme_services.funding.enums import RequestStatus
@@ -56,6 +57,10 @@ def register_funding() -> None:
     register_kind("training_request", "Demandes de financement de formation (< 50) : décision, file d'attente")
     scoping.register_file_kind(TrainingRequest, company="company")
     sources.register(source())
+    # A new dotation or credit, entered on any door, decides the waiting lists (sme_services.funding.envelopes).
+    from sme_services.funding.envelopes import waiting_lists_on_credit
+
+    on_envelope_credited(waiting_lists_on_credit)
     register_company_panel(
         "training_funding",
         template="sme_services/funding/_company_panel.html",

@@ -20,7 +20,7 @@ from branches.models import Branch
 from opco import audit
 from opco.access import allow
 from opco.forms import add_service_errors
-from opco.lists import FilteredListView
+from opco.lists import FilteredListView, keyset_page, list_context
 from opco.workflow import TransitionRefused, transitions_of
 from sme_services.funding import services
 from sme_services.funding.cofinancing import cofinancing_of, training_request_cofinance
@@ -105,8 +105,21 @@ def rule_sets(request):
             else:
                 messages.success(request, f"Règles {version.reference} importées : nouvelle version n° {version.pk}.")
                 return redirect("funding:rule-set", pk=version.pk)
-    versions = list(rule_sets_visible_to(request.user)[:500])
-    return render(request, "sme_services/funding/rule_sets.html", {"form": form, "versions": versions})
+    page = keyset_page(request.GET, rule_sets_visible_to(request.user), sort_fields=RULE_SET_SORTS, default_sort="-numero")
+    return render(
+        request,
+        "sme_services/funding/rule_sets.html",
+        {"form": form, "versions": page, **list_context(page, target="", anchor="#rule-sets"), "no_export": True},
+    )
+
+
+RULE_SET_SORTS = {
+    "numero": "id",
+    "reference": "reference",
+    "dispositif": "dispositif",
+    "debut": "starts_from",
+    "importee": "imported_at",
+}
 
 
 @allow(roles.STAFF)
@@ -164,6 +177,17 @@ class RequestList(FilteredListView):
         ("Règles", "rule_set.reference"),
         ("Motifs de refus", lambda r: " ".join(r.refusal_codes)),
     ]
+    sort_fields = {
+        "numero": "file_number",
+        "recu": "received_on",
+        "statut": "status",
+        "entreprise": "company__name",
+        "dispositif": "dispositif",
+        "debut": "start",
+        "accorde": "funded_total",
+        "echeance": "decision_due_on",
+    }
+    default_sort = "-recu"
 
     def base_queryset(self):
         return requests_visible_to(self.request.user)
@@ -178,7 +202,7 @@ class RequestList(FilteredListView):
         book = Workbook(write_only=True)
         sheet = book.create_sheet("Demandes")
         sheet.append([title for title, _ in self.export_columns])
-        for row in self.get_queryset().iterator(chunk_size=2000):
+        for row in self.sorted_queryset().iterator(chunk_size=2000):
             values = [self._value(row, accessor) for _, accessor in self.export_columns]
             sheet.append([v if isinstance(v, (int, Decimal, date)) else ("" if v is None else str(v)) for v in values])
         response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -189,6 +213,7 @@ class RequestList(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_file"] = any(role(self.request.user) for role in SIMULATOR_ROLES)
+        context["xlsx_export"] = True
         return context
 
 
@@ -336,6 +361,8 @@ def envelopes(request):
             messages.error(request, "Formulaire incomplet : " + "; ".join(f"{k} : {' '.join(v)}" for k, v in form.errors.items()))
         return redirect(f"{request.path}?annee={year}")
     rows = envelope_rows(year)
+    # The waiting list in filing order (the order it is decided in), paged by keyset like every list.
+    waiting = keyset_page(request.GET, waiting_list(year=year), sort_fields={"recu": "received_on"}, default_sort="recu")
     chart = monthly_chart(year)
     peak = max([max(m["committed"], m["paid"], m["waiting"]) for m in chart] + [Decimal(1)])
     for month in chart:
@@ -349,7 +376,9 @@ def envelopes(request):
             "rows": rows,
             "chart": chart,
             "branches": Branch.objects.order_by("name"),
-            "waiting": waiting_list(year=year)[:200],
+            "waiting": waiting,
+            **list_context(waiting, target="", anchor="#waiting"),
+            "no_export": True,
             "manager": roles.RESPONSABLE(request.user),
         },
     )

@@ -10,6 +10,7 @@ from sme_services.models.afest import AfestProject, FoadAction
 from sme_services.models.campaigns import Campaign
 from sme_services.models.company import CompanyContact, CseMandate, CseMember, HeadcountRecord
 from sme_services.models.diagnostics import ActionPlanItem, Diagnostic, Questionnaire
+from sme_services.models.documents import ServiceDocument
 from sme_services.models.interactions import Interaction
 from sme_services.models.needs import Need, SatisfactionAnswer
 from sme_services.models.portfolio import AdvisorTeam, AssignmentRule, PortfolioChange, PortfolioCompany
@@ -38,4 +39,5 @@ __all__ = [
     "Questionnaire",
     "TrainingRequest",
     "SatisfactionAnswer",
+    "ServiceDocument",
 ]

@@ -80,9 +80,10 @@ class Diagnostic(models.Model):
 
 
 class ActionPlanItem(models.Model):
-    """An item of a diagnostic's action plan; it leads to a request (an alternance contract, a funding
-    request — referenced by number, those live in other missions — or an AFEST project here), followed
-    up at +3 and +6 months."""
+    """An item of a diagnostic's action plan; it leads to a request, followed up at +3 and +6 months: a
+    funding request or an AFEST project of this app (real foreign keys), or an alternance contract of
+    the contracts mission, named by its file number in `request_reference` and checked through
+    referentials.linked_files (mission apps never import each other)."""
 
     diagnostic = models.ForeignKey(Diagnostic, verbose_name="diagnostic", on_delete=models.CASCADE, related_name="plan_items")
     title = models.CharField("action", max_length=255)
@@ -96,7 +97,15 @@ class ActionPlanItem(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="plan_items",
+    )
+    funding_request = models.ForeignKey(
+        "sme_services.TrainingRequest",
+        verbose_name="demande de financement",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_items",
     )
     follow_up_3_on = models.DateField("suivi à 3 mois", null=True, blank=True)
     follow_up_6_on = models.DateField("suivi à 6 mois", null=True, blank=True)

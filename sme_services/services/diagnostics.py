@@ -10,6 +10,7 @@ from django.db.models import Max
 from opco import audit
 from opco.calendar import add_months
 from opco.money import round_money
+from referentials.linked_files import file_lookup
 from referentials.validators import is_valid_siret
 from sme_services.enums import DiagnosticKind, DiagnosticStatus, PlanItemKind, PlanItemStatus, ProviderKind
 from sme_services.models import ActionPlanItem, Diagnostic, Questionnaire
@@ -159,8 +160,10 @@ def diagnostic_complete(*, actor, diagnostic_id: int, completed_on: date) -> Dia
         d = Diagnostic.objects.select_for_update().get(pk=diagnostic_id)
         if d.status != DiagnosticStatus.OPEN:
             raise ValidationError("Ce diagnostic est déjà terminé.")
-        if not d.deliverable:
-            raise ValidationError({"deliverable": "Rédigez la synthèse remise à l'entreprise avant de terminer."})
+        if not d.deliverable.strip() and not d.documents.filter(element="livrable").exists():
+            raise ValidationError(
+                {"deliverable": "Rédigez la synthèse remise à l'entreprise ou déposez le livrable avant de terminer."}
+            )
         items = list(d.plan_items.all())
         if not items:
             raise ValidationError({"plan": "Le plan d'action compte au moins une action."})
@@ -185,16 +188,18 @@ def diagnostic_complete(*, actor, diagnostic_id: int, completed_on: date) -> Dia
 def plan_item_set_status(
     *, actor, item_id: int, status: str, request_reference: str = "", done_on: date | None = None
 ) -> ActionPlanItem:
+    """An action's progress. A `request_reference` given here is linked as `plan_item_link` does (checked)."""
     if status not in PlanItemStatus.values:
         raise ValidationError({"status": "Statut inconnu."})
+    if status == PlanItemStatus.DONE and done_on is None:
+        raise ValidationError({"done_on": "Indiquez la date de réalisation."})
     with transaction.atomic():
         item = ActionPlanItem.objects.select_for_update().get(pk=item_id)
         before = audit.snapshot(item)
+        if request_reference.strip():
+            _link(item, actor=actor, reference=request_reference)
         item.status = status
-        item.request_reference = request_reference.strip() or item.request_reference
         item.done_on = done_on if status == PlanItemStatus.DONE else None
-        if status == PlanItemStatus.DONE and done_on is None:
-            raise ValidationError({"done_on": "Indiquez la date de réalisation."})
         item.full_clean()
         item.save()
         audit.record(
@@ -205,3 +210,86 @@ def plan_item_set_status(
             summary=f"Action « {item.title} » : {item.get_status_display()}",
         )
     return item
+
+
+def _link(item: ActionPlanItem, *, actor, reference: str = "", afest_project_id: int | None = None) -> None:
+    """Point `item` at the request it led to, of its diagnostic's company, as `actor` may see it:
+    a funding request or an AFEST project of this app (foreign keys), an alternance contract by its file
+    number through referentials.linked_files (the contracts mission registers its lookup there).
+    Refused in French, `item` unchanged, when the request is unknown, hidden or of another company."""
+    from sme_services.funding.selectors import requests_visible_to
+    from sme_services.selectors import afest_visible_to
+
+    company_id = item.diagnostic.company_id
+    reference = (reference or "").strip()
+    if not reference and item.kind in (PlanItemKind.FUNDING, PlanItemKind.ALTERNANCE):
+        raise ValidationError({"request_reference": "Indiquez le numéro de dossier de la demande."})
+    if item.kind == PlanItemKind.FUNDING:
+        found = requests_visible_to(actor).filter(file_number__iexact=reference, company_id=company_id).first()
+        if found is None:
+            raise ValidationError({"request_reference": f"Aucune demande de financement n° « {reference} » de cette entreprise."})
+        item.funding_request, item.request_reference = found, found.file_number
+    elif item.kind == PlanItemKind.ALTERNANCE:
+        found = file_lookup("alternance", actor, reference)
+        if found is None or found.company_id != company_id:
+            raise ValidationError({"request_reference": f"Aucun contrat en alternance n° « {reference} » de cette entreprise."})
+        item.request_reference = found.number
+    elif item.kind == PlanItemKind.AFEST:
+        project = afest_visible_to(actor).filter(pk=afest_project_id, company_id=company_id).first() if afest_project_id else None
+        if project is None:
+            raise ValidationError({"afest_project": "Choisissez un projet AFEST de cette entreprise."})
+        item.afest_project = project
+    elif reference:
+        item.request_reference = reference[:32]  # a FOAD action or another action: a free reference
+    else:
+        raise ValidationError({"request_reference": "Indiquez la référence de la suite donnée."})
+
+
+def plan_item_link(*, actor, item_id: int, reference: str = "", afest_project_id: int | None = None) -> ActionPlanItem:
+    """Link an action of the plan to the request it led to (see `_link`); audited."""
+    with transaction.atomic():
+        item = ActionPlanItem.objects.select_for_update().select_related("diagnostic").get(pk=item_id)
+        before = audit.snapshot(item, ["request_reference", "funding_request", "afest_project"])
+        _link(item, actor=actor, reference=reference, afest_project_id=afest_project_id)
+        item.full_clean()
+        item.save()
+        audit.record(
+            actor=actor,
+            action="plan_item_link",
+            target=item.diagnostic,
+            changes=audit.diff(before, audit.snapshot(item, ["request_reference", "funding_request", "afest_project"])),
+            summary=f"Action « {item.title} » liée à {item.request_reference or item.afest_project}",
+        )
+    return item
+
+
+def plan_item_links(item: ActionPlanItem, user) -> list[dict]:
+    """What an action led to, as `user` may open it: (label, number, status, url) rows for the screens."""
+    from django.urls import reverse
+
+    rows = []
+    if item.funding_request_id:
+        r = item.funding_request
+        rows.append(
+            {
+                "label": "Demande de financement",
+                "number": r.file_number,
+                "status": r.get_status_display(),
+                "url": reverse("funding:request-detail", args=[r.pk]),
+            }
+        )
+    if item.afest_project_id:
+        p = item.afest_project
+        rows.append(
+            {
+                "label": "Projet AFEST",
+                "number": p.title,
+                "status": p.get_status_display(),
+                "url": reverse("sme_services:afest", args=[p.pk]),
+            }
+        )
+    if item.kind == PlanItemKind.ALTERNANCE and item.request_reference:
+        found = file_lookup("alternance", user, item.request_reference)
+        if found is not None:
+            rows.append({"label": found.label, "number": found.number, "status": found.status, "url": found.url})
+    return rows

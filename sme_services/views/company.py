@@ -13,8 +13,9 @@ from referentials.company_page import COMPANY_PANELS
 from sme_services import selectors
 from sme_services.enums import size_band
 from sme_services.forms import CompanyCreateForm, ContactForm, CseMemberForm, HeadcountForm, InteractionForm
-from sme_services.models import CompanyContact, Interaction, PortfolioChange
+from sme_services.models import ActionPlanItem, CompanyContact, Interaction, PortfolioChange
 from sme_services.services import company as company_services
+from sme_services.services.diagnostics import plan_item_links
 from sme_services.services.interactions import interaction_record
 from sme_services.services.portfolio import advisor_of, company_branch_id, departement_of
 from sme_services.timeline import timeline_of
@@ -65,6 +66,14 @@ def company_page(request, pk: int):
             "cse_members": members,
             "changes": PortfolioChange.objects.filter(company=company).select_related("from_advisor", "to_advisor")[:20],
             "timeline": timeline_of(company, request.user),
+            "plan_items": [
+                (item, plan_item_links(item, request.user))
+                for item in ActionPlanItem.objects.filter(
+                    diagnostic__in=selectors.diagnostics_visible_to(request.user).filter(company=company)
+                )
+                .select_related("diagnostic", "funding_request", "afest_project")
+                .order_by("-diagnostic__opened_on", "id")[:100]
+            ],
             "panels": COMPANY_PANELS.render(request, company=company),
             "interaction_form": InteractionForm(initial={"occurred_on": timezone.localdate()}),
             "contact_form": ContactForm(),

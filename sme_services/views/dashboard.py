@@ -3,6 +3,7 @@
 from io import BytesIO
 
 from django import forms
+from django.db.models import ExpressionWrapper, F, IntegerField
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from branches.models import Branch
 from opco import audit
 from opco.access import allow
 from opco.forms import StyledForm
-from opco.lists import stream_csv
+from opco.lists import keyset_page, list_context, stream_csv
 from sme_services.enums import SizeBand
 from sme_services.kpis import LABELS, Scope, compute
 from sme_services.models import AdvisorTeam
@@ -107,8 +108,18 @@ def reports(request):
     if roles.ADVISOR(request.user):
         rows = rows.filter(team__members=request.user)
     teams = AdvisorTeam.objects.all() if roles.RESPONSABLE(request.user) or roles.ADMINISTRATEUR(request.user) else []
+    # The quarter as one key (year × 10 + quarter), so that the list pages by keyset on (key, id).
+    rows = rows.annotate(period=ExpressionWrapper(F("year") * 10 + F("quarter"), output_field=IntegerField()))
+    page = keyset_page(
+        request.GET,
+        rows,
+        sort_fields={"trimestre": "period", "equipe": "team__name", "statut": "status"},
+        default_sort="-trimestre",
+    )
     return render(
-        request, "sme_services/reports.html", {"reports": rows.order_by("-year", "-quarter", "team__name"), "teams": teams}
+        request,
+        "sme_services/reports.html",
+        {"reports": page, "teams": teams, "no_export": True, **list_context(page, target="", anchor="#reports")},
     )
 
 

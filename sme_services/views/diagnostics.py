@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import modelform_factory
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -16,6 +18,7 @@ from sme_services.forms import DiagnosticFundingForm, DiagnosticOpenForm, PlanIt
 from sme_services.models import AfestProject
 from sme_services.services import afest as afest_services
 from sme_services.services import diagnostics as services
+from sme_services.services import documents as document_services
 
 READERS = (roles.STAFF, roles.ADVISOR)
 
@@ -79,9 +82,16 @@ def diagnostic_detail(request, pk: int):
             "form": form,
             "questions": questions,
             "plan_form": PlanItemForm(),
-            "items": d.plan_items.all(),
+            "items": [
+                (item, services.plan_item_links(item, request.user))
+                for item in d.plan_items.select_related("funding_request", "afest_project")
+            ],
+            "afest_projects": selectors.afest_visible_to(request.user).filter(company=d.company).order_by("-id"),
             "eco": rome.ecological_profile(d.rome_codes) if d.kind == DiagnosticKind.ECOLOGY else None,
             "open": d.status == DiagnosticStatus.OPEN,
+            "doc_kind": "diagnostic",
+            "doc_owner": d,
+            "doc_groups": document_services.documents_by_element(d),
         },
     )
 
@@ -116,6 +126,27 @@ def plan_item_status(request, pk: int, item_pk: int):
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     return redirect("sme_services:diagnostic", d.pk)
+
+
+@allow(*READERS)
+@require_POST
+def plan_item_link(request, pk: int, item_pk: int):
+    """Link an action to the request it led to: a funding request's or a contract's file number, or an
+    AFEST project of the company (checked by the service, refused in French)."""
+    d = get_object_or_404(selectors.diagnostics_visible_to(request.user), pk=pk)
+    item = get_object_or_404(d.plan_items, pk=item_pk)
+    project = request.POST.get("afest_project", "")
+    try:
+        services.plan_item_link(
+            actor=request.user,
+            item_id=item.pk,
+            reference=request.POST.get("reference", "")[:32],
+            afest_project_id=int(project) if project.isdigit() else None,
+        )
+        messages.success(request, "Action liée à sa demande.")
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    return redirect(f"{reverse('sme_services:diagnostic', args=[d.pk])}#plan")
 
 
 @allow(*READERS)
@@ -179,5 +210,54 @@ def afest_edit(request, pk: int | None = None, company_pk: int | None = None):
     return render(
         request,
         "sme_services/afest.html",
-        {"form": form, "project": project, "missing": afest_services.missing_elements(project)},
+        {
+            "form": form,
+            "project": project,
+            "missing": afest_services.missing_elements(project),
+            "doc_kind": "afest",
+            "doc_owner": project,
+            "doc_groups": document_services.documents_by_element(project) if project.pk else None,
+        },
+    )
+
+
+# --- Documents (deliverables, AFEST / FOAD evidence), reached only through their file's scoping ----------
+DOCUMENT_OWNERS = {
+    "diagnostic": (selectors.diagnostics_visible_to, "sme_services:diagnostic"),
+    "afest": (selectors.afest_visible_to, "sme_services:afest"),
+    "foad": (selectors.foad_visible_to, "sme_services:foad"),
+}
+
+
+def _document_owner(request, kind: str, pk: int):
+    if kind not in DOCUMENT_OWNERS:
+        raise Http404("Type de dossier inconnu.")
+    visible, page = DOCUMENT_OWNERS[kind]
+    return get_object_or_404(visible(request.user), pk=pk), page
+
+
+@allow(*READERS)
+@require_POST
+def document_upload(request, kind: str, pk: int):
+    owner, page = _document_owner(request, kind, pk)
+    try:
+        document = document_services.document_add(
+            actor=request.user,
+            owner=owner,
+            element=request.POST.get("element", ""),
+            upload=request.FILES.get("file"),
+            title=request.POST.get("title", ""),
+        )
+        messages.success(request, f"Document « {document.title} » déposé.")
+    except ValidationError as refusal:
+        messages.error(request, "Document refusé, rien n'est enregistré : " + " ".join(refusal.messages))
+    return redirect(f"{reverse(page, args=[owner.pk])}#documents")
+
+
+@allow(*READERS)
+def document_download(request, kind: str, pk: int, document_pk: int):
+    owner, _ = _document_owner(request, kind, pk)
+    document = get_object_or_404(owner.documents, pk=document_pk)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.original_name, content_type=document.content_type
     )

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST
@@ -16,7 +15,7 @@ from accounts import roles
 from opco import audit, workflow
 from opco.access import allow
 from opco.forms import add_service_errors
-from opco.lists import stream_csv
+from opco.lists import keyset_page, list_context, stream_csv
 from referentials.models import Company
 from sme_services import selectors
 from sme_services.filtersets import NeedFilter
@@ -25,6 +24,15 @@ from sme_services.services import needs as services
 from sme_services.workflow import NEED_WORKFLOW
 
 READERS = (roles.STAFF, roles.ADVISOR)
+# The inbox's sortable columns (opco.lists keyset on (key, id)); oldest first by default: the queue.
+INBOX_SORTS = {
+    "numero": "file_number",
+    "recu": "received_on",
+    "entreprise": "company__name",
+    "sujet": "subject",
+    "statut": "status",
+    "conseiller": "assigned_to__last_name",
+}
 PUBLIC_BODY_MAX = 20_000  # bytes: the form's fields fit well under it
 
 
@@ -33,7 +41,7 @@ def inbox(request):
     tab = request.GET.get("onglet", "a_traiter")
     statuses = dict((code, s) for code, _, s in selectors.INBOX_TABS).get(tab, selectors.INBOX_TABS[0][2])
     needs = selectors.inbox(request.user).filter(status__in=statuses)
-    filterset = NeedFilter(request.GET or None, queryset=needs.order_by("received_on", "id"))
+    filterset = NeedFilter(request.GET or None, queryset=needs.order_by())
     rows = needs.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
     if request.GET.get("format") == "csv":
         audit.record(actor=request.user, action="export_csv", summary=f"Export CSV « besoins » ({request.GET.urlencode()})")
@@ -62,10 +70,10 @@ def inbox(request):
                 n.closed_on,
                 n.get_outcome_display(),
             ]
-            for n in rows.iterator(chunk_size=2000)
+            for n in rows.order_by("received_on", "id").iterator(chunk_size=2000)
         )
         return stream_csv(f"besoins-{tab}.csv", header, lines)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request.GET, rows, sort_fields=INBOX_SORTS, default_sort="recu", per_page=50)
     return render(
         request,
         "sme_services/inbox.html",
@@ -74,6 +82,7 @@ def inbox(request):
             "tab": tab,
             "page": page,
             "filter": filterset,
+            **list_context(page, target="", anchor="#needs-table"),
         },
     )
 

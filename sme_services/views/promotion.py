@@ -12,11 +12,13 @@ from accounts import roles
 from opco import audit
 from opco.access import allow
 from opco.forms import DateWidget, StyledForm, add_service_errors
+from opco.lists import keyset_page, list_context
 from sme_services import selectors
 from sme_services.enums import DiagnosticKind, NeedOutcome
 from sme_services.models import Campaign, FoadAction, Questionnaire
 from sme_services.services import afest as afest_services
 from sme_services.services.diagnostics import QUESTION_TYPES, questionnaire_publish
+from sme_services.services.documents import documents_by_element
 
 MANAGERS = (roles.RESPONSABLE, roles.ADMINISTRATEUR)
 
@@ -33,21 +35,21 @@ def _style(form):
 CampaignForm = modelform_factory(Campaign, fields=["name", "kind", "held_on", "subject", "branch", "audience", "description"])
 
 
+CAMPAIGN_SORTS = {"nom": "name", "type": "kind", "date": "held_on", "theme": "subject", "touchees": "audience"}
+
+
 @allow(roles.STAFF, roles.ADVISOR)
 def campaigns(request):
     """Every campaign with what it brought: needs (and those closed with help), AFEST projects, FOAD
     actions, exchanges."""
-    rows = (
-        Campaign.objects.select_related("branch")
-        .annotate(
-            needs_count=Count("needs", distinct=True),
-            helped_count=Count("needs", filter=Q(needs__outcome=NeedOutcome.HELPED), distinct=True),
-            afest_count=Count("afest_projects", distinct=True),
-            foad_count=Count("foad_actions", distinct=True),
-            interactions_count=Count("interactions", distinct=True),
-        )
-        .order_by("-held_on", "-id")
+    rows = Campaign.objects.select_related("branch").annotate(
+        needs_count=Count("needs", distinct=True),
+        helped_count=Count("needs", filter=Q(needs__outcome=NeedOutcome.HELPED), distinct=True),
+        afest_count=Count("afest_projects", distinct=True),
+        foad_count=Count("foad_actions", distinct=True),
+        interactions_count=Count("interactions", distinct=True),
     )
+    page = keyset_page(request.GET, rows, sort_fields=CAMPAIGN_SORTS, default_sort="-date")
     form = _style(CampaignForm(request.POST or None)) if roles.STAFF(request.user) else None
     if request.method == "POST" and form is not None and form.is_valid():
         campaign = form.save(commit=False)
@@ -57,7 +59,11 @@ def campaigns(request):
         audit.record(actor=request.user, action="campaign_create", target=campaign, summary=str(campaign))
         messages.success(request, "Campagne enregistrée.")
         return redirect("sme_services:campaigns")
-    return render(request, "sme_services/campaigns.html", {"campaigns": rows, "form": form})
+    return render(
+        request,
+        "sme_services/campaigns.html",
+        {"campaigns": page, "form": form, "no_export": True, **list_context(page, target="", anchor="#campaigns")},
+    )
 
 
 FoadForm = modelform_factory(
@@ -81,7 +87,16 @@ def foad_edit(request, pk: int | None = None, company_pk: int | None = None):
         except ValidationError as refusal:
             add_service_errors(form, refusal)
     return render(
-        request, "sme_services/foad.html", {"form": form, "action": action, "missing": afest_services.missing_elements(action)}
+        request,
+        "sme_services/foad.html",
+        {
+            "form": form,
+            "action": action,
+            "missing": afest_services.missing_elements(action),
+            "doc_kind": "foad",
+            "doc_owner": action,
+            "doc_groups": documents_by_element(action) if action.pk else None,
+        },
     )
 
 

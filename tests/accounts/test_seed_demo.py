@@ -156,3 +156,29 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
     # 49 instalments, the advance of the started période de reconversion and the training funded after
     # its service fait (sme_services.funding's demo).
     assert run.line_count == 49 + 1 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})
+
+    # The funding demo (seeded after the proximity service): an AFEST request linked to the demo AFEST project,
+    # the action plan's « financement » item linked to its request; the request paid after its service fait
+    # becomes « payée » once the demo's payment run is settled (payments mirrors the paid lines).
+    from payments.runs import payment_run_approve, payment_run_execute, payment_run_mark_sent, payment_run_settle
+    from sme_services.funding.enums import RequestStatus
+    from sme_services.models import ActionPlanItem, AfestProject, TrainingRequest
+
+    project = AfestProject.objects.get(title="Tourier confirmé")
+    afest = TrainingRequest.objects.get(afest_project=project)
+    assert (afest.modality, afest.company_id, afest.status) == ("afest", project.company_id, RequestStatus.ACCEPTED)
+    item = ActionPlanItem.objects.get(kind="financement", diagnostic__company=project.company, funding_request__isnull=False)
+    assert item.funding_request.title == "Vente et relation client" and item.request_reference == item.funding_request.file_number
+    assert ActionPlanItem.objects.get(kind="afest", diagnostic__company=project.company).afest_project == project
+    done = TrainingRequest.objects.get(title="Management de proximité")
+    assert done.status == RequestStatus.SERVICE_FAIT
+    finance1, finance2 = (User.objects.get(email=f"finance{n}@demo.local") for n in (1, 2))
+    payment_run_approve(actor=finance2, run_id=run.pk)
+    payment_run_execute(run_id=run.pk)
+    payment_run_mark_sent(actor=finance1, run_id=run.pk)
+    payment_run_settle(actor=finance2, run_id=run.pk)
+    done.refresh_from_db()
+    assert done.status == RequestStatus.PAID
+    requests = TrainingRequest.objects.count()
+    call_command("seed_demo", contracts=20)
+    assert TrainingRequest.objects.count() == requests and TrainingRequest.objects.get(pk=done.pk).status == RequestStatus.PAID

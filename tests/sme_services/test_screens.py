@@ -155,8 +155,11 @@ def test_diagnostic_form_and_plan_progress(data, client_for):
     client.post(
         reverse("sme_services:plan_item_status", args=[d.pk, data["item"].pk]), {"status": "fait", "request_reference": "PL-1"}
     )
+    data["item"].refresh_from_db()  # PL-1 is no funding request of the company: refused, nothing changed
+    assert data["item"].status == "a_faire" and data["item"].request_reference == "" and data["item"].follow_up_3_on
+    client.post(reverse("sme_services:plan_item_status", args=[d.pk, data["item"].pk]), {"status": "fait"})
     data["item"].refresh_from_db()
-    assert data["item"].status == "fait" and data["item"].request_reference == "PL-1" and data["item"].follow_up_3_on
+    assert data["item"].status == "fait"
 
 
 def test_the_survey_page_by_its_signed_link(data, client):

@@ -126,8 +126,6 @@ class Command(BaseCommand):
         contract_counts = self.seed_contracts(contracts) if contracts else {}
         payments = self.seed_payments() if contracts else ""
         reconversions = self.seed_reconversions() if contracts else {}
-        training_funding = self.seed_training_funding() if contracts else ""
-        budgets = self.seed_budgets() if contracts else ""
         self.stdout.write(
             demo_certifications_seed(
                 actor=User.objects.get(email="gestionnaire@demo.local"), representative=representative, branch=demo_branch
@@ -141,6 +139,10 @@ class Command(BaseCommand):
         sme = demo_sme_seed(
             companies=list(Company.objects.filter(siret__in=[synthetic_siret(i) for i in range(1, len(DEMO_COMPANIES) + 1)]))
         )
+        # The training funding after the proximity service: its AFEST request is linked to the demo AFEST
+        # project, the action plan's items to their requests; the budgets last (sized on what is committed).
+        training_funding = self.seed_training_funding() if contracts else ""
+        budgets = self.seed_budgets() if contracts else ""
         conventions = self.seed_conventions()
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:

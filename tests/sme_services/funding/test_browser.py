@@ -29,5 +29,5 @@ def test_an_advisor_simulates_a_training(page, live_server, make_user, funding_r
     page.fill("textarea[name=json]", json.dumps(EXAMPLES[0]["input"]))
     page.click("#simulate")
     page.wait_for_selector("#simulation-result")
-    assert page.locator("#total-funded").inner_text() == "998.56 €"
+    assert page.locator("#total-funded").inner_text() == "998,56 €"
     assert page.locator("#remaining-cap").inner_text() == "801.44"

@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from branches.models import BranchMembership
+from opco.money import euros
 from sme_services.funding.models import FundingRuleSet, TrainingRequest
 from sme_services.funding.services import training_request_decide, training_request_file
 
@@ -34,7 +35,8 @@ def test_every_example_through_the_page(case, funding_rules, make_user, client_f
     response = client.post(reverse("funding:simulator"), {"json": json.dumps(case["input"])})
     assert response.status_code == 200
     assert json.loads(response.context["result_json"]) == case["output"]
-    assert f"{case['output']['total_funded']} €".encode() in response.content
+    # The page shows the amount in the one French format (opco.money.euros): « 998,56 € ».
+    assert euros(Decimal(case["output"]["total_funded"])).encode() in response.content
 
 
 def test_the_page_builds_the_request_from_its_fields(funding_rules, make_user, client_for):
@@ -134,7 +136,10 @@ def test_request_list_detail_exports_and_scoping(funding_rules, make_user, clien
     representative = make_user(branch_rep=True)
     BranchMembership.objects.create(user=representative, branch=theirs.idcc.branch_link.branch)
     rep = client_for(representative)
-    assert [r.pk for r in rep.get(reverse("funding:requests")).context["object_list"]] == [other.pk]
+    # A representative sees figures, not files (opco.scoping, RGPD art. 5 1 c: merged with the branches'
+    # portal): not even their own branch's requests, whose envelopes they read aggregated on the branch page.
+    assert list(rep.get(reverse("funding:requests")).context["object_list"]) == []
+    assert rep.get(reverse("funding:request-detail", args=[other.pk])).status_code == 404
     assert rep.get(reverse("funding:request-detail", args=[own.pk])).status_code == 404
     assert rep.get(reverse("funding:request-accord", args=[own.pk])).status_code == 404
     assert own.file_number not in b"".join(rep.get(reverse("funding:requests"), {"format": "csv"}).streaming_content).decode()
