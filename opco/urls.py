@@ -26,6 +26,7 @@ urlpatterns = [
     path("paiements/", include("payments.urls")),
     path("conventions/", include("conventions.urls")),
     path("transparence/", include("conventions.urls_public")),
+    path("api/v1/", include("conventions.api_urls")),
     path("api/v1/", include("contracts.api.urls")),
     path("api/v1/branches/", include("branches.portal.api_urls")),
     path("financements-formation/", include("sme_services.funding.urls")),
