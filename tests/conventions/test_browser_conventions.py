@@ -21,7 +21,7 @@ from payments.models import BeneficiaryAccount, PayableLine
 from payments.runs import payment_run_approve, payment_run_execute, payment_run_mark_sent, payment_run_prepare, payment_run_settle
 from tests.accounts.factories import PASSWORD
 from tests.conftest import TEST_TOTP_SECRET
-from tests.conventions.factories import company, instructed_file, signed_convention
+from tests.conventions.factories import company, covered_branch, instructed_file, signed_convention
 from tests.referentials.factories import valid_siret
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,8 +55,9 @@ def settled_payment_to_a_cfa(finance, checker) -> BeneficiaryAccount:
     return cfa
 
 
-def test_a_finance_officer_reads_a_convention_and_the_public_page_lists_the_bodies(page, browser, live_server, make_user):
+def test_a_finance_officer_reads_a_convention_and_the_public_page_lists_the_bodies(page, live_server, make_user):
     cache.clear()
+    covered_branch("0843")
     finance = make_user(finance=True, email="finance@opco.test")
     checker = make_user(finance=True)
     year = timezone.localdate().year
@@ -94,14 +95,15 @@ def test_a_finance_officer_reads_a_convention_and_the_public_page_lists_the_bodi
     page.wait_for_url(f"**/conventions/{convention.pk}/")
     budget = page.locator("text=Budget total").locator("xpath=..").inner_text()
     assert "100" in budget and "000,00 €" in budget
-    assert "1" in page.locator("text=Engagé (lignes de financement)").locator("xpath=..").inner_text()
+    assert "400,00 €" in page.locator("text=Engagé (lignes de financement)").locator("xpath=..").inner_text()
     indicators = page.locator("#indicators").inner_text()
-    assert "Personnes formées" in indicators and "12" in indicators and "25.0 %" in indicators
+    assert "Personnes formées" in indicators and "12,00\t3\t25,0 %" in indicators
 
-    public = browser.new_page()  # no session: the public sees the page without logging in
+    anonymous = page.context.browser.new_context(locale="fr-FR")  # no session: the public, without an account
+    public = anonymous.new_page()
     public.goto(f"{live_server.url}/transparence/")
     assert "/comptes/login/" not in public.url
     text = public.locator("body").inner_text()
     assert "CFA des Métiers du Goût" in text and "1234.56" in text
     assert "FR76" not in text  # never an IBAN
-    public.close()
+    anonymous.close()
