@@ -12,6 +12,7 @@ the amounts paid each year (R6332-23 3°). No personal data: bodies are CFAs and
 import csv
 import io
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,7 @@ from conventions.enums import ConventionStatus
 from conventions.models import Convention, RegionalNpecRaise, TransparencySection, TransparencySnapshot
 from opco import audit, publication
 from opco.checks import fr_date
+from opco.money import round_money
 from payments.enums import BeneficiaryKind, RunStatus, TransferStatus
 from payments.models import Public, SizeBand, Transfer
 
@@ -123,7 +125,11 @@ def bodies_rows() -> list[list]:
         .annotate(total=Sum("amount"), last=Max("run__execution_date"))
         .order_by("-year", "account__name", "account__identifier")
     )
-    return [[year, name, identifier, str(total), last.isoformat()] for year, name, identifier, total, last in totals]
+    # round_money: SQLite sums decimals as floats (« 1686.30000000000 »); the page shows cents everywhere.
+    return [
+        [year, name, identifier, str(round_money(Decimal(total))), last.isoformat()]
+        for year, name, identifier, total, last in totals
+    ]
 
 
 def scdl_csv(bodies: list[list]) -> str:

@@ -47,6 +47,17 @@ class ConventionList(FilteredListView):
     partial_template_name = "conventions/_table.html"
     page_title = "Conventions avec l'État et les régions"
     export_name = "conventions"
+    # The sort whitelist (opco.lists): keyset pages on (key, id), « Plus de 10 000 résultats » past the cap.
+    sort_fields = {
+        "numero": "number",
+        "intitule": "title",
+        "nature": "kind",
+        "financeur": "funder",
+        "debut": "starts_on",
+        "fin": "ends_on",
+        "statut": "status",
+    }
+    default_sort = "-debut"
     export_columns = [
         ("Numéro", "number"),
         ("Intitulé", "title"),

@@ -14,7 +14,7 @@ from branches.models import Branch, NpecEntry
 from conventions import reports, services, statement
 from conventions.enums import ConventionKind, FunderPaymentKind, IndicatorCode, PartyRole
 from conventions.models import Convention
-from conventions.transparency import transparency_publish
+from conventions.transparency import build_payload, current_snapshot, transparency_publish
 from referentials.models import Certification
 
 FNE_TITLE = "FNE-Formation – transitions écologique et numérique"
@@ -231,9 +231,23 @@ def demo_conventions_seed(*, finance, today: date | None = None) -> dict[str, in
     )
 
     statement.statement_compute(actor=finance, year=year - 1)
-    transparency_publish(reason="Données de démonstration")
     return {
         "conventions": 3,
         "demandes cofinancées (FNE-Formation)": cofinanced,
         "majorations de NPEC": region.npec_raises.count(),
     }
+
+
+def demo_transparency_publish(today: date | None = None) -> str:
+    """The public page (R6332-23) published from whatever the demo holds — called LAST by seed_demo, after
+    every other seed (the NPECs imported, the earlier run settled, the diagnostics costed). Published
+    again only when its content changed, so that a second seed_demo adds nothing."""
+    payload, sections, text = build_payload(today or timezone.localdate())
+    latest = current_snapshot()
+    if latest is not None and latest.csv == text:
+        published = [(row.key, row.rows) for row in latest.sections.order_by("position")]
+        if published == [(section["key"], section["rows"]) for section in sections]:
+            return ""
+    snapshot = transparency_publish(reason="Données de démonstration")
+    counts = ", ".join(f"{row.row_count} {row.key}" for row in snapshot.sections.order_by("position"))
+    return f"Page de transparence publiée : {counts}."

@@ -28,11 +28,13 @@ urlpatterns = [
     path("paiements/", include("payments.urls")),
     path("conventions/", include("conventions.urls")),
     path("transparence/", include("conventions.urls_public")),
+    path("api/v1/", include("conventions.api_urls")),
     path("api/v1/", include("contracts.api.urls")),
     path("api/v1/branches/", include("branches.portal.api_urls")),
     path("financements-formation/", include("sme_services.funding.urls")),
     path("api/v1/", include("sme_services.funding.api_urls")),
     path("proximite/", include("sme_services.urls")),
+    path("proximite/diagnostics/", include("sme_services.cofinancing_urls")),
     path("api/v1/", include("sme_services.api_urls")),
     path("admin/", admin.site.urls),
 ]

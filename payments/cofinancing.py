@@ -143,6 +143,22 @@ def _envelope(line: FundingLine) -> EnvelopeKey | None:
     return None
 
 
+_SOURCES: dict[type, Callable[[models.Model], str]] = {}
+
+
+def register_source(model: type[models.Model], reference: Callable[[models.Model], str]) -> None:
+    """A file that is no InstructedFile (a proximity-service diagnostic) may carry lines once its app
+    registers it, with the reference its lines are known by."""
+    _SOURCES[model] = reference
+
+
+def reference_of(source: models.Model) -> str | None:
+    if isinstance(source, InstructedFile):
+        return source.file_number
+    reference = _SOURCES.get(type(source))
+    return reference(source) if reference is not None else None
+
+
 def lines_of(source: models.Model):
     return FundingLine.objects.filter(source_type=ContentType.objects.get_for_model(source), source_id=source.pk)
 
@@ -175,7 +191,8 @@ def funding_line_add(
         raise PermissionDenied(
             "Seuls les gestionnaires, le service financier et les responsables ajoutent une ligne de financement."
         )
-    if not isinstance(source, InstructedFile) or source.pk is None:
+    reference = reference_of(source)
+    if reference is None or source.pk is None:
         raise ValueError("Une ligne de financement porte sur un dossier instruit enregistré.")
     if isinstance(amount, float) or isinstance(total_cost, float):
         raise TypeError("Un montant ne se calcule jamais en float : utilisez Decimal.")
@@ -188,7 +205,7 @@ def funding_line_add(
         other += Decimal(funded_elsewhere)
         facts = LineFacts(
             source=source,
-            reference=source.file_number,
+            reference=reference,
             funder_kind=funder_kind,
             amount=Decimal(amount),
             starts_on=starts_on,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payments import views, views_budgets, views_runs
+from payments import views, views_budgets, views_cofinancing, views_runs
 
 app_name = "payments"
 
@@ -22,4 +22,7 @@ urlpatterns = [
     path("budgets/", views_budgets.budget_dashboard, name="budgets"),
     path("budgets/saisie/", views_budgets.budget_entry, name="budget_entry"),
     path("budgets/saisie/branches/", views_budgets.budget_branch_entry, name="budget_branch_entry"),
+    path("lignes-de-financement/<int:pk>/", views_cofinancing.funding_line, name="funding_line"),
+    path("lignes-de-financement/<int:pk>/consommer/", views_cofinancing.funding_line_consume_view, name="funding_line_consume"),
+    path("lignes-de-financement/<int:pk>/degager/", views_cofinancing.funding_line_release_view, name="funding_line_release"),
 ]

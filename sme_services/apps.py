@@ -59,3 +59,10 @@ class SmeServicesConfig(AppConfig):
         from sme_services.funding.publication import register_publication
 
         register_publication()
+
+        # R6332-23: the cost of diagnostics on the transparency page; co-financing lines on diagnostics.
+        from sme_services import diagnostic_funding
+        from sme_services import publication as diagnostic_publication
+
+        diagnostic_publication.register()
+        diagnostic_funding.register()

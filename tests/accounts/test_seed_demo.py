@@ -1,10 +1,12 @@
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
 from django.core.management import CommandError, call_command
+from django.db.models import Sum
 
 from accounts.models import User
 from branches.models import BranchMembership
@@ -98,19 +100,24 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
 
     from contracts.enums import ContractStatus
     from contracts.models import ApprenticeshipContract, CfaDocument, Instalment
+    from conventions.models import TransparencySnapshot
     from demo.contracts import demo_bank_account
-    from payments.enums import LineStatus, ScheduleStatus
-    from payments.models import PayableLine
+    from payments.enums import LineStatus, RunStatus, ScheduleStatus
+    from payments.models import PayableLine, PaymentRun, Transfer
     from payments.runs import payment_run_prepare
     from referentials.models import Company, TrainingProvider
 
     load()
     call_command("seed_demo", contracts=20)
-    summary = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Paiements de démonstration")]
+    output = capsys.readouterr().out.splitlines()
+    summary = [line for line in output if line.startswith(("Paiements de démonstration", "Lot de paiement réglé"))]
+    # An earlier run, settled (the CFAs' documents of 2025 first), then this year's documents: work for today.
     assert summary == [
-        "Paiements de démonstration : 23 IBAN synthétique(s) donné(s) (CFA, organismes, employeurs), 21 facture(s) ou "
-        "attestation(s) de CFA enregistrée(s) ; 49 échéance(s) à payer, 2 échue(s) en attente d'une pièce, 0 solde(s) non "
-        "dû(s) (pièces finales hors délai)."
+        "Paiements de démonstration : 23 IBAN synthétique(s) donné(s) (CFA, organismes, employeurs), 13 facture(s) ou "
+        "attestation(s) de CFA enregistrée(s) ; 12 échéance(s) à payer, 2 échue(s) en attente d'une pièce, 0 solde(s) non "
+        "dû(s) (pièces finales hors délai).",
+        "Lot de paiement réglé (pièces reçues jusqu'au 31/12/2025) : 8 pièce(s) de CFA, 37 ligne(s), 14 virement(s), "
+        "66\u202f918,90 €.",
     ]
 
     # Every CFA of a funded demo contract has its synthetic account: valid, stable, with the bank's BIC.
@@ -128,9 +135,25 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
     payable = Instalment.objects.filter(status=ScheduleStatus.PAYABLE)
     # (the demo's started période de reconversion hands its advance over too: a line of another source)
     lines = PayableLine.objects.filter(source_type=ContentType.objects.get_for_model(Instalment))
-    assert sorted(lines.values_list("source_id", flat=True)) == sorted(payable.values_list("id", flat=True))
-    assert payable.count() == 49  # one file in five is in the hairdressing branch (issue 16)
-    assert all(line.status == LineStatus.PAYABLE and line.amount > 0 and line.due_date <= TODAY for line in lines)
+    payable_lines = lines.filter(status=LineStatus.PAYABLE)
+    assert sorted(payable_lines.values_list("source_id", flat=True)) == sorted(payable.values_list("id", flat=True))
+    assert payable.count() == 12  # one file in five is in the hairdressing branch (issue 16)
+    assert all(line.amount > 0 and line.due_date <= TODAY for line in payable_lines)
+    # The earlier run: settled, its instalments paid, its bodies on the public page (R6332-23).
+    settled = PaymentRun.objects.get(status=RunStatus.SETTLED)
+    paid = Instalment.objects.filter(status=ScheduleStatus.PAID)
+    assert sorted(lines.filter(status=LineStatus.PAID).values_list("source_id", flat=True)) == sorted(
+        paid.values_list("id", flat=True)
+    )
+    assert (settled.line_count, settled.transfer_count, settled.total) == (37, 14, Decimal("66918.90"))
+    assert settled.prepared_by.email == "finance1@demo.local" and settled.approved_by.email == "finance2@demo.local"
+    snapshot = TransparencySnapshot.objects.get()
+    bodies = snapshot.sections.get(key="organismes").rows
+    assert (len(bodies), sum(Decimal(row[3]) for row in bodies)) == (11, Decimal("61863.90"))  # employers excluded
+    assert (
+        sum(Decimal(row[3]) for row in bodies)
+        == Transfer.objects.filter(run=settled, account__kind__in=["cfa", "organisme"]).aggregate(total=Sum("amount"))["total"]
+    )
 
     # The lines that wait are advances or balances whose invoice the CFA has not sent.
     invoiced = set(CfaDocument.objects.filter(kind="facture_annuelle").values_list("contract_id", "year"))
@@ -150,12 +173,15 @@ def test_seed_demo_gives_the_payments_demo_work_for_today(load, capsys):
     )
     assert list(CfaDocument.objects.values_list("id", flat=True)) == documents
     assert sorted(PayableLine.objects.values_list("id", flat=True)) == line_ids
+    assert PaymentRun.objects.count() == 1 and TransparencySnapshot.objects.count() == 1
 
     # « payment_run prepare --date <today> » has work to do.
     run = payment_run_prepare(actor=User.objects.get(email="finance1@demo.local"), execution_date=TODAY).run
-    # 49 instalments, the advance of the started période de reconversion and the training funded after
+    # 12 instalments, the advance of the started période de reconversion and the training funded after
     # its service fait (sme_services.funding's demo).
-    assert run.line_count == 49 + 1 + 1 and run.transfer_count == len({line.account_id for line in PayableLine.objects.all()})
+    assert run.line_count == 12 + 1 + 1 and run.transfer_count == len(
+        {line.account_id for line in PayableLine.objects.filter(run=run)}
+    )
 
     # The funding demo (seeded after the proximity service): an AFEST request linked to the demo AFEST project,
     # the action plan's « financement » item linked to its request; the request paid after its service fait

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from conventions.models import Convention, FunderReport, TransparencySnapshot, YearlyStatement
-from demo.conventions import demo_conventions_seed
+from demo.conventions import demo_conventions_seed, demo_transparency_publish
 from tests.conventions.factories import covered_branch
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,10 @@ def test_the_demo_seeds_three_signed_conventions_and_publishes_the_page(make_use
         ("fne", "signee", 1),
         ("region", "signee", 2),
     ]
+    # The page is published last by seed_demo (after every other seed), and again only when it changed.
+    assert not TransparencySnapshot.objects.exists()
+    assert demo_transparency_publish(today=date(2026, 12, 5)).startswith("Page de transparence publiée : 3 priorites")
+    assert demo_transparency_publish(today=date(2026, 12, 5)) == ""
     snapshot = TransparencySnapshot.objects.get()
     sections = {section.key: section.rows for section in snapshot.sections.all()}
     assert len(sections["priorites"]) == 3 and len(sections["majorations"]) == 2

@@ -144,6 +144,10 @@ class Command(BaseCommand):
         training_funding = self.seed_training_funding() if contracts else ""
         budgets = self.seed_budgets() if contracts else ""
         conventions = self.seed_conventions()
+        # Keep it last: the public page (R6332-23) reads whatever the seeds above put in the demo.
+        from demo.conventions import demo_transparency_publish
+
+        transparency = demo_transparency_publish()
         self.stdout.write(self.style.SUCCESS(f"Démo : {created} compte(s) et {companies} entreprise(s) créés."))
         if contract_counts:
             self.stdout.write("Contrats de démonstration : " + ", ".join(f"{n} {label}" for label, n in contract_counts.items()))
@@ -159,6 +163,8 @@ class Command(BaseCommand):
             self.stdout.write(payments)
         if conventions:
             self.stdout.write("Conventions : " + ", ".join(f"{n} {label}" for label, n in conventions.items()))
+        if transparency:
+            self.stdout.write(transparency)
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
         self.stdout.write(f"Secret TOTP (double authentification) de tous les comptes : {DEMO_TOTP_SECRET}")
         self.stdout.write(
@@ -303,6 +309,14 @@ class Command(BaseCommand):
         manager = User.objects.get(email="gestionnaire@demo.local")
         contracts = list(demo_contracts())
         accounts = demo_bank_accounts_give(contracts)
+        from demo.settled_run import demo_earlier_run_settle
+
+        earlier = demo_earlier_run_settle(
+            manager=manager,
+            finance=User.objects.get(email="finance1@demo.local"),
+            checker=User.objects.get(email="finance2@demo.local"),
+            contracts=contracts,
+        )
         documents = demo_cfa_documents_record(actor=manager, contracts=contracts)
         release = instalments_release()
         demo = Instalment.objects.filter(commitment__contract__in=[contract.pk for contract in contracts])
@@ -315,5 +329,6 @@ class Command(BaseCommand):
             f"attestation(s) de CFA enregistrée(s) ; {payable} échéance(s) à payer, {waiting} échue(s) en attente d'une "
             f"pièce, {not_due} solde(s) non dû(s) (pièces finales hors délai)."
         ]
+        lines += [earlier] if earlier else []
         lines += [f"  CFA bloqué : {problem}" for problem in release.blocked]
         return "\n".join(lines)
