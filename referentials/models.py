@@ -106,6 +106,9 @@ class TrainingProvider(models.Model):
     declared_on = models.DateField("déclaré le", null=True, blank=True)
     iban = models.CharField("IBAN", max_length=34, blank=True, validators=[validate_iban])
     bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
+    # Entered by staff (no public referential gives it): where the payment advice goes when the
+    # contract names no e-mail for its CFA. Loads never overwrite it.
+    email = models.EmailField("e-mail (avis de paiement)", blank=True, db_default="")
 
     class Meta:
         verbose_name = "organisme de formation (CFA)"

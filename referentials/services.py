@@ -7,7 +7,7 @@ from opco import audit
 from opco.models import AuditEntry
 from referentials.enums import LoadStatus
 from referentials.loaders import LOADERS, LoadReport, referentials_load
-from referentials.models import Company, Idcc, Naf, ReferentialLoad
+from referentials.models import Company, Idcc, Naf, ReferentialLoad, TrainingProvider
 from referentials.validators import is_valid_siret
 
 
@@ -86,3 +86,32 @@ def company_for_siret(
     company.full_clean()
     company.save()
     return company
+
+
+def provider_email_set(*, actor, provider_id: int, email: str) -> TrainingProvider:
+    """A training provider's e-mail (where its payment advices go when the contract names none), set
+    by staff, audited before/after; an invalid address is refused and nothing changes."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    address = (email or "").strip().lower()
+    if address:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError({"email": f"« {email.strip()} » n'est pas une adresse e-mail valide."}) from None
+    with transaction.atomic():
+        provider = TrainingProvider.objects.select_for_update().get(pk=provider_id)
+        if provider.email == address:
+            return provider
+        before = provider.email
+        provider.email = address
+        provider.save(update_fields=["email"])
+        audit.record(
+            actor=actor,
+            action="provider_email_set",
+            target=provider,
+            changes={"email": [before, address]},
+            summary=f"E-mail de l'organisme {provider.siret} : {before or '—'} → {address or '—'}",
+        )
+    return provider

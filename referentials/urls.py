@@ -6,6 +6,7 @@ app_name = "referentials"
 
 urlpatterns = [
     path("cfa/", views.ProviderListView.as_view(), name="providers"),
+    path("cfa/<int:pk>/", views.provider_detail, name="provider"),
     path("certifications/", views.CertificationListView.as_view(), name="certifications"),
     path("idcc/", views.IdccListView.as_view(), name="idcc"),
     path("entreprises/", views.CompanyListView.as_view(), name="companies"),

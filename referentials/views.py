@@ -14,7 +14,7 @@ from referentials.filtersets import CertificationFilter, CompanyFilter, IdccFilt
 from referentials.legal_parameters import legal_parameter_add, legal_parameter_keys, stale_smic
 from referentials.loaders import KIND_LABELS
 from referentials.models import LegalParameter
-from referentials.services import referential_load_request
+from referentials.services import provider_email_set, referential_load_request
 
 
 def _yes_no(value) -> str:
@@ -54,6 +54,11 @@ class ProviderListView(FilteredListView):
 
     def base_queryset(self):
         return selectors.providers_visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["user_is_staff"] = roles.STAFF(self.request.user)  # staff open the provider's page (its e-mail)
+        return context
 
 
 class CertificationListView(FilteredListView):
@@ -213,3 +218,32 @@ def legal_parameters(request):
         "stale": stale_smic(timezone.localdate()),
     }
     return render(request, "referentials/legal_parameters.html", context)
+
+
+class ProviderEmailForm(forms.Form):
+    email = forms.EmailField(label="E-mail de l'organisme (avis de paiement)", required=False, max_length=254)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["class"] = "form-control"
+
+
+@allow(roles.STAFF)
+@require_http_methods(["GET", "POST"])
+def provider_detail(request, pk: int):
+    """A training provider's page: its referential data, and its e-mail entered by staff (the payment
+    advice goes there when the contract names none), with the history of its changes."""
+    from opco.audit import history_of
+
+    provider = get_object_or_404(selectors.providers_visible_to(request.user), pk=pk)
+    form = ProviderEmailForm(request.POST or None, initial={"email": provider.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider = provider_email_set(actor=request.user, provider_id=provider.pk, email=form.cleaned_data["email"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"E-mail de l'organisme enregistré : {provider.email or 'aucun'}.")
+            return redirect("referentials:provider", pk=provider.pk)
+    context = {"provider": provider, "form": form, "history": history_of(provider)[:20]}
+    return render(request, "referentials/provider_detail.html", context)

@@ -1,4 +1,4 @@
-"""Bulk actions from the contract list: « prendre en instruction » the new files, and accept the
+"""Bulk actions from the contract list and the work queue: « prendre en instruction » the new files, and accept the
 eligible ones. Which of the selected files an action applies to, and why not, comes from the workflow
 itself (contracts.alternance.workflow: statuses it starts from, kinds, roles, precondition), so the
 list says per file why it is left and never keeps a second copy of the rules. Each file goes through

@@ -3,7 +3,9 @@
 A file still awaiting its decision (received, under instruction, incomplete) is corrected by staff
 with a reason: the new payload goes through the deposit's parser (one validation for every door),
 the file's columns, masters and pay periods are rewritten from it, the audit keeps the values before
-and after, and the checks run again (D6224-2: the OPCO decides on the file as it stands).
+and after, and the checks run again (D6224-2: the OPCO decides on the file as it stands). A
+professionalisation file (EJ20) is corrected the same way with its own parser, columns (the deposit's
+`pro_contract_columns`) and checks (contracts.professionalisation.checks; D6325-2).
 
 The DECA number (the ministry's deposit number) has a format: department (3 characters: 001 to 095,
 02A/02B, 971 to 976), year (4 digits), month (2), « NC » or 2 digits, then a 4-digit sequence — e.g.
@@ -17,11 +19,19 @@ from django.db import transaction
 
 from contracts.alternance.check_runs import contract_check, is_pro_payload
 from contracts.alternance.checks import CheckReport
-from contracts.alternance.deposit import contract_columns, deposit_company, payload_key, store_masters_and_pay
+from contracts.alternance.deposit import (
+    contract_columns,
+    deposit_company,
+    payload_key,
+    pro_contract_columns,
+    store_masters_and_pay,
+    store_tutors_and_pay,
+)
 from contracts.alternance.payload import parse_contract_payload, payload_without_nir
 from contracts.enums import ContractKind
 from contracts.enums import ContractStatus as S
 from contracts.models import ApprenticeshipContract
+from contracts.professionalisation.payload import parse_pro_payload, pro_payload_without_nir
 from opco import audit
 from referentials.validators import normalize_identifier
 
@@ -55,6 +65,8 @@ def _reason(reason: str) -> str:
 
 COLUMNS_AUDITED = (
     "contract_type",
+    "priority_public",
+    "geiq",
     "employer_siret",
     "employer_name",
     "employer_idcc",
@@ -89,34 +101,68 @@ def _flat(value, prefix: str = "") -> dict[str, object]:
     return {prefix.rstrip("."): value}
 
 
+def _apply_fa13(contract: ApprenticeshipContract, data: dict) -> str:
+    """A FA13 payload's columns, masters and pay periods on the file; its key."""
+    parsed = parse_contract_payload(data)  # InvalidPayload names the fields; nothing is written
+    key = payload_key(parsed)
+    _refuse_twin(contract, key)
+    company = deposit_company(normalize_identifier(data["employeur"]["siret"]), data["employeur"])
+    nir = contract.apprentice_nir
+    for name, value in contract_columns(data, parsed, company).items():
+        setattr(contract, name, value)
+    contract.apprentice_nir = parsed.apprenti.nir or nir  # the stored payload never holds the NIR
+    contract.payload = payload_without_nir(data)
+    contract.import_key = key
+    contract.save()
+    store_masters_and_pay(contract, data, replace=True)
+    return key
+
+
+def _apply_ej20(contract: ApprenticeshipContract, data: dict) -> str:
+    """An EJ20 payload's columns, tutors and pay periods on the file (the deposit's own columns); its key."""
+    parsed = parse_pro_payload(data)
+    key = payload_key(parsed)
+    _refuse_twin(contract, key)
+    company = deposit_company(normalize_identifier(data["employeur"]["siret"]), data["employeur"])
+    nir = contract.apprentice_nir
+    for name, value in pro_contract_columns(data, parsed, company).items():
+        setattr(contract, name, value)
+    contract.apprentice_nir = parsed.salarie.nir or nir
+    contract.payload = pro_payload_without_nir(data)
+    contract.import_key = key
+    contract.save()
+    store_tutors_and_pay(contract, parsed, replace=True)
+    return key
+
+
+def _refuse_twin(contract: ApprenticeshipContract, key: str) -> None:
+    twin = ApprenticeshipContract.objects.filter(import_key=key).exclude(pk=contract.pk).first()
+    if twin is not None:
+        raise ValidationError(f"Ce contenu est déjà celui du dossier {twin.file_number} : doublon.")
+
+
 def contract_correct(*, actor, contract_id: int, data: dict, reason: str) -> CheckReport:
-    """Correct a received FA13 file from a whole corrected payload; the new check report."""
+    """Correct a received file from a whole corrected payload of its own kind (FA13 for an
+    apprenticeship, EJ20 for a professionalisation contract); the new check report."""
     reason = _reason(reason)
     with transaction.atomic():
         contract = ApprenticeshipContract.objects.select_for_update(of=("self",)).get(pk=contract_id)
-        if contract.contract_kind != ContractKind.APPRENTISSAGE or is_pro_payload(data):
-            raise ValidationError("Cet écran corrige un contrat d'apprentissage (CERFA FA13).")
+        professionalisation = contract.contract_kind == ContractKind.PROFESSIONNALISATION
+        if professionalisation != is_pro_payload(data):
+            raise ValidationError(
+                "Ce dossier est un contrat de professionnalisation (CERFA EJ20) : il se corrige avec ses propres données."
+                if professionalisation
+                else "Ce dossier est un contrat d'apprentissage (CERFA FA13) : il se corrige avec ses propres données."
+            )
         if contract.status not in CORRECTABLE:
             raise ValidationError(
                 f"Le dossier {contract.file_number} est « {contract.get_status_display()} » : seul un dossier reçu, en "
                 "instruction ou incomplet se corrige (après la décision : avenant ou rupture)."
             )
-        parsed = parse_contract_payload(data)  # InvalidPayload names the fields; nothing is written
-        key = payload_key(parsed)
-        twin = ApprenticeshipContract.objects.filter(import_key=key).exclude(pk=contract.pk).first()
-        if twin is not None:
-            raise ValidationError(f"Ce contenu est déjà celui du dossier {twin.file_number} : doublon.")
         before = audit.snapshot(contract, COLUMNS_AUDITED)
         before_payload = _flat(contract.payload)
-        nir = contract.apprentice_nir
-        company = deposit_company(normalize_identifier(data["employeur"]["siret"]), data["employeur"])
-        for name, value in contract_columns(data, parsed, company).items():
-            setattr(contract, name, value)
-        contract.apprentice_nir = parsed.apprenti.nir or nir  # the stored payload never holds the NIR
-        contract.payload = payload_without_nir(data)
-        contract.import_key = key
-        contract.save()
-        store_masters_and_pay(contract, data, replace=True)
+        (_apply_ej20 if professionalisation else _apply_fa13)(contract, data)
+        contract.refresh_from_db()  # the stored values (35.00, not the parsed 35): only real changes are audited
         changes = audit.diff(before, audit.snapshot(contract, COLUMNS_AUDITED))
         after_payload = _flat(contract.payload)
         payload_changes = {

@@ -275,6 +275,77 @@ def employer_from_referential(data: dict) -> tuple[dict, list[str]]:
     return {**data, "employeur": employer}, filled
 
 
+def pro_contract_columns(data: dict, parsed: ProContractPayload, company: Company | None) -> dict[str, Any]:
+    """The file's columns read from an EJ20 payload (the deposit's and the correction's): the salarié in
+    the apprentice's columns, the training body in the CFA's."""
+    employer, employee, training, provider = data["employeur"], data["salarie"], data["formation"], data["organisme"]
+    siret = normalize_identifier(employer["siret"])
+    provider_siret = normalize_identifier(provider["siret"])
+    qualification = parsed.formation.type_qualification
+    rncp = normalize_identifier(training.get("rncp") or "") if qualification == "rncp" else ""
+    return {
+        "contract_kind": ContractKind.PROFESSIONNALISATION,
+        "contract_type": "CD" if parsed.contrat.nature == "cdd" else "CI",
+        "priority_public": parsed.priority_public,
+        "geiq": parsed.geiq,
+        "employer_siret": siret,
+        "employer": company,
+        "employer_name": employer.get("denomination") or (company.name if company is not None and company.name != siret else ""),
+        "employer_idcc": _idcc_code(employer.get("idcc")) or (company.idcc.code if company is not None and company.idcc else ""),
+        "employer_headcount": employer.get("effectif"),
+        "employer_email": parsed.employeur.courriel,
+        "cfa_email": parsed.organisme.courriel,
+        "apprentice_last_name": employee.get("nom") or "",
+        "apprentice_first_name": employee.get("prenom") or "",
+        "apprentice_birth_date": parsed.salarie.date_naissance,
+        "apprentice_nir": parsed.salarie.nir or "",
+        "apprentice_handicap": bool(employee.get("handicap")),
+        "certification": cached(
+            ("certification", rncp),
+            lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
+        )
+        if rncp
+        else None,
+        "rncp": rncp or qualification.upper(),
+        "level": parsed.formation.niveau,
+        "training_title": training.get("intitule") or "",
+        "training_start": parsed.formation.date_debut,
+        "training_end": parsed.formation.date_fin,
+        "training_hours": parsed.formation.duree_heures,
+        "cfa": cached(("provider", provider_siret), lambda: TrainingProvider.objects.filter(siret=provider_siret).first()),
+        "cfa_siret": provider_siret,
+        "cfa_uai": normalize_identifier(provider.get("uai") or ""),
+        "signed_on": parsed.contrat.date_conclusion,
+        "start_date": parsed.contrat.date_debut,
+        # A CDI has no end: its professionalisation action's end is the end of what is funded.
+        "end_date": parsed.contrat.date_fin or parsed.contrat.action_end,
+        "practical_training_start": parsed.contrat.date_debut,
+        "weekly_hours": parsed.contrat.duree_hebdo_heures,
+        "monthly_salary": parsed.contrat.salaire_brut_mensuel_embauche,
+    }
+
+
+def store_tutors_and_pay(contract: ApprenticeshipContract, parsed: ProContractPayload, *, replace: bool = False) -> None:
+    """The tutors (as masters) and pay periods of an EJ20 payload, as rows of the file (replacing any: a correction)."""
+    if replace:
+        contract.masters.all().delete()
+        contract.pay_periods.all().delete()
+    ApprenticeshipMaster.objects.bulk_create(
+        ApprenticeshipMaster(
+            contract=contract,
+            last_name=tutor.nom or "",
+            first_name=tutor.prenom or "",
+            birth_date=tutor.date_naissance,
+            experience_years=tutor.experience_annees,
+        )
+        for tutor in parsed.tuteurs
+    )
+    PayPeriod.objects.bulk_create(
+        PayPeriod(contract=contract, start=period.date_debut, end=period.date_fin, rate=period.taux)
+        for period in parsed.contrat.remunerations
+    )
+
+
 def professionalisation_deposit(
     *, actor, data: dict, source: str = "web", received_on: date | None = None, depositor_email: str = ""
 ) -> Deposit:
@@ -287,54 +358,13 @@ def professionalisation_deposit(
     if existing is not None:
         return Deposit(existing, created=False)
 
-    employer, employee, training = data["employeur"], data["salarie"], data["formation"]
-    provider = data["organisme"]
     received = received_on or _d(data.get("recu_le")) or timezone.localdate()
-    siret = normalize_identifier(employer["siret"])
-    provider_siret = normalize_identifier(provider["siret"])
-    qualification = parsed.formation.type_qualification
-    rncp = normalize_identifier(training.get("rncp") or "") if qualification == "rncp" else ""
+    siret = normalize_identifier(data["employeur"]["siret"])
     with transaction.atomic():
+        company = deposit_company(siret, data["employeur"])
         contract = ApprenticeshipContract(
             file_number=f"tmp-{key[:16]}",
-            contract_kind=ContractKind.PROFESSIONNALISATION,
-            contract_type="CD" if parsed.contrat.nature == "cdd" else "CI",
-            priority_public=parsed.priority_public,
-            geiq=parsed.geiq,
-            employer_siret=siret,
-            employer=(company := deposit_company(siret, employer)),
-            employer_name=employer.get("denomination") or (company.name if company is not None and company.name != siret else ""),
-            employer_idcc=_idcc_code(employer.get("idcc")) or (company.idcc.code if company is not None and company.idcc else ""),
-            employer_headcount=employer.get("effectif"),
-            employer_email=parsed.employeur.courriel,
-            cfa_email=parsed.organisme.courriel,
-            apprentice_last_name=employee.get("nom") or "",
-            apprentice_first_name=employee.get("prenom") or "",
-            apprentice_birth_date=parsed.salarie.date_naissance,
-            apprentice_nir=parsed.salarie.nir or "",
-            apprentice_handicap=bool(employee.get("handicap")),
-            certification=cached(
-                ("certification", rncp),
-                lambda: Certification.objects.filter(rncp=rncp).exclude(level=None).order_by("-active").first(),
-            )
-            if rncp
-            else None,
-            rncp=rncp or qualification.upper(),
-            level=parsed.formation.niveau,
-            training_title=training.get("intitule") or "",
-            training_start=parsed.formation.date_debut,
-            training_end=parsed.formation.date_fin,
-            training_hours=parsed.formation.duree_heures,
-            cfa=cached(("provider", provider_siret), lambda: TrainingProvider.objects.filter(siret=provider_siret).first()),
-            cfa_siret=provider_siret,
-            cfa_uai=normalize_identifier(provider.get("uai") or ""),
-            signed_on=parsed.contrat.date_conclusion,
-            start_date=parsed.contrat.date_debut,
-            # A CDI has no end: its professionalisation action's end is the end of what is funded.
-            end_date=parsed.contrat.date_fin or parsed.contrat.action_end,
-            practical_training_start=parsed.contrat.date_debut,
-            weekly_hours=parsed.contrat.duree_hebdo_heures,
-            monthly_salary=parsed.contrat.salaire_brut_mensuel_embauche,
+            **pro_contract_columns(data, parsed, company),
             received_on=received,
             complete_on=received,
             decision_due_on=decision_deadline(received),
@@ -347,20 +377,7 @@ def professionalisation_deposit(
             remember(("zone", siret), company.holiday_zone)
         contract.file_number = f"PR{received.year}{contract.pk:07d}"
         contract.save(update_fields=["file_number"])
-        ApprenticeshipMaster.objects.bulk_create(
-            ApprenticeshipMaster(
-                contract=contract,
-                last_name=tutor.nom or "",
-                first_name=tutor.prenom or "",
-                birth_date=tutor.date_naissance,
-                experience_years=tutor.experience_annees,
-            )
-            for tutor in parsed.tuteurs
-        )
-        PayPeriod.objects.bulk_create(
-            PayPeriod(contract=contract, start=period.date_debut, end=period.date_fin, rate=period.taux)
-            for period in parsed.contrat.remunerations
-        )
+        store_tutors_and_pay(contract, parsed)
         audit.record(
             actor=actor,
             action="contract_deposit",

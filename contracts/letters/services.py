@@ -28,7 +28,11 @@ LETTERS = {
 
 def letter_recipients(contract: ApprenticeshipContract, kind: str) -> list[str]:
     """Decisions go to the depositor and the employer; the payment advice to the CFA."""
-    addresses = [contract.cfa_email] if kind == PAYMENT_ADVICE else [contract.depositor_email, contract.employer_email]
+    if kind == PAYMENT_ADVICE:
+        # The contract's CFA e-mail first; else the one staff entered on the provider's page.
+        addresses = [contract.cfa_email or (contract.cfa.email if contract.cfa_id else "")]
+    else:
+        addresses = [contract.depositor_email, contract.employer_email]
     return list(dict.fromkeys(address for address in addresses if address))
 
 

@@ -10,7 +10,9 @@ from django.views.decorators.http import require_http_methods
 from accounts import roles
 from contracts.alternance.correction import contract_correct, contract_deca_correct
 from contracts.alternance.payload import InvalidPayload
+from contracts.enums import ContractKind
 from contracts.forms.deposit import DepositForm
+from contracts.forms.professionalisation import ProDepositForm
 from contracts.models import ApprenticeshipContract
 from contracts.selectors import contracts_visible_to
 from opco.access import allow
@@ -44,8 +46,11 @@ def _contract(request, pk: int) -> ApprenticeshipContract:
 @require_http_methods(["GET", "POST"])
 def contract_correct_view(request, pk: int):
     contract = _contract(request, pk)
+    # The file's own CERFA: the EJ20 blocks for a professionalisation contract, the FA13 ones otherwise.
+    professionalisation = contract.contract_kind == ContractKind.PROFESSIONNALISATION
+    form_class = ProDepositForm if professionalisation else DepositForm
     if request.method == "POST":
-        form, reason_form = DepositForm(request.POST), ReasonForm(request.POST)
+        form, reason_form = form_class(request.POST), ReasonForm(request.POST)
         if form.is_valid() and reason_form.is_valid():
             try:
                 report = contract_correct(
@@ -61,8 +66,8 @@ def contract_correct_view(request, pk: int):
                 messages.success(request, f"Dossier corrigé, contrôles relancés : {result}.")
                 return redirect("contracts:detail", pk=contract.pk)
     else:
-        form, reason_form = DepositForm(initial=form_initial(contract.payload)), ReasonForm()
-    context = {"form": form, "reason_form": reason_form, "contract": contract}
+        form, reason_form = form_class(initial=form_initial(contract.payload)), ReasonForm()
+    context = {"form": form, "reason_form": reason_form, "contract": contract, "cerfa": "EJ20" if professionalisation else "FA13"}
     return render(request, "contracts/contract_correct.html", context)
 
 

@@ -237,6 +237,11 @@ class ContractQueueView(FilteredListView):
             contract.days_left = (contract.decision_due_on - today).days if contract.decision_due_on else None
             contract.days_overdue = -contract.days_left if contract.days_left is not None and contract.days_left < 0 else 0
         context.update(object_list=rows, today=today)
+        # « Prendre en instruction » on the queue's received files: the list's bulk path (contracts_bulk),
+        # its buttons from the workflow's roles, each file left said why.
+        context["can_instruct"] = can_instruct(self.request.user)
+        context["bulk_actions"] = [(code, label) for code, label in bulk_actions_for(self.request.user) if code == "instruct"]
+        context["back"] = self.request.get_full_path()
         return context
 
 

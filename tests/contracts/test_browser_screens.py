@@ -80,3 +80,28 @@ def test_accepting_a_funding_asks_for_a_confirmation_first(page, live_server, br
     number = contract.file_number
     question = f"Accepter la prise en charge du dossier {number} ? Le financement est engagé sur le budget et l'échéancier créé."
     assert questions == [question, question]
+
+
+def test_the_work_queue_takes_ticked_received_files_in_instruction(page, live_server, browser_login, staff, referentials, clock):
+    """The queue's boxes and its « Prendre en instruction la sélection » button: back on the queue, the
+    file taken is named and no longer has a box."""
+    from playwright.sync_api import expect
+
+    from contracts.alternance.deposit import contract_deposit
+    from contracts.models import ApprenticeshipContract
+    from tests.contracts.factories import base, changed
+
+    clock(date(2025, 9, 15))
+    first = contract_deposit(actor=staff, data={**base(), "recu_le": "2025-09-02"}).contract
+    data = changed({**base(), "recu_le": "2025-09-03"}, {"apprenti.nom": "Bernard"})
+    second = contract_deposit(actor=staff, data=data).contract
+    browser_login(page, staff)
+    page.goto(f"{live_server.url}/contrats/file/")
+    page.locator(f"#queue-table input[name=ids][value='{first.pk}']").check()
+    page.locator("#queue-bulk-instruct").click()
+    expect(page.locator(".alert-success")).to_contain_text(f"1 dossier(s) pris en instruction : {first.file_number}.")
+    assert page.url.startswith(f"{live_server.url}/contrats/file/")
+    expect(page.locator(f"#queue-table input[name=ids][value='{first.pk}']")).to_have_count(0)
+    expect(page.locator(f"#queue-table input[name=ids][value='{second.pk}']")).to_have_count(1)
+    statuses = dict(ApprenticeshipContract.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: "instruction", second.pk: "received"}

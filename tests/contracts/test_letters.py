@@ -234,3 +234,17 @@ def test_the_reconversion_door_records_both_emails(client, staff, deposit):
     client.post(reverse("reconversions:new"), data)
     period = ReconversionPeriod.objects.get(employee_last_name="Petit")
     assert (period.depositor_email, period.employer_email) == ("autre@rh.test", "x@y.test")
+
+
+def test_the_payment_advice_goes_to_the_providers_email_when_the_contract_names_none(accept, staff):
+    from contracts.letters.services import PAYMENT_ADVICE, letter_recipients, recipients_text
+    from referentials.services import provider_email_set
+
+    contract = accept()
+    assert (contract.cfa_email, letter_recipients(contract, PAYMENT_ADVICE)) == ("", [])
+    assert recipients_text(contract, PAYMENT_ADVICE) == "aucun courrier envoyé : pas d'adresse"
+    provider_email_set(actor=staff, provider_id=contract.cfa_id, email="compta@cfa-metiers.test")
+    contract = ApprenticeshipContract.objects.select_related("cfa").get(pk=contract.pk)
+    assert letter_recipients(contract, PAYMENT_ADVICE) == ["compta@cfa-metiers.test"]
+    named = accept({"cfa.courriel": "factures@cfa-metiers.test", "apprenti.nom": "Bernard"})
+    assert letter_recipients(named, PAYMENT_ADVICE) == ["factures@cfa-metiers.test"]  # the contract's own wins

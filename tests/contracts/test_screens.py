@@ -313,9 +313,37 @@ def test_bulk_instruct_takes_the_new_files_and_says_why_the_others_are_left(staf
         "se fait sur un dossier « Reçu »." in text
     )
     assert AuditEntry.objects.filter(action="contract_instruct").count() == 3
-    # The work queue leads to the selection of the received files.
-    queue = staff_client.get(reverse("contracts:queue")).content.decode()
-    assert f'href="{reverse("contracts:list")}?status=received" id="bulk-instruct-link"' in queue
+
+
+def test_the_work_queue_takes_its_received_files_in_instruction_in_bulk(staff_client, staff, referentials):
+    """The queue's own selection boxes (on received files only) post to the list's bulk path: the files
+    taken are named, each file left says the workflow's reason, and the page comes back to the queue."""
+    new_one, new_two = deposit_contract(staff, 1), deposit_contract(staff, 2)
+    already = instruct(staff, deposit_contract(staff, 3))
+    queue_url = reverse("contracts:queue")
+    page = staff_client.get(queue_url).content.decode()
+    assert f'action="{reverse("contracts:bulk")}" id="queue-bulk-form"' in page
+    assert 'value="instruct" id="queue-bulk-instruct">Prendre en instruction la sélection' in page
+    assert f'name="back" value="{queue_url}"' in page
+    for contract in (new_one, new_two):
+        assert f'name="ids" value="{contract.pk}"' in page
+    assert f'name="ids" value="{already.pk}"' not in page  # already in instruction: no box
+
+    # A box ticked, then the file taken by someone else before the click: it is left with its reason.
+    instruct(staff, new_two)
+    response = follow_post(
+        staff_client, reverse("contracts:bulk"), {"action": "instruct", "back": queue_url, "ids": [new_one.pk, new_two.pk]}
+    )
+    assert response.redirect_chain[-1][0] == queue_url
+    assert ApprenticeshipContract.objects.get(pk=new_one.pk).status == ContractStatus.UNDER_INSTRUCTION
+    text = messages_of(response)
+    assert f"1 dossier(s) pris en instruction : {new_one.file_number}." in text
+    assert (
+        f"{new_two.file_number} non pris en instruction : statut « En instruction » : « Prendre en instruction » "
+        "se fait sur un dossier « Reçu »." in text
+    )
+    assert 'name="ids"' not in response.content.decode()  # nothing received is left to select
+    assert AuditEntry.objects.filter(action="contract_instruct").count() == 3
 
 
 def test_the_bulk_buttons_and_the_decision_buttons_follow_the_workflow_roles(client, make_user, staff, referentials):
