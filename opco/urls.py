@@ -33,6 +33,7 @@ urlpatterns = [
     path("financements-formation/", include("sme_services.funding.urls")),
     path("api/v1/", include("sme_services.funding.api_urls")),
     path("proximite/", include("sme_services.urls")),
+    path("espace-entreprise/", include("sme_services.funding.space_urls")),
     path("api/v1/", include("sme_services.api_urls")),
     path("admin/", admin.site.urls),
 ]
