@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/v1/", include("sme_services.funding.api_urls")),
     path("proximite/", include("sme_services.urls")),
     path("proximite/diagnostics/", include("sme_services.cofinancing_urls")),
+    path("espace-entreprise/", include("sme_services.funding.space_urls")),
     path("api/v1/", include("sme_services.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -54,6 +54,9 @@ class SmeServicesConfig(AppConfig):
         from sme_services.funding.registry import register_funding
 
         register_funding()
+        from sme_services.funding import space_views
+
+        space_views.register()  # the company's space: signed links for the companies' contacts
 
         # R6332-23 1°: the rule sets, current and past, on the public transparency page.
         from sme_services.funding.publication import register_publication

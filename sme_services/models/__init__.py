@@ -6,6 +6,7 @@ inside may change without breaking them.
 
 # The training funding requests keep their models beside their engine (sme_services.funding).
 from sme_services.funding.models import Evidence, FundingPayment, FundingRuleSet, TrainingRequest  # noqa: E402
+from sme_services.funding.space_models import CompanySpaceLink  # noqa: E402
 from sme_services.models.afest import AfestProject, FoadAction
 from sme_services.models.campaigns import Campaign
 from sme_services.models.company import CompanyContact, CseMandate, CseMember, HeadcountRecord
@@ -23,6 +24,7 @@ __all__ = [
     "AssignmentRule",
     "Campaign",
     "CompanyContact",
+    "CompanySpaceLink",
     "CseMandate",
     "CseMember",
     "Diagnostic",

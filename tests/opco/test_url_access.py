@@ -33,6 +33,10 @@ PUBLIC_ROUTES = {
     "proximite/exprimer-un-besoin/",
     "proximite/exprimer-un-besoin/siret/",
     "proximite/enquete/<str:token>/",
+    # The company's space, reached by a signed, expiring, revocable link (sme_services.funding.company_space).
+    "espace-entreprise/<str:token>/",
+    "espace-entreprise/<str:token>/simuler/",
+    "espace-entreprise/<str:token>/deposer/",
 }
 
 

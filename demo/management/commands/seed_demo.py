@@ -159,6 +159,10 @@ class Command(BaseCommand):
             self.stdout.write(training_funding)
         if sme:
             self.stdout.write(sme)
+        from demo.company_space import demo_company_space_seed
+
+        if space := demo_company_space_seed(actor=User.objects.get(email="gestionnaire@demo.local")):
+            self.stdout.write(space)
         if payments:
             self.stdout.write(payments)
         if conventions:
