@@ -15,6 +15,7 @@ from contracts.models import ApprenticeshipContract
 from opco.search import unaccent, words
 from payments.models import PayableLine
 from referentials.models import Company
+from sme_services.models import PortfolioCompany
 from tests.contracts.factories import CFA_SIRET, VALID_NIR, deposit_contract
 from tests.payments.factories import make_account
 from tests.referentials.factories import valid_siret
@@ -33,7 +34,9 @@ def world(make_user, load):
     theirs = deposit_contract(staff, 2, idcc="2596", siret=THEIRS_SIRET, **{"apprenti.prenom": "Léa"})
     representative = make_user(kind="branch_rep")
     BranchMembership.objects.create(user=representative, branch=Branch.objects.get(code="IDCC-0843"))
-    return {"staff": staff, "mine": mine, "theirs": theirs, "representative": representative}
+    advisor = make_user(kind="advisor")
+    PortfolioCompany.objects.create(advisor=advisor, company=mine.employer)
+    return {"staff": staff, "mine": mine, "theirs": theirs, "representative": representative, "advisor": advisor}
 
 
 def test_unaccent_reads_like_postgresql():
@@ -86,11 +89,16 @@ def test_the_header_box_groups_by_kind_and_each_kind_is_scoped_to_the_user(clien
     assert groups[0].kind.key == "contracts" and len(groups[0].hits) == 2  # then the referentials' « lea »
     by_siret = {g.kind.key: g for g in client.post(SEARCH, {"q": CFA_SIRET}).context["groups"]}
     assert set(by_siret) >= {"contracts", "providers"} and len(by_siret["contracts"].hits) == 2
-    # The representative of IDCC-0843 finds their branch's file only.
-    client.force_login(world["representative"])
+    # The advisor following the first employer finds that file only.
+    client.force_login(world["advisor"])
     groups = {g.kind.key: g for g in client.post(SEARCH, {"q": "Léa"}).context["groups"]}
     assert [h.url for h in groups["contracts"].hits] == [reverse("contracts:detail", args=[world["mine"].pk])]
     assert client.post(SEARCH, {"q": world["theirs"].file_number}).context["groups"] == []
+    # A branch representative sees figures, not people (issue 16): no contract file, not even their branch's.
+    client.force_login(world["representative"])
+    groups = {g.kind.key for g in client.post(SEARCH, {"q": "Léa"}).context["groups"]}
+    assert "contracts" not in groups
+    assert client.post(SEARCH, {"q": world["mine"].file_number}).context["groups"] == []
     assert "payable_lines" not in {g.kind.key for g in client.post(SEARCH, {"q": "AP"}).context["groups"]}
 
 

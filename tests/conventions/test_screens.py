@@ -108,7 +108,7 @@ def test_create_sign_and_amend_through_the_pages(client_for, make_user):
     assert convention.version == 2 and convention.ends_on == date(2028, 6, 30)
     first = convention.versions.get(number=1)
     page = client.get(f"/conventions/versions/{first.pk}/").content.decode()
-    assert "2027-12-31" in page and "150000.00" in page
+    assert "2027-12-31" in page and "150\u202f000,00 €" in page  # the version as signed, amounts in French
     detail = client.get(f"/conventions/{convention.pk}/").content.decode()
     assert "Avenant n° 1" in detail and "150" in detail
 

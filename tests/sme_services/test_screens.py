@@ -44,7 +44,7 @@ def test_every_page_renders_for_the_advisor(data, client_for):
         reverse("sme_services:reports"): ["Rapports trimestriels"],
         reverse("sme_services:afest_new", args=[data["company"].pk]): ["D6313-3-2"],
         reverse("sme_services:foad_new", args=[data["company"].pk]): ["D6313-3-1"],
-        reverse("home"): ["Mes besoins à traiter"],
+        reverse("home"): ["Besoins des entreprises de mon portefeuille"],
     }
     for url, expected in pages.items():
         response = client.get(url)
