@@ -209,18 +209,56 @@ def _flag_accounts(refused: dict[int, str], *, actor, reason: str, source: str) 
     return flagged
 
 
+# Part of each digest: a change to what the file checks (sepa.creditor_problem, iban_problem) makes every
+# account be checked again at the next run.
+FILE_CHECK_VERSION = "1"
+
+
+def _party_digest(party) -> str:
+    """The digest of an account's PARTY_FIELDS, as stored once the SEPA file accepted them."""
+    return hashlib.sha256("\x1f".join([FILE_CHECK_VERSION, *(str(value or "") for value in party)]).encode()).hexdigest()
+
+
+def _store_digests(digests: dict[int, str]) -> None:
+    """One UPDATE whatever the number of accounts (two arrays on PostgreSQL)."""
+    if not _is_postgres():
+        BeneficiaryAccount.objects.bulk_update(
+            [BeneficiaryAccount(pk=account_id, file_check_digest=digest) for account_id, digest in digests.items()],
+            ["file_check_digest"],
+        )
+        return
+    table = BeneficiaryAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET file_check_digest = checked.digest "  # noqa: S608
+            f"FROM unnest(%s::bigint[], %s::text[]) AS checked(id, digest) WHERE {table}.id = checked.id",
+            [list(digests), list(digests.values())],
+        )
+
+
 def _flag_refused_accounts(*, actor, until: date, source: str) -> int:
     """Before the claim, in a transaction of its own: flag the accounts about to be paid whose bank
     details the file would refuse (a clé RIB entered before entries were checked down to it, a town
     missing…). The claim skips flagged accounts, so only their lines are held back; otherwise the file
-    of the whole run would fail at execution. Returns how many were flagged."""
+    of the whole run would fail at execution. Returns how many were flagged.
+
+    Only accounts whose details changed since the file last accepted them are checked: each accepted
+    account keeps the digest of its details (`file_check_digest`), and an edit changes the digest."""
     due = PayableLine.objects.filter(account=OuterRef("pk"), status=LineStatus.PAYABLE, due_date__lte=until)
-    rows = BeneficiaryAccount.objects.filter(Exists(due), blocked=False).values_list("id", *PARTY_FIELDS)
-    refused = {}
-    for account_id, *party in rows.iterator(chunk_size=2_000):
+    rows = BeneficiaryAccount.objects.filter(Exists(due), blocked=False).values_list("id", "file_check_digest", *PARTY_FIELDS)
+    refused, accepted = {}, {}
+    for account_id, checked, *party in rows.iterator(chunk_size=2_000):
+        digest = _party_digest(party)
+        if digest == checked:
+            continue
         problem = _refusal(_creditor(*party))
         if problem:
             refused[account_id] = problem
+        else:
+            accepted[account_id] = digest
+    if accepted:
+        # The digest of the details read: an account edited meanwhile no longer matches it, and is checked next time.
+        _store_digests(accepted)
     if not refused:
         return 0
     with transaction.atomic():

@@ -76,8 +76,9 @@ def test_the_benchmark_prints_its_figures_and_leaves_nothing_behind(settings, tm
     assert [_euros(total) for total in checked] == [_euros(row[4]) for row in prepared]
     executed = re.findall(r"Exécution : [\d,]+ s, (\d+) requêtes SQL — .* ; fichier [\d,]+ ko", output)
     assert len(executed) == 2
-    # The same number of queries for 30 and for 300 lines, and the comparison says so.
-    assert prepared[0][0] == prepared[1][0] and executed[0] == executed[1]
+    # No more queries for 300 lines than for 30 (the small run also stores the digests of the 20 accounts it
+    # checked first: one statement), and the comparison says so.
+    assert int(prepared[0][0]) - 1 == int(prepared[1][0]) and executed[0] == executed[1]
     assert (
         f"Requêtes SQL : préparation {prepared[0][0]} → {prepared[1][0]}, exécution {executed[0]} → {executed[1]} ; "
         "objectif : ne croît pas avec N (objectif atteint)"
