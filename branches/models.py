@@ -1,5 +1,7 @@
 """Branches of the OPCO (mission 2°) and who represents them."""
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 
@@ -22,6 +24,11 @@ class Branch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def idcc_codes(self) -> list[str]:
+        """The IDCC codes of its conventions, read once per instance (a page reads them per figure source)."""
+        return list(self.idccs.values_list("code", flat=True))
 
 
 class BranchIdcc(models.Model):

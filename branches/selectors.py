@@ -15,6 +15,12 @@ def branches_visible_to(user) -> QuerySet[Branch]:
     return Branch.objects.none()
 
 
+def branch_idcc_codes(branch) -> list[str]:
+    """The IDCC codes of the branch's conventions, as a list (a literal IN lets the planner use the
+    employer-IDCC indexes of the files)."""
+    return branch.idcc_codes
+
+
 def idcc_codes_of_user_branches(user) -> QuerySet:
     return Branch.idccs.through.objects.filter(branch__memberships__user=user).values("idcc_id")
 

@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.db.models import BooleanField, Case, CharField, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce
 
-from branches.models import BranchIdcc, CpneIdcc
+from branches.models import CpneIdcc
 from branches.portal.facts import FactSource, register_fact_source
+from branches.selectors import branch_idcc_codes
 from contracts.enums import ContractKind, ContractStatus
 from contracts.models import ApprenticeshipContract, Instalment, ReconversionPayment, ReconversionPeriod
 from contracts.models.reconversion import ReconversionStatus
@@ -33,8 +34,10 @@ PERIOD_CONCLUDED = [
 LIVE = Q(status__in=[ScheduleStatus.PLANNED, ScheduleStatus.PAYABLE, ScheduleStatus.IN_RUN, ScheduleStatus.PAID])
 
 
-def _branch_idcc(branch):
-    return BranchIdcc.objects.filter(branch=branch).values("idcc__code")
+def _branch_idcc(branch) -> list[str]:
+    # A literal list, not a subquery: the planner then reads the branch's files through the employer-IDCC
+    # index instead of scanning every file of the OPCO (issue 19: 0.65 s per statement at 1 000 000 files).
+    return branch_idcc_codes(branch)
 
 
 def _instalments(contract_status):

@@ -6,7 +6,8 @@ from their `AppConfig.ready()`, so that no mission imports another:
 
     register_funded_actions("contracts", lambda year: ApprenticeshipContract.objects.filter(...).values("employer_id"))
 
-A source answers, for a year, a queryset of company primary keys (one column).
+A source answers, for a year, a queryset of company primary keys: one column, named by `values()`
+(`.values("employer_id")`), used as a subquery.
 """
 
 from collections.abc import Callable
@@ -18,9 +19,12 @@ def register_funded_actions(key: str, companies_of_year: Callable[[int], object]
     _SOURCES[key] = companies_of_year
 
 
-def companies_funded_in(year: int) -> set[int]:
-    """The ids of the companies with at least one funded action in `year`, every source together."""
+def companies_funded_in(year: int, *, among) -> set[int]:
+    """The ids of those of `among` (a queryset of companies) with at least one funded action in `year`,
+    every source together. Each source is read as a subquery of company ids narrowed to `among` (a
+    semi-join on the source's company column), never loaded whole: at 1 000 000 contracts the OPCO's
+    funded companies of a year are hundreds of thousands (issue 19)."""
     ids: set[int] = set()
     for source in _SOURCES.values():
-        ids.update(pk for pk in source(year).values_list(flat=True) if pk is not None)
+        ids.update(among.filter(pk__in=source(year)).values_list("pk", flat=True))
     return ids

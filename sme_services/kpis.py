@@ -72,7 +72,7 @@ def compute(scope: Scope, *, year: int, today: date) -> dict:
     exchanges = Interaction.objects.filter(company_id__in=ids, occurred_on__gt=since, occurred_on__lte=today)
     contacted = exchanges.values("company_id").distinct().count()
     visited = exchanges.filter(kind=InteractionKind.VISIT).values("company_id").distinct().count()
-    funded = len(ids & companies_funded_in(year))
+    funded = len(companies_funded_in(year, among=companies))
     needs = Need.objects.filter(company_id__in=ids, received_on__year=year)
     received = needs.count()
     fast = sum(

@@ -19,6 +19,7 @@ from branches.certifications.selectors import registered_rncp_projects
 from branches.models import Branch, BranchMembership, Cpne, CpneIdcc, NpecEntry
 from branches.npec_round.models import NpecCampaign, NpecProposal, NpecProposalLine, NpecRecommendation, ProposalStatus
 from branches.npec_round.workflow import PROPOSAL_WORKFLOW
+from branches.selectors import branch_idcc_codes
 from opco import audit
 from opco.calendar import add_months
 from opco.money import round_money
@@ -170,10 +171,6 @@ def campaign_record(
 
 
 # --- What a branch must decide ----------------------------------------------------------------------
-def branch_idcc_codes(branch) -> list[str]:
-    return list(branch.idccs.values_list("code", flat=True))
-
-
 def branch_cpnes(branch):
     """The CPNE covering the branch's conventions (« Onglet 4 » of the referential's publications)."""
     codes = CpneIdcc.objects.filter(idcc_code__in=branch_idcc_codes(branch)).values("cpne_id")

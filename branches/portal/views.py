@@ -90,8 +90,9 @@ def branch_figures(request, pk: int):
         header = [facts.DIMENSIONS[wanted], *HEADER[1:]]
         return table_response(request.GET["format"], f"chiffres-{branch.code}-{wanted}", header, body)
     sections = []
+    every = facts.figures_all(branch=branch, start=start, end=end, kinds=kinds)
     for code, label in facts.DIMENSIONS.items():
-        rows = facts.figures_by(code, branch=branch, start=start, end=end, kinds=kinds)
+        rows = every[code]
         summary = facts.total(rows)
         if masked:
             facts.mask(rows)

@@ -13,7 +13,7 @@ from sme_services.kpis import Scope, compute
 from sme_services.models import AdvisorTeam, Interaction
 from sme_services.services import diagnostics, needs
 from tests.branches.factories import BranchFactory
-from tests.referentials.factories import IdccFactory
+from tests.referentials.factories import CompanyFactory, IdccFactory
 from tests.sme_services.factories import portfolio_company, questionnaire, received_need
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +129,22 @@ def test_the_branch_and_size_band_figures(world):
 def test_no_denominator_gives_no_rate(make_user):
     figures = compute(Scope(advisor=make_user(advisor=True)), year=2026, today=TODAY)
     assert figures["penetration"] is None and figures["portfolio"] == 0
+
+
+def test_the_penetration_rate_reads_the_employers_of_the_contracts_not_their_ids(make_user):
+    """The contracts' source answers employer ids: a company counts as funded when it employs an apprentice
+    under a contract running that year, whatever the contracts' own ids (which once stood in for them)."""
+    from contracts.enums import ContractStatus
+    from referentials.company_activity import companies_funded_in
+    from tests.contracts.factories import contract_with_master
+
+    advisor = make_user(advisor=True)
+    employer, other = portfolio_company(advisor, headcount=12), portfolio_company(advisor, headcount=30)
+    outside = CompanyFactory(headcount=8)  # funded, but in no portfolio
+    for company in (outside, outside, employer):
+        contract_with_master(company, status=ContractStatus.RUNNING, start="2025-09-01", end="2027-08-31")
+    contract_with_master(other, status=ContractStatus.REFUSED, start="2025-09-01", end="2027-08-31")  # not funded
+    assert companies_funded_in(2026, among=Company.objects.all()) == {employer.pk, outside.pk}
+    assert companies_funded_in(2028, among=Company.objects.all()) == set()
+    figures = compute(Scope(advisor=advisor), year=2026, today=TODAY)
+    assert (figures["portfolio"], figures["funded"], float(figures["penetration"])) == (2, 1, 50.0)

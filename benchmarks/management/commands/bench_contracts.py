@@ -11,7 +11,8 @@
 4. Creates the rest quickly (bulk_create of contracts, masters and pay periods, without checks nor
    audit: clearly a filler, labelled as such) to reach `--count` files in the database.
 5. Times the contract list page and a filtered list (status + level + branch) with the Django test
-   client logged in as staff: p50 / p95 over `--requests` calls, and SQL queries per page.
+   client logged in as staff: p50 / p95 over `--requests` calls, and SQL queries per page; then the
+   page a representative of that branch opens (their figures: a representative sees no contract file).
 """
 
 import cProfile
@@ -138,6 +139,7 @@ class Command(BaseCommand):
             "import_10k_s": self.import_10k_s,
             "list_p95_ms": pages.get("list_p95_ms", {}),
             "queries_per_page": pages.get("queries_per_page"),
+            "representative_figures_p95_ms": pages.get("representative_figures_p95_ms"),
         }
         self.say(json.dumps(figures, ensure_ascii=False))
 
@@ -508,10 +510,12 @@ class Command(BaseCommand):
         codes = list(BranchIdcc.objects.filter(branch__code=branch).values_list("idcc__code", flat=True))
         in_branch = ApprenticeshipContract.objects.filter(employer_idcc__in=codes)
         advisor = self.advisor_user()
+        representative = self.representative_user(link.branch if link else None)
         clients = {}
-        for name, user in (("staff", staff), ("advisor", advisor)):
+        for name, user in (("staff", staff), ("advisor", advisor), ("representative", representative)):
             clients[name] = Client()
-            clients[name].force_login(user)
+            if user is not None:
+                clients[name].force_login(user)
         order = sort_order(ApprenticeshipContract, ContractListView.sort_fields, None, ContractListView.default_sort)
         deep = self.deep_cursor(ApprenticeshipContract.objects.all(), order)
         deep_branch = self.deep_cursor(in_branch, order)
@@ -537,12 +541,28 @@ class Command(BaseCommand):
         self.say("")
         self.say(f"Pages (client de test Django ; {requests} requêtes chacune, p95 au rang le plus proche)")
         p95s, queries = {}, {}
+        figures = None
         with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
             for key, label, who, params in cases:
                 measured = self._measure_page(clients[who], url, params, label, requests, target_ms)
                 if measured:
                     p95s[key], queries[key] = measured
-        return {"list_p95_ms": p95s, "queries_per_page": max(queries.values(), default=None), "queries_by_page": queries}
+            if link:
+                # What a representative opens (figures only, RGPD art. 5 1 c): every dimension of their branch.
+                figures = self._measure_page(
+                    clients["representative"],
+                    reverse("branches:figures", args=[link.branch.pk]),
+                    {},
+                    f"Représentant de branche, page « Chiffres » de {branch} (8 dimensions, secret statistique)",
+                    requests,
+                    target_ms,
+                )
+        return {
+            "list_p95_ms": p95s,
+            "queries_per_page": max(queries.values(), default=None),
+            "queries_by_page": queries,
+            "representative_figures_p95_ms": figures[0] if figures else None,
+        }
 
     deep_row = 9_950
 
@@ -575,6 +595,26 @@ class Command(BaseCommand):
                 .distinct()[:300]
             )
             PortfolioCompany.objects.bulk_create(PortfolioCompany(advisor=user, company_id=pk) for pk in companies)
+        return user
+
+    def representative_user(self, branch) -> User | None:
+        """A representative of the busiest branch (figures only: no contract file)."""
+        if branch is None:
+            return None
+        from branches.models import BranchMembership
+
+        user, created = User.objects.get_or_create(
+            email="banc-representant@opco.local",
+            defaults={"kind": UserKind.BRANCH_REP, "first_name": "Banc", "last_name": "Représentant"},
+        )
+        if created:
+            from accounts.totp import totp_activate
+
+            user.set_unusable_password()
+            user.save()
+            totp_activate(user=user, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # mandatory MFA; the client skips the login
+        BranchMembership.objects.filter(user=user).exclude(branch=branch).delete()
+        BranchMembership.objects.get_or_create(user=user, branch=branch)
         return user
 
     def _measure_page(self, client: Client, url: str, params: dict, label: str, requests: int, target_ms: int):
