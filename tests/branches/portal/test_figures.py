@@ -134,3 +134,21 @@ def test_branch_page_panels_render_on_the_figures_page(world, client_for):
     finally:
         BRANCH_PANELS._panels.pop("test_panel")
     assert f"Panneau de test pour {world['branch'].name}" in html
+
+
+def test_a_long_dimension_shows_its_25_largest_rows_and_exports_every_row(world, client_for):
+    """30 certifications: the page lists the 25 largest and says where the 30 are (the exports, the PDF)."""
+    paris = company(world["branch"].idccs.get(), "75011")
+    for n in range(28):
+        concluded(paris, signed_on=date(2026, 3, 2), rncp=f"RNCP4{n:04d}")
+    url = reverse("branches:figures", args=[world["branch"].pk])
+    page = client_for(world["staff"]).get(url)
+    certifications = next(s for s in page.context["sections"] if s["code"] == "certification")
+    assert (len(certifications["rows"]), len(certifications["shown"]), certifications["hidden"]) == (30, 25, 5)
+    assert certifications["shown"][0][1] == 8  # the largest first: RNCP37566 (6 + 1 professionalisation + 1 period)
+    assert "Les 25 plus grandes lignes sur 30" in page.content.decode()
+    months = next(s for s in page.context["sections"] if s["code"] == "month")
+    assert months["hidden"] == 0
+    exported = client_for(world["staff"]).get(url, {"export": "certification", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 1 + 30 + 1  # header, every certification, total
