@@ -150,5 +150,5 @@ def test_a_long_dimension_shows_its_25_largest_rows_and_exports_every_row(world,
     months = next(s for s in page.context["sections"] if s["code"] == "month")
     assert months["hidden"] == 0
     exported = client_for(world["staff"]).get(url, {"export": "certification", "format": "csv"})
-    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 1 + 30 + 1  # header, every certification, total
