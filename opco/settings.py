@@ -219,7 +219,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if A
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("SESSION_ABSOLUTE_HOURS", default=10))
 SESSION_COOKIE_AGE = int(SESSION_IDLE_TIMEOUT.total_seconds())
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout is renewed by opco.middleware.SessionAbsoluteTimeoutMiddleware at most once a minute,
+# not by saving the session on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEWAL_INTERVAL = timedelta(seconds=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Production hardening: on whenever DEBUG is off ----------------------------------------------

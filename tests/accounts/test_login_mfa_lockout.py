@@ -205,7 +205,7 @@ def test_idle_and_absolute_session_timeouts(client, make_user, settings):
     with time_machine.travel(start, tick=False):
         log_in(client, user)
         assert client.get(reverse("home")).status_code == 200
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_RENEWAL_INTERVAL == timedelta(minutes=1)
     # Active every 20 minutes, the session still ends 10 hours after login.
     moment = start
     while moment < start + timedelta(hours=9, minutes=50):
@@ -220,4 +220,32 @@ def test_idle_and_absolute_session_timeouts(client, make_user, settings):
         log_in(client, user)
         assert client.get(reverse("home")).status_code == 200
     with time_machine.travel(start + timedelta(hours=11, minutes=31), tick=False):
+        assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_idle_timeout_is_renewed_at_most_once_a_minute(client, make_user):
+    """A save per request was a signed database write per page: the session is saved again only once a
+    minute has passed, and a user active every 59 seconds stays logged in well past 30 minutes."""
+    from django.contrib.sessions.models import Session
+
+    user = make_user(kind="advisor")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        log_in(client, user)
+        assert client.get(reverse("home")).status_code == 200
+    key = client.session.session_key
+    expiry = Session.objects.get(pk=key).expire_date
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(pk=key).expire_date == expiry  # not saved again within the minute
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(pk=key).expire_date > expiry  # renewed
+    moment = start + timedelta(seconds=61)
+    while moment < start + timedelta(minutes=45):
+        moment += timedelta(seconds=59)
+        with time_machine.travel(moment, tick=False):
+            assert client.get(reverse("home")).status_code == 200
+    # Then idle: 30 minutes after the last renewal at most, the session is gone.
+    with time_machine.travel(moment + timedelta(minutes=30, seconds=1), tick=False):
         assert client.get(reverse("home")).status_code == 302
