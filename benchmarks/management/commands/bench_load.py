@@ -1,8 +1,8 @@
 """Concurrent users on the back-office, bounded and local: `python manage.py bench_load [--users 20]
 [--seconds 30] [--workers 2] [--port 0]`.
 
-Starts gunicorn (`--workers` sync workers) on 127.0.0.1 only, on a free port, against the configured
-database; logs in `--users` staff accounts (sessions made by the test client's force_login, with the
+Starts gunicorn (`--workers` sync workers, DEBUG off as in production) on 127.0.0.1 only, on a free
+port, against the configured database; logs in `--users` staff accounts (sessions made by the test client's force_login, with the
 TOTP the back-office requires activated); then each user, in its own thread, asks in turn for the
 contract list and the training-funding simulator (a computed schedule) for `--seconds` seconds, with no
 pause. Prints p50 / p95, requests per second and errors per page, and as its last line one JSON object:
@@ -69,7 +69,15 @@ class Command(BaseCommand):
         pages = {"list": reverse("contracts:list"), "simulator": reverse("contracts:simulator")}
         query = "&".join(f"{key}={value}" for key, value in SIMULATION.items())
         paths = {"list": pages["list"], "simulator": f"{pages['simulator']}?{query}"}
-        env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1"), "SECURE_SSL_REDIRECT": "0", "ALLOWED_HOSTS": "127.0.0.1"}
+        # The server runs as in production (DEBUG off: no query log, no debug templates), with this process's
+        # secret key so that the sessions made here are valid there; plain HTTP on the loopback only.
+        env = {
+            **os.environ,
+            "DEBUG": "0",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "SECURE_SSL_REDIRECT": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+        }
         env.setdefault("SESSION_COOKIE_SECURE", "0")
         server = subprocess.Popen(  # noqa: S603 — fixed arguments, bound to the loopback only
             [
