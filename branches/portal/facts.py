@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, ExtractYear, Substr, TruncMonth
 
@@ -135,8 +136,6 @@ def _typed(values: dict) -> dict:
 def _grouped_all(qs: QuerySet, dimensions) -> list[tuple[str, dict]]:
     """(dimension, {k1, k2, contracts, ruptures, committed, paid, npec_sum, npec_count}) for every group of
     every dimension asked for, in one statement; « kind » is the source's total."""
-    from django.db import connection
-
     inner, params = _keyed(qs).query.sql_with_params()
     branches = []
     for dimension in dimensions:
@@ -265,8 +264,6 @@ def figures_all(*, branch=None, start=None, end=None, kinds=None, sources=None, 
 
 def figures_by(dimension: str, *, branch=None, start=None, end=None, kinds=None, sources=None) -> list[Row]:
     """One row per value of `dimension`, every registered kind added up (aggregates only)."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(f"Dimension inconnue : {dimension}")
     return figures_all(branch=branch, start=start, end=end, kinds=kinds, sources=sources, dimensions=[dimension])[dimension]
 
 
